@@ -1,0 +1,77 @@
+# The two commands of the README are `make lab` and `make test`; both set up .venv on first use.
+#
+# TensorFlow comes from a package extra chosen for this machine:
+#   cpu  tensorflow-cpu      (Linux/Windows without an NVIDIA GPU: CI, most laptops)
+#   gpu  tensorflow[and-cuda] (Linux with an NVIDIA driver, detected by nvidia-smi)
+#   tf   tensorflow          (macOS, where the plain wheel is the CPU/Metal build)
+# Override with e.g. `make test TF_EXTRA=tf`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TF_EXTRA ?= $(shell if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then echo gpu; \
+                    elif [ "$$(uname -s)" = Darwin ]; then echo tf; else echo cpu; fi)
+STAMP := $(VENV)/.installed-$(TF_EXTRA)
+LAB_ARGS ?=
+# Jupyter refuses to run as root (containers, CI) unless told; say so only when we are root.
+ROOT_ARG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+PYTEST_ARGS ?=
+
+export MPLBACKEND ?= Agg
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED ?= 0
+
+.PHONY: help setup lab test unit notebooks lint run student grade clean
+
+help:
+	@echo "make lab      set up .venv (first time) and start JupyterLab on notebooks/"
+	@echo "make test     set up .venv (first time), then lint, unit tests and every notebook (fast mode)"
+	@echo "make run      execute every notebook headless in the current mode into build/ (ipynb + HTML)"
+	@echo "make student  write the student versions (solutions removed) to build/student/"
+	@echo "make grade NB=build/student/04_convolution_step_by_step.ipynb   grade one notebook"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[$(TF_EXTRA),test,lab]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cvutils)" >/dev/null
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+setup: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_ARG) $(LAB_ARGS)
+
+# CVUTILS_MODE defaults to fast for the test suite; export CVUTILS_MODE=full to test full mode.
+test: export CVUTILS_MODE ?= fast
+test: $(STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/ruff check . && \
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=600 -p no:cacheprovider \
+	    tests notebooks $(PYTEST_ARGS); status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s, mode=$$CVUTILS_MODE, exit $$status"; exit $$status
+
+unit: export CVUTILS_MODE ?= fast
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests $(PYTEST_ARGS)
+
+notebooks: export CVUTILS_MODE ?= fast
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=600 -p no:cacheprovider notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+run: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py notebooks build
+
+student: $(STAMP)
+	@for nb in notebooks/[0-9]*.ipynb; do $(BIN)/python -m cvutils.grading student $$nb build/student/$$(basename $$nb); done
+
+grade: $(STAMP)
+	@test -n "$(NB)" || (echo "usage: make grade NB=path/to/notebook.ipynb" && exit 2)
+	$(BIN)/python -m cvutils.grading grade $(NB)
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache .hypothesis
