@@ -125,8 +125,10 @@ def student_version(src: str | os.PathLike, dst: str | os.PathLike) -> int:
 def grade(path: str | os.PathLike, timeout: int = 600) -> dict:
     """Executes a (student) notebook cell by cell and counts the exercises whose check passed.
 
-    A cell that contains a solution marker or a `check(` call counts as graded; it passes when
-    it runs without error. Execution goes on after a failing cell.
+    Every cell that calls `check(` is one graded check; it passes when it runs without error.
+    (Cells that only define a solution are not counted: a definition whose body is
+    ``raise NotImplementedError`` runs fine and proves nothing.) Execution goes on after a
+    failing cell.
 
     Returns:
         ``{"passed": int, "failed": int, "failures": [(cell_index, first error line), ...]}``.
@@ -139,7 +141,7 @@ def grade(path: str | os.PathLike, timeout: int = 600) -> dict:
     client.execute()
     passed, failures = 0, []
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or ("check(" not in cell.source and BEGIN not in cell.source and "YOUR CODE HERE" not in cell.source):
+        if cell.cell_type != "code" or "check(" not in cell.source:
             continue
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:

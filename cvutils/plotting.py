@@ -51,7 +51,10 @@ def image_grid(
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     plt = _plt()
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)))
+    title_room = 0.35 if titles is not None else 0.0  # keeps a row's titles clear of the images above
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, (size + title_room) * nrows + (0.4 if suptitle else 0)), squeeze=False
+    )
     axes = np.atleast_1d(axes).ravel()
     for i, ax in enumerate(axes):
         ax.axis("off")

@@ -65,7 +65,7 @@ def test_student_version_and_grading_round_trip(tmp_path):
     text = student.read_text()
     assert "2 * x" not in text and "raise NotImplementedError" in text
     assert not list((tmp_path / "out").glob("*.part"))
-    assert grading.grade(teacher) == {"passed": 2, "failed": 0, "failures": []}
+    assert grading.grade(teacher) == {"passed": 1, "failed": 0, "failures": []}
     result = grading.grade(student)
-    assert result["passed"] == 1 and result["failed"] == 1  # definition runs, the check fails
+    assert result["passed"] == 0 and result["failed"] == 1  # the stub defines fine, its check fails
     assert "NotImplementedError" in result["failures"][0][1]
