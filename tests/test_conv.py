@@ -1,0 +1,967 @@
+"""Tests of cvutils.conv: course worked examples, TensorFlow and SciPy references, loop
+oracles, numerical gradients, hypothesis for shapes and bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cvutils import conv
+from cvutils.gradcheck import check_gradient, check_layer_gradients
+
+tf = pytest.importorskip("tensorflow")
+
+HYPOTHESIS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# The course's worked examples.
+COURSE_IMAGE = np.array(
+    [
+        [3, 0, 1, 2, 7, 4],
+        [1, 5, 8, 9, 3, 1],
+        [2, 7, 2, 5, 1, 3],
+        [0, 1, 3, 1, 7, 8],
+        [4, 2, 1, 6, 2, 8],
+        [2, 4, 5, 2, 3, 9],
+    ]
+)
+COURSE_VERTICAL_OUTPUT = np.array(
+    [[-5, -4, 0, 8], [-10, -2, 2, 3], [0, -2, -4, -7], [-3, -2, -3, -16]]
+)
+STEP_IMAGE = np.array([[10, 10, 10, 0, 0, 0]] * 6)
+CHECKER_IMAGE = np.array([[10, 10, 10, 0, 0, 0]] * 3 + [[0, 0, 0, 10, 10, 10]] * 3)
+POOL_MAX_EXAMPLE = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]])
+POOL_AVG_EXAMPLE = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 4, 2, 3], [5, 6, 1, 2]])
+POOL_MAX_EXAMPLE_2 = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+
+# (m, n_H_prev, n_W_prev, n_C_prev, n_C, f, stride, pad)
+CONV_CASES = [
+    (2, 5, 5, 3, 4, 3, 1, 0),
+    (2, 5, 7, 3, 4, 3, 1, 1),  # non-square input
+    (1, 7, 7, 1, 1, 3, 2, 0),
+    (3, 8, 6, 2, 5, 3, 2, 1),
+    (2, 9, 9, 3, 2, 5, 1, 2),  # "same" 5x5
+    (2, 7, 7, 3, 3, 3, 3, 0),  # stride does not tile: floor
+    (1, 6, 6, 4, 2, 1, 1, 0),  # 1x1 convolution
+    (2, 4, 5, 2, 3, 2, 1, 0),  # even filter
+    (1, 10, 13, 3, 4, 4, 3, 2),
+    (2, 3, 3, 2, 2, 3, 1, 3),  # pad larger than the filter
+    (1, 5, 5, 2, 3, 5, 1, 0),  # filter as large as the input: 1x1 output
+]
+CONV_IDS = ["m{}_{}x{}x{}_to{}_f{}_s{}_p{}".format(*c) for c in CONV_CASES]
+
+# (m, n_H_prev, n_W_prev, n_C, f, stride)
+POOL_CASES = [
+    (2, 4, 4, 3, 2, 2),
+    (2, 5, 5, 2, 3, 2),  # overlapping windows
+    (1, 7, 9, 3, 3, 2),  # overlapping, non-square
+    (2, 6, 6, 1, 2, 1),
+    (3, 5, 7, 2, 3, 3),
+    (1, 5, 5, 2, 5, 1),  # window as large as the input
+    (2, 8, 8, 3, 1, 1),
+]
+POOL_IDS = ["m{}_{}x{}x{}_f{}_s{}".format(*c) for c in POOL_CASES]
+
+
+def rng_for(*key: int) -> np.random.Generator:
+    return np.random.default_rng(list(key))
+
+
+def conv_data(case, dtype=np.float64):
+    m, n_H, n_W, n_C_prev, n_C, f, stride, pad = case
+    rng = rng_for(*case)
+    A = rng.standard_normal((m, n_H, n_W, n_C_prev)).astype(dtype)
+    W = rng.standard_normal((f, f, n_C_prev, n_C)).astype(dtype)
+    b = rng.standard_normal((1, 1, 1, n_C)).astype(dtype)
+    return A, W, b, {"stride": stride, "pad": pad}
+
+
+def tf_conv(A, W, b, stride, pad):
+    padding = [[0, 0], [pad, pad], [pad, pad], [0, 0]]
+    return tf.nn.conv2d(A, W, strides=stride, padding=padding) + tf.reshape(b, [-1])
+
+
+@pytest.fixture(params=["default-blocks", "tiny-blocks"])
+def blocks(request, monkeypatch):
+    """Runs a test with the default im2col block size and with tiny blocks (row bands)."""
+    if request.param == "tiny-blocks":
+        monkeypatch.setattr(conv, "_CHUNK_BYTES", 64)
+    return request.param
+
+
+# --------------------------------------------------------------------------------------
+# Worked examples from the course
+# --------------------------------------------------------------------------------------
+
+
+def as_batch(image):
+    return np.asarray(image, dtype=np.float64)[None, :, :, None]
+
+
+def conv_valid(image, kernel):
+    """The course's "convolution" (a cross-correlation) through the layer API."""
+    W = np.asarray(kernel, dtype=np.float64)[:, :, None, None]
+    Z, _ = conv.conv_forward(as_batch(image), W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0})
+    return Z[0, :, :, 0]
+
+
+@pytest.mark.parametrize("op", [conv.correlate2d, conv_valid], ids=["correlate2d", "conv_forward"])
+def test_course_vertical_edge_example(op):
+    np.testing.assert_array_equal(op(COURSE_IMAGE, conv.vertical_edge()), COURSE_VERTICAL_OUTPUT)
+
+
+@pytest.mark.parametrize("op", [conv.correlate2d, conv_valid], ids=["correlate2d", "conv_forward"])
+def test_course_step_edges(op):
+    np.testing.assert_array_equal(op(STEP_IMAGE, conv.vertical_edge()), [[0, 30, 30, 0]] * 4)
+    flipped = STEP_IMAGE[:, ::-1]  # dark to bright
+    np.testing.assert_array_equal(op(flipped, conv.vertical_edge()), [[0, -30, -30, 0]] * 4)
+
+
+@pytest.mark.parametrize("op", [conv.correlate2d, conv_valid], ids=["correlate2d", "conv_forward"])
+def test_course_horizontal_edges_on_checker(op):
+    expected = [[0, 0, 0, 0], [30, 10, -10, -30], [30, 10, -10, -30], [0, 0, 0, 0]]
+    np.testing.assert_array_equal(op(CHECKER_IMAGE, conv.horizontal_edge()), expected)
+
+
+@pytest.mark.parametrize("pool", [conv.pool_forward, conv.pool_forward_naive])
+@pytest.mark.parametrize(
+    ("image", "mode", "expected"),
+    [
+        (POOL_MAX_EXAMPLE, "max", [[9, 2], [6, 3]]),
+        (POOL_AVG_EXAMPLE, "average", [[3.75, 1.25], [4, 2]]),
+        (POOL_MAX_EXAMPLE, "average", [[3.75, 1.25], [3.75, 2]]),
+        (POOL_MAX_EXAMPLE_2, "max", [[6, 8], [3, 4]]),
+    ],
+)
+def test_course_pooling_examples(pool, image, mode, expected):
+    A, cache = pool(as_batch(image), {"f": 2, "stride": 2}, mode=mode)
+    np.testing.assert_array_equal(A[0, :, :, 0], expected)
+    assert cache[0].shape == (1, 4, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((6, 3), 4),
+        ((6, 3, 1), 6),
+        ((7, 3, 0, 2), 3),
+        ((5, 3, 1), 5),
+        ((5, 3, 1, 2), 3),
+        ((32, 5, 2), 32),
+        ((227, 11, 0, 4), 55),
+        ((39, 3), 37),
+        ((37, 5, 0, 2), 17),
+        ((17, 5, 0, 2), 7),
+        ((7, 3, 0, 3), 2),
+    ],
+)
+def test_conv_output_size_course_cases(args, expected):
+    assert conv.conv_output_size(*args) == expected
+    assert type(conv.conv_output_size(*args)) is int
+
+
+def test_conv_output_size_strict_refuses_inexact_stride():
+    assert conv.conv_output_size(7, 3, stride=3) == 2
+    with pytest.raises(ValueError, match="stride=3"):
+        conv.conv_output_size(7, 3, stride=3, strict=True)
+    assert conv.conv_output_size(7, 3, stride=2, strict=True) == 3
+
+
+def test_conv_output_size_accepts_numpy_integers():
+    assert conv.conv_output_size(np.int64(6), np.int32(3), pad=np.int8(1)) == 6
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n": 6.0, "f": 3}, r"\bn must be an integer"),
+        ({"n": True, "f": 1}, r"\bn must be an integer"),
+        ({"n": 6, "f": 3.0}, r"\bf must be an integer"),
+        ({"n": -1, "f": 1}, r"\bn must be an integer >= 1; got -1"),
+        ({"n": 6, "f": 0}, r"\bf must be an integer >= 1; got 0"),
+        ({"n": 6, "f": 7}, r"f=7 is larger than the padded input .* = 6"),
+        ({"n": 6, "f": 9, "pad": 1}, r"f=9 is larger than the padded input .* = 8"),
+        ({"n": 6, "f": 3, "stride": 0}, r"stride must be an integer >= 1; got 0"),
+        ({"n": 6, "f": 3, "pad": -1}, r"pad must be an integer >= 0; got -1"),
+        ({"n": 6, "f": 3, "pad": 0.5}, r"pad must be an integer"),
+    ],
+)
+def test_conv_output_size_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        conv.conv_output_size(**kwargs)
+
+
+@pytest.mark.parametrize(("f", "pad"), [(1, 0), (3, 1), (5, 2), (7, 3), (11, 5)])
+def test_same_padding_keeps_the_size(f, pad):
+    assert conv.same_padding(f) == pad
+    assert conv.conv_output_size(32, f, pad=conv.same_padding(f)) == 32
+
+
+@pytest.mark.parametrize(("f", "match"), [(4, "even"), (2, "even"), (0, ">= 1"), (3.0, "integer")])
+def test_same_padding_bad(f, match):
+    with pytest.raises(ValueError, match=match):
+        conv.same_padding(f)
+
+
+def test_course_1d_convolution_example():
+    np.testing.assert_array_equal(conv.convolve1d([1, 0, -1], [0, 1, 2]), [0, 1, 2, -1, -2])
+    np.testing.assert_array_equal(np.convolve([1, 0, -1], [0, 1, 2]), [0, 1, 2, -1, -2])
+
+
+def test_course_flip_kernel_example():
+    k = [[3, 4, 5], [1, 0, 2], [-1, 9, 7]]
+    np.testing.assert_array_equal(conv.flip_kernel(k), [[7, 9, -1], [2, 0, 1], [5, 4, 3]])
+
+
+# --------------------------------------------------------------------------------------
+# Convolution layer against TensorFlow, the loop oracle and numerical gradients
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
+def test_conv_forward_matches_tf(case, blocks):
+    A, W, b, hp = conv_data(case)
+    expected = tf_conv(A, W, b, hp["stride"], hp["pad"]).numpy()
+    Z, cache = conv.conv_forward(A, W, b, hp)
+    assert Z.shape == expected.shape
+    assert Z.shape[1] == conv.conv_output_size(A.shape[1], W.shape[0], hp["pad"], hp["stride"])
+    np.testing.assert_allclose(Z, expected, rtol=0, atol=1e-10)
+    assert cache[0] is A and cache[1] is W and cache[2] is b and cache[3] is hp
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
+def test_conv_forward_naive_matches_tf(case):
+    A, W, b, hp = conv_data(case)
+    expected = tf_conv(A, W, b, hp["stride"], hp["pad"]).numpy()
+    Z, cache = conv.conv_forward_naive(A, W, b, hp)
+    np.testing.assert_allclose(Z, expected, rtol=0, atol=1e-10)
+    assert all(x is y for x, y in zip(cache, (A, W, b, hp), strict=True))
+
+
+def tf_conv_grads(A, W, b, hp, dZ):
+    A_t, W_t, b_t = (tf.Variable(x) for x in (A, W, b))
+    with tf.GradientTape() as tape:
+        Z = tf_conv(A_t, W_t, b_t, hp["stride"], hp["pad"])
+        loss = tf.reduce_sum(Z * dZ)
+    return [g.numpy() for g in tape.gradient(loss, [A_t, W_t, b_t])]
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
+def test_conv_backward_matches_tf_and_naive(case, blocks):
+    A, W, b, hp = conv_data(case)
+    Z, cache = conv.conv_forward(A, W, b, hp)
+    dZ = rng_for(99, *case).standard_normal(Z.shape)
+    expected = tf_conv_grads(A, W, b, hp, dZ)
+    got = conv.conv_backward(dZ, cache)
+    naive = conv.conv_backward_naive(dZ, cache)
+    for name, g, n, e, x in zip(
+        ("dA_prev", "dW", "db"), got, naive, expected, (A, W, b), strict=True
+    ):
+        assert g.shape == x.shape, name
+        np.testing.assert_allclose(g, e, rtol=0, atol=1e-10, err_msg=name)
+        np.testing.assert_allclose(n, e, rtol=0, atol=1e-10, err_msg=name + " (naive)")
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv_rectangular_filter_matches_tf(stride):
+    rng = rng_for(7, stride)
+    A = rng.standard_normal((2, 6, 7, 3))
+    W = rng.standard_normal((1, 3, 3, 2))
+    b = rng.standard_normal((1, 1, 1, 2))
+    hp = {"stride": stride, "pad": 1}
+    Z, cache = conv.conv_forward(A, W, b, hp)
+    np.testing.assert_allclose(Z, tf_conv(A, W, b, stride, 1).numpy(), atol=1e-10)
+    np.testing.assert_allclose(Z, conv.conv_forward_naive(A, W, b, hp)[0], atol=1e-12)
+    dZ = rng.standard_normal(Z.shape)
+    for g, e in zip(conv.conv_backward(dZ, cache), tf_conv_grads(A, W, b, hp, dZ), strict=True):
+        np.testing.assert_allclose(g, e, atol=1e-10)
+
+
+@pytest.mark.parametrize(("stride", "pad"), [(1, 0), (1, 1), (2, 1), (2, 0)])
+def test_conv_gradients_numerically(stride, pad):
+    rng = rng_for(stride, pad)
+    hp = {"stride": stride, "pad": pad}
+    inputs = {
+        "A_prev": rng.standard_normal((2, 4, 5, 2)),
+        "W": rng.standard_normal((3, 3, 2, 3)),
+        "b": rng.standard_normal((1, 1, 1, 3)),
+    }
+    errors = check_layer_gradients(
+        lambda A_prev, W, b: conv.conv_forward(A_prev, W, b, hp), conv.conv_backward, inputs
+    )
+    assert set(errors) == {"A_prev", "W", "b"}
+    assert max(errors.values()) < 1e-7
+
+
+def test_conv_gradient_check_with_check_gradient():
+    rng = rng_for(3)
+    A, W, b = (
+        rng.standard_normal((1, 5, 5, 2)),
+        rng.standard_normal((3, 3, 2, 2)),
+        np.zeros((1, 1, 1, 2)),
+    )
+    hp = {"stride": 2, "pad": 1}
+    Z, cache = conv.conv_forward(A, W, b, hp)
+    dZ = rng.standard_normal(Z.shape)
+    dA, dW, _ = conv.conv_backward(dZ, cache)
+    assert check_gradient(lambda x: np.sum(conv.conv_forward(x, W, b, hp)[0] * dZ), A, dA) < 1e-7
+    assert check_gradient(lambda w: np.sum(conv.conv_forward(A, w, b, hp)[0] * dZ), W, dW) < 1e-7
+
+
+def test_conv_keeps_float32():
+    A, W, b, hp = conv_data((2, 6, 6, 3, 4, 3, 1, 1), dtype=np.float32)
+    Z, cache = conv.conv_forward(A, W, b, hp)
+    assert Z.dtype == np.float32
+    dA, dW, db = conv.conv_backward(np.ones_like(Z), cache)
+    assert dA.dtype == dW.dtype == db.dtype == np.float32
+    expected = tf_conv(A, W, b, 1, 1).numpy()
+    np.testing.assert_allclose(Z, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_conv_promotes_integers_to_float64():
+    Z, _ = conv.conv_forward(
+        np.ones((1, 3, 3, 1), dtype=int),
+        np.ones((2, 2, 1, 1), dtype=int),
+        np.zeros((1, 1, 1, 1), dtype=int),
+        {"stride": 1, "pad": 0},
+    )
+    assert Z.dtype == np.float64
+    np.testing.assert_array_equal(Z, 4.0)
+
+
+def test_conv_accepts_non_contiguous_input():
+    A, W, b, hp = conv_data((2, 6, 5, 3, 2, 3, 2, 0))
+    A_view = np.swapaxes(np.swapaxes(A, 1, 2).copy(), 1, 2)  # same values, transposed strides
+    assert not A_view.flags.c_contiguous
+    np.testing.assert_allclose(
+        conv.conv_forward(A_view, W, b, hp)[0], conv.conv_forward(A, W, b, hp)[0]
+    )
+
+
+def test_conv_single_step():
+    rng = rng_for(4)
+    a, W, b = (
+        rng.standard_normal((4, 4, 3)),
+        rng.standard_normal((4, 4, 3)),
+        rng.standard_normal((1, 1, 1)),
+    )
+    Z = conv.conv_single_step(a, W, b)
+    assert isinstance(Z, float)
+    assert Z == pytest.approx(float(np.sum(a * W) + b.item()))
+
+
+def test_zero_pad():
+    X = rng_for(5).standard_normal((4, 3, 3, 2))
+    X_pad = conv.zero_pad(X, 3)
+    assert X_pad.shape == (4, 9, 9, 2)
+    np.testing.assert_array_equal(X_pad[:, 3:-3, 3:-3, :], X)
+    assert np.count_nonzero(X_pad) == np.count_nonzero(X)
+    np.testing.assert_array_equal(conv.zero_pad(X, 0), X)
+
+
+# --------------------------------------------------------------------------------------
+# Pooling layer
+# --------------------------------------------------------------------------------------
+
+
+def pool_data(case):
+    """Float64 data that float32 represents exactly: for some shapes TensorFlow's float64
+    max pool (oneDNN) goes through float32, which would otherwise cost the last digits."""
+    m, n_H, n_W, n_C, f, stride = case
+    A = rng_for(*case).standard_normal((m, n_H, n_W, n_C)).astype(np.float32)
+    return A.astype(np.float64), {"f": f, "stride": stride}
+
+
+def tf_pool(A, hp, mode):
+    op = tf.nn.max_pool2d if mode == "max" else tf.nn.avg_pool2d
+    return op(A, ksize=hp["f"], strides=hp["stride"], padding="VALID")
+
+
+@pytest.mark.parametrize("mode", conv.POOL_MODES)
+@pytest.mark.parametrize("case", POOL_CASES, ids=POOL_IDS)
+def test_pool_forward_matches_tf(case, mode):
+    A, hp = pool_data(case)
+    expected = tf_pool(A, hp, mode).numpy()
+    for pool in (conv.pool_forward, conv.pool_forward_naive):
+        out, cache = pool(A, hp, mode=mode)
+        np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
+        assert cache[0] is A and cache[1] is hp
+    assert out.shape[1] == conv.conv_output_size(A.shape[1], hp["f"], stride=hp["stride"])
+
+
+@pytest.mark.parametrize("mode", conv.POOL_MODES)
+@pytest.mark.parametrize("case", POOL_CASES, ids=POOL_IDS)
+def test_pool_backward_matches_tf_and_naive(case, mode):
+    A, hp = pool_data(case)
+    out, cache = conv.pool_forward(A, hp, mode=mode)
+    dA = rng_for(98, *case).standard_normal(out.shape)
+    A_t = tf.Variable(A)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf_pool(A_t, hp, mode) * dA)
+    expected = tape.gradient(loss, A_t).numpy()
+    got = conv.pool_backward(dA, cache, mode=mode)
+    assert got.shape == A.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(conv.pool_backward_naive(dA, cache, mode=mode), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", conv.POOL_MODES)
+@pytest.mark.parametrize(("f", "stride"), [(2, 2), (3, 2), (2, 1)])
+def test_pool_gradients_numerically(mode, f, stride):
+    A = rng_for(f, stride).standard_normal((2, 5, 6, 2))
+    hp = {"f": f, "stride": stride}
+    errors = check_layer_gradients(
+        lambda A_prev: conv.pool_forward(A_prev, hp, mode=mode),
+        lambda d, cache: conv.pool_backward(d, cache, mode=mode),
+        {"A_prev": A},
+    )
+    assert errors["A_prev"] < 1e-7
+
+
+def test_max_pool_ties_follow_the_course_mask():
+    """Ties: every tied maximum gets the gradient (the course's mask); TF picks one."""
+    A = np.ones((1, 2, 2, 1))
+    out, cache = conv.pool_forward(A, {"f": 2, "stride": 2})
+    dA_prev = conv.pool_backward(np.full(out.shape, 5.0), cache)
+    np.testing.assert_array_equal(dA_prev[0, :, :, 0], [[5, 5], [5, 5]])
+    np.testing.assert_array_equal(conv.pool_backward_naive(np.full(out.shape, 5.0), cache), dA_prev)
+
+
+def test_create_mask_and_distribute_value():
+    x = np.array([[1.0, 3.0], [4.0, 2.0]])
+    np.testing.assert_array_equal(conv.create_mask_from_window(x), [[False, False], [True, False]])
+    np.testing.assert_array_equal(conv.distribute_value(2.0, (2, 2)), [[0.5, 0.5], [0.5, 0.5]])
+    assert conv.distribute_value(3, (1, 3)).shape == (1, 3)
+
+
+def test_pool_keeps_float32():
+    A = rng_for(6).standard_normal((1, 4, 4, 2)).astype(np.float32)
+    for mode in conv.POOL_MODES:
+        out, cache = conv.pool_forward(A, {"f": 2, "stride": 2}, mode=mode)
+        assert out.dtype == np.float32
+        assert conv.pool_backward(np.ones_like(out), cache, mode=mode).dtype == np.float32
+
+
+# --------------------------------------------------------------------------------------
+# Signal processing: true convolution vs cross-correlation
+# --------------------------------------------------------------------------------------
+
+LENGTHS_1D = [(7, 3), (7, 4), (3, 7), (4, 7), (6, 6), (5, 2), (2, 5), (1, 1), (5, 1), (1, 4)]
+SHAPES_2D = [
+    ((7, 8), (3, 3)),
+    ((7, 8), (2, 4)),  # even kernel
+    ((7, 8), (4, 5)),
+    ((5, 6), (1, 2)),
+    ((6, 6), (6, 6)),
+    ((3, 3), (5, 4)),  # kernel larger than the image
+    ((2, 3), (4, 6)),
+    ((9, 5), (2, 2)),
+]
+
+
+@pytest.mark.parametrize("mode", conv.SIGNAL_MODES)
+@pytest.mark.parametrize(("n", "m"), LENGTHS_1D)
+def test_1d_matches_numpy(n, m, mode):
+    rng = rng_for(n, m)
+    x, k = rng.standard_normal(n), rng.standard_normal(m)
+    np.testing.assert_allclose(conv.convolve1d(x, k, mode), np.convolve(x, k, mode), atol=1e-12)
+    np.testing.assert_allclose(conv.correlate1d(x, k, mode), np.correlate(x, k, mode), atol=1e-12)
+    xi, ki = rng.integers(-5, 6, n), rng.integers(-5, 6, m)
+    np.testing.assert_array_equal(conv.convolve1d(xi, ki, mode), np.convolve(xi, ki, mode))
+    np.testing.assert_array_equal(conv.correlate1d(xi, ki, mode), np.correlate(xi, ki, mode))
+
+
+def test_1d_defaults_follow_numpy():
+    x, k = [1.0, 2.0, 3.0, 4.0], [1.0, -1.0]
+    np.testing.assert_allclose(conv.convolve1d(x, k), np.convolve(x, k))
+    np.testing.assert_allclose(conv.correlate1d(x, k), np.correlate(x, k))
+
+
+@pytest.mark.parametrize("mode", conv.SIGNAL_MODES)
+@pytest.mark.parametrize(("shape", "kshape"), SHAPES_2D)
+def test_2d_matches_scipy(shape, kshape, mode):
+    rng = rng_for(*shape, *kshape)
+    image, kernel = rng.standard_normal(shape), rng.standard_normal(kshape)
+    got_conv = conv.convolve2d(image, kernel, mode)
+    got_corr = conv.correlate2d(image, kernel, mode)
+    np.testing.assert_allclose(got_conv, scipy.signal.convolve2d(image, kernel, mode), atol=1e-12)
+    np.testing.assert_allclose(got_corr, scipy.signal.correlate2d(image, kernel, mode), atol=1e-12)
+    if mode == "full":
+        assert got_conv.shape == (shape[0] + kshape[0] - 1, shape[1] + kshape[1] - 1)
+    if mode == "same":
+        assert got_conv.shape == got_corr.shape == shape
+
+
+def test_2d_integer_inputs_stay_integer():
+    image = rng_for(8).integers(0, 10, (6, 6))
+    got = conv.convolve2d(image, [[1, 2], [3, 4]], "full")
+    np.testing.assert_array_equal(got, scipy.signal.convolve2d(image, [[1, 2], [3, 4]], "full"))
+    assert np.issubdtype(got.dtype, np.integer)
+
+
+def test_convolution_is_correlation_with_the_flipped_kernel():
+    rng = rng_for(9)
+    image, kernel = rng.standard_normal((8, 7)), rng.standard_normal((3, 3))
+    for mode in ("full", "valid"):
+        np.testing.assert_allclose(
+            conv.convolve2d(image, kernel, mode),
+            conv.correlate2d(image, conv.flip_kernel(kernel), mode),
+            atol=1e-12,
+        )
+
+
+def test_associativity_holds_for_convolution_not_for_correlation():
+    rng = rng_for(10)
+    A, B, C = rng.standard_normal((6, 6)), rng.standard_normal((3, 3)), rng.standard_normal((3, 2))
+    full_conv = lambda x, y: conv.convolve2d(x, y, "full")  # noqa: E731
+    full_corr = lambda x, y: conv.correlate2d(x, y, "full")  # noqa: E731
+    np.testing.assert_allclose(
+        full_conv(full_conv(A, B), C), full_conv(A, full_conv(B, C)), atol=1e-10
+    )
+    left, right = full_corr(full_corr(A, B), C), full_corr(A, full_corr(B, C))
+    assert left.shape == right.shape
+    assert not np.allclose(left, right)
+    # 1D as well.
+    a, b, c = rng.standard_normal(7), rng.standard_normal(3), rng.standard_normal(4)
+    np.testing.assert_allclose(
+        conv.convolve1d(conv.convolve1d(a, b), c),
+        conv.convolve1d(a, conv.convolve1d(b, c)),
+        atol=1e-10,
+    )
+    assert not np.allclose(
+        conv.correlate1d(conv.correlate1d(a, b, "full"), c, "full"),
+        conv.correlate1d(a, conv.correlate1d(b, c, "full"), "full"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "f", "pad", "stride"),
+    [((6, 6), 3, 0, 1), ((7, 9), 3, 1, 2), ((8, 8), 5, 2, 3), ((7, 7), 3, 0, 3)],
+)
+def test_correlate2d_pad_and_stride_match_the_layer(shape, f, pad, stride):
+    rng = rng_for(*shape, f, pad, stride)
+    image, kernel = rng.standard_normal(shape), rng.standard_normal((f, f))
+    got = conv.correlate2d(image, kernel, pad=pad, stride=stride)
+    Z, _ = conv.conv_forward(
+        image[None, :, :, None],
+        kernel[:, :, None, None],
+        np.zeros((1, 1, 1, 1)),
+        {"stride": stride, "pad": pad},
+    )
+    np.testing.assert_allclose(got, Z[0, :, :, 0], atol=1e-12)
+    assert got.shape == tuple(conv.conv_output_size(n, f, pad, stride) for n in shape)
+
+
+def test_sobel_responds_to_a_bright_to_dark_vertical_edge():
+    response = conv.correlate2d(STEP_IMAGE, conv.sobel("vertical"))
+    np.testing.assert_array_equal(response, [[0, 40, 40, 0]] * 4)
+    np.testing.assert_array_equal(conv.correlate2d(STEP_IMAGE, conv.sobel("horizontal")), 0)
+
+
+# --------------------------------------------------------------------------------------
+# Classic kernels
+# --------------------------------------------------------------------------------------
+
+
+def test_classic_kernels():
+    v = [[1, 0, -1]] * 3
+    np.testing.assert_array_equal(conv.vertical_edge(), v)
+    np.testing.assert_array_equal(conv.horizontal_edge(), np.transpose(v))
+    np.testing.assert_array_equal(conv.sobel(), [[1, 0, -1], [2, 0, -2], [1, 0, -1]])
+    np.testing.assert_array_equal(conv.sobel("horizontal"), conv.sobel("vertical").T)
+    np.testing.assert_array_equal(conv.scharr(), [[3, 0, -3], [10, 0, -10], [3, 0, -3]])
+    np.testing.assert_array_equal(conv.scharr("horizontal"), conv.scharr().T)
+    for k in (
+        conv.vertical_edge(),
+        conv.horizontal_edge(),
+        conv.sobel(),
+        conv.scharr("horizontal"),
+    ):
+        assert k.dtype == np.float64 and k.shape == (3, 3)
+        assert k.sum() == 0  # edge detectors ignore flat regions
+
+
+def test_kernels_are_fresh_arrays():
+    k = conv.vertical_edge()
+    k[0, 0] = 99
+    assert conv.vertical_edge()[0, 0] == 1
+
+
+def test_gaussian_kernel():
+    g = conv.gaussian_kernel()
+    assert g.shape == (5, 5)
+    assert g.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(g, g.T)
+    np.testing.assert_allclose(g, g[::-1, ::-1])
+    assert g.argmax() == 12  # the centre
+    np.testing.assert_allclose(g, conv.GAUSSIAN_5x5_159, atol=5e-3)
+    assert conv.gaussian_kernel(4, 1.0).sum() == pytest.approx(1.0)
+    assert conv.gaussian_kernel(1, 2.0).tolist() == [[1.0]]
+
+
+def test_gaussian_5x5_159():
+    expected = (
+        np.array(
+            [
+                [2, 4, 5, 4, 2],
+                [4, 9, 12, 9, 4],
+                [5, 12, 15, 12, 5],
+                [4, 9, 12, 9, 4],
+                [2, 4, 5, 4, 2],
+            ]
+        )
+        / 159
+    )
+    np.testing.assert_allclose(conv.GAUSSIAN_5x5_159, expected)
+    assert conv.GAUSSIAN_5x5_159.sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        conv.GAUSSIAN_5x5_159[0, 0] = 1.0  # read-only
+
+
+@pytest.mark.parametrize("fn", [conv.sobel, conv.scharr])
+def test_unknown_direction(fn):
+    with pytest.raises(ValueError, match="direction must be one of"):
+        fn("diagonal")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"size": 0}, "size"),
+        ({"size": 2.5}, "size"),
+        ({"sigma": 0}, "sigma"),
+        ({"sigma": -1.0}, "sigma"),
+        ({"sigma": float("nan")}, "sigma"),
+        ({"sigma": "1"}, "sigma"),
+    ],
+)
+def test_gaussian_kernel_bad(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        conv.gaussian_kernel(**kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# Bad inputs: ValueError naming the argument
+# --------------------------------------------------------------------------------------
+
+_A = np.zeros((2, 5, 5, 3))
+_W = np.zeros((3, 3, 3, 4))
+_b = np.zeros((1, 1, 1, 4))
+_HP = {"stride": 1, "pad": 0}
+_POOL_HP = {"f": 2, "stride": 2}
+
+
+def _with_nan(x):
+    x = x.copy()
+    x.flat[0] = np.nan
+    return x
+
+
+def _with_inf(x):
+    x = x.copy()
+    x.flat[-1] = -np.inf
+    return x
+
+
+_Z, _CACHE = conv.conv_forward(np.ones((2, 5, 5, 3)), np.ones((3, 3, 3, 4)), _b, _HP)
+_P, _PCACHE = conv.pool_forward(np.ones((2, 5, 5, 3)), _POOL_HP)
+
+BAD_CONV_ARGS = [
+    pytest.param(
+        (_A[0], _W, _b, _HP), r"A_prev must have rank 4 .*got shape \(5, 5, 3\)", id="A-rank"
+    ),
+    pytest.param((_A, _W[0], _b, _HP), r"W must have rank 4 .*got shape \(3, 3, 4\)", id="W-rank"),
+    pytest.param(
+        (_A, np.zeros((3, 3, 2, 4)), _b, _HP),
+        r"W has 2 input channels .* A_prev has 3",
+        id="channels",
+    ),
+    pytest.param(
+        (_A, _W, np.zeros((4,)), _HP),
+        r"b must have shape \(1, 1, 1, n_C\) = \(1, 1, 1, 4\).*\(4,\)",
+        id="b-shape",
+    ),
+    pytest.param((_A, _W, np.zeros((1, 1, 1, 3)), _HP), r"b must have shape", id="b-channels"),
+    pytest.param(
+        (_A, np.zeros((7, 7, 3, 4)), _b, {"stride": 1, "pad": 0}),
+        r"filter W of size 7x7 .* larger than the padded input A_prev of size 5x5",
+        id="filter-too-big",
+    ),
+    pytest.param(
+        (_A, np.zeros((8, 8, 3, 4)), _b, {"stride": 1, "pad": 1}),
+        r"larger than the padded input A_prev of size 7x7",
+        id="filter-too-big-padded",
+    ),
+    pytest.param(
+        (_A, _W, _b, {"stride": 0, "pad": 0}),
+        r"hparameters\['stride'\] must be an integer >= 1; got 0",
+        id="stride-0",
+    ),
+    pytest.param(
+        (_A, _W, _b, {"stride": -2, "pad": 0}), r"hparameters\['stride'\]", id="stride-neg"
+    ),
+    pytest.param(
+        (_A, _W, _b, {"stride": 1, "pad": -1}),
+        r"hparameters\['pad'\] must be an integer >= 0; got -1",
+        id="pad-neg",
+    ),
+    pytest.param(
+        (_A, _W, _b, {"stride": 1.5, "pad": 0}),
+        r"hparameters\['stride'\] must be an integer",
+        id="stride-float",
+    ),
+    pytest.param(
+        (_A, _W, _b, {"stride": 1}), r"hparameters is missing key\(s\) \['pad'\]", id="missing-pad"
+    ),
+    pytest.param((_A, _W, _b, {}), r"missing key\(s\) \['stride', 'pad'\]", id="missing-both"),
+    pytest.param((_A, _W, _b, [1, 0]), r"hparameters must be a dict", id="hp-not-dict"),
+    pytest.param((_with_nan(_A), _W, _b, _HP), r"A_prev contains 1 non-finite", id="A-nan"),
+    pytest.param((_A, _with_inf(_W), _b, _HP), r"W contains 1 non-finite", id="W-inf"),
+    pytest.param((_A, _W, _with_nan(_b), _HP), r"b contains 1 non-finite", id="b-nan"),
+    pytest.param(
+        (np.array([["a"]]), _W, _b, _HP), r"A_prev must be a real numeric array", id="A-str"
+    ),
+]
+
+
+@pytest.mark.parametrize("forward", [conv.conv_forward, conv.conv_forward_naive])
+@pytest.mark.parametrize(("args", "match"), BAD_CONV_ARGS)
+def test_conv_forward_bad_inputs(forward, args, match):
+    with pytest.raises(ValueError, match=match):
+        forward(*args)
+
+
+@pytest.mark.parametrize("backward", [conv.conv_backward, conv.conv_backward_naive])
+@pytest.mark.parametrize(
+    ("dZ", "cache", "match"),
+    [
+        (
+            np.zeros((2, 3, 3, 3)),
+            _CACHE,
+            r"dZ must have the shape of the layer's output \(2, 3, 3, 4\)",
+        ),
+        (np.zeros((3, 3, 4)), _CACHE, r"dZ must have rank 4"),
+        (_with_nan(_Z), _CACHE, r"dZ contains 1 non-finite"),
+        (_Z, _CACHE[:3], r"cache must be the tuple \(A_prev, W, b, hparameters\)"),
+        (_Z, (_A, _W, _b, {"stride": 0, "pad": 0}), r"hparameters\['stride'\]"),
+    ],
+)
+def test_conv_backward_bad_inputs(backward, dZ, cache, match):
+    with pytest.raises(ValueError, match=match):
+        backward(dZ, cache)
+
+
+BAD_POOL_ARGS = [
+    pytest.param((_A[0], _POOL_HP, "max"), r"A_prev must have rank 4", id="rank"),
+    pytest.param(
+        (_A, {"f": 6, "stride": 1}, "max"),
+        r"hparameters\['f'\]=6 is larger than the input A_prev of size 5x5",
+        id="f-too-big",
+    ),
+    pytest.param(
+        (_A, {"f": 0, "stride": 1}, "max"), r"hparameters\['f'\] must be an integer >= 1", id="f-0"
+    ),
+    pytest.param(
+        (_A, {"f": 2, "stride": 0}, "max"),
+        r"hparameters\['stride'\] must be an integer >= 1",
+        id="stride-0",
+    ),
+    pytest.param((_A, {"f": 2}, "max"), r"missing key\(s\) \['stride'\]", id="missing-stride"),
+    pytest.param((_A, {"stride": 2}, "max"), r"missing key\(s\) \['f'\]", id="missing-f"),
+    pytest.param(
+        (_A, _POOL_HP, "min"), r"mode must be one of \['max', 'average'\]; got 'min'", id="mode"
+    ),
+    pytest.param((_A, _POOL_HP, "avg"), r"mode must be one of", id="mode-avg"),
+    pytest.param((_with_inf(_A), _POOL_HP, "max"), r"A_prev contains 1 non-finite", id="inf"),
+]
+
+
+@pytest.mark.parametrize("pool", [conv.pool_forward, conv.pool_forward_naive])
+@pytest.mark.parametrize(("args", "match"), BAD_POOL_ARGS)
+def test_pool_forward_bad_inputs(pool, args, match):
+    with pytest.raises(ValueError, match=match):
+        pool(args[0], args[1], mode=args[2])
+
+
+@pytest.mark.parametrize("backward", [conv.pool_backward, conv.pool_backward_naive])
+@pytest.mark.parametrize(
+    ("dA", "cache", "mode", "match"),
+    [
+        (
+            np.zeros((2, 3, 3, 3)),
+            _PCACHE,
+            "max",
+            r"dA must have the shape of the layer's output \(2, 2, 2, 3\)",
+        ),
+        (_with_nan(_P), _PCACHE, "average", r"dA contains 1 non-finite"),
+        (_P, _PCACHE, "mean", r"mode must be one of"),
+        (_P, (_A,), "max", r"cache must be the tuple \(A_prev, hparameters\)"),
+    ],
+)
+def test_pool_backward_bad_inputs(backward, dA, cache, mode, match):
+    with pytest.raises(ValueError, match=match):
+        backward(dA, cache, mode=mode)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: conv.zero_pad(_A[0], 1), r"X must have rank 4"),
+        (lambda: conv.zero_pad(_A, -1), r"pad must be an integer >= 0; got -1"),
+        (lambda: conv.zero_pad(_with_nan(_A), 1), r"X contains 1 non-finite"),
+        (
+            lambda: conv.conv_single_step(
+                np.zeros((3, 3, 2)), np.zeros((3, 3, 3)), np.zeros((1, 1, 1))
+            ),
+            r"a_slice_prev and W must have the same shape",
+        ),
+        (
+            lambda: conv.conv_single_step(np.zeros((3, 3, 2)), np.zeros((3, 3, 2)), np.zeros((2,))),
+            r"b must hold one number",
+        ),
+        (
+            lambda: conv.conv_single_step(np.zeros((3, 3)), np.zeros((3, 3)), 0.0),
+            r"a_slice_prev must have rank 3",
+        ),
+        (lambda: conv.create_mask_from_window(np.array([np.nan, 1.0])), r"x contains 1 non-finite"),
+        (lambda: conv.distribute_value(1.0, (2,)), r"shape must be a pair"),
+        (lambda: conv.distribute_value(1.0, (0, 2)), r"shape\[0\] must be an integer >= 1"),
+        (lambda: conv.distribute_value([1.0, 2.0], (2, 2)), r"dz must be a scalar"),
+        (lambda: conv.convolve1d([[1.0]], [1.0]), r"x must have rank 1"),
+        (
+            lambda: conv.convolve1d([1.0], [1.0], "middle"),
+            r"mode must be one of \['full', 'same', 'valid'\]",
+        ),
+        (lambda: conv.correlate1d([], [1.0]), r"x must not be empty"),
+        (lambda: conv.correlate1d([1.0, np.inf], [1.0]), r"x contains 1 non-finite"),
+        (lambda: conv.convolve2d(np.zeros(5), np.zeros((2, 2))), r"image must have rank 2"),
+        (
+            lambda: conv.convolve2d(np.zeros((5, 5)), np.zeros((2, 2, 1))),
+            r"kernel must have rank 2",
+        ),
+        (
+            lambda: conv.correlate2d(np.zeros((5, 5)), np.zeros((2, 2)), mode="circular"),
+            r"mode must be one of",
+        ),
+        (
+            lambda: conv.correlate2d(np.zeros((5, 3)), np.zeros((3, 5)), mode="valid"),
+            r"image.shape=\(5, 3\), kernel.shape=\(3, 5\)",
+        ),
+        (
+            lambda: conv.convolve2d(np.zeros((5, 3)), np.zeros((3, 5)), mode="valid"),
+            r"mode='valid' needs",
+        ),
+        (
+            lambda: conv.correlate2d(np.zeros((5, 5)), np.zeros((2, 2)), pad=-1),
+            r"pad must be an integer >= 0",
+        ),
+        (
+            lambda: conv.correlate2d(np.zeros((5, 5)), np.zeros((2, 2)), stride=0),
+            r"stride must be an integer >= 1",
+        ),
+        (
+            lambda: conv.correlate2d(np.full((5, 5), np.nan), np.zeros((2, 2))),
+            r"image contains 25 non-finite",
+        ),
+        (lambda: conv.flip_kernel(np.zeros(3)), r"k must have rank 2"),
+    ],
+)
+def test_other_bad_inputs(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# --------------------------------------------------------------------------------------
+# Hypothesis: shapes and bad inputs
+# --------------------------------------------------------------------------------------
+
+
+@st.composite
+def conv_configs(draw):
+    f = draw(st.integers(1, 4))
+    pad = draw(st.integers(0, 2))
+    stride = draw(st.integers(1, 3))
+    n_H = draw(st.integers(max(1, f - 2 * pad), 9))
+    n_W = draw(st.integers(max(1, f - 2 * pad), 9))
+    m, n_C_prev, n_C = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return m, n_H, n_W, n_C_prev, n_C, f, stride, pad
+
+
+@HYPOTHESIS
+@given(conv_configs())
+def test_conv_shapes_match_conv_output_size_and_the_loops(case):
+    m, n_H, n_W, _, n_C, f, stride, pad = case
+    A, W, b, hp = conv_data(case)
+    Z, _ = conv.conv_forward(A, W, b, hp)
+    assert Z.shape == (
+        m,
+        conv.conv_output_size(n_H, f, pad, stride),
+        conv.conv_output_size(n_W, f, pad, stride),
+        n_C,
+    )
+    Z_naive, cache = conv.conv_forward_naive(A, W, b, hp)
+    np.testing.assert_allclose(Z, Z_naive, atol=1e-12)
+    dZ = rng_for(1, *case).standard_normal(Z.shape)
+    for got, oracle in zip(
+        conv.conv_backward(dZ, cache), conv.conv_backward_naive(dZ, cache), strict=True
+    ):
+        np.testing.assert_allclose(got, oracle, atol=1e-12)
+
+
+@HYPOTHESIS
+@given(
+    st.integers(1, 3),
+    st.integers(1, 9),
+    st.integers(1, 9),
+    st.integers(1, 4),
+    st.integers(1, 3),
+)
+def test_pool_forward_shape_matches_conv_output_size(m, n_H, n_W, f, stride):
+    if f > min(n_H, n_W):
+        f = min(n_H, n_W)
+    A = rng_for(m, n_H, n_W, f, stride).standard_normal((m, n_H, n_W, 2))
+    for mode in conv.POOL_MODES:
+        out, _ = conv.pool_forward(A, {"f": f, "stride": stride}, mode=mode)
+        assert out.shape == (
+            m,
+            conv.conv_output_size(n_H, f, 0, stride),
+            conv.conv_output_size(n_W, f, 0, stride),
+            2,
+        )
+
+
+CORRUPTIONS = {
+    "channels": lambda A, W, b, hp: (A, W[:, :, :0] if W.shape[2] == 1 else W[:, :, :-1], b, hp),
+    "bias": lambda A, W, b, hp: (A, W, b.reshape(-1), hp),
+    "stride": lambda A, W, b, hp: (A, W, b, {**hp, "stride": 0}),
+    "pad": lambda A, W, b, hp: (A, W, b, {**hp, "pad": -1}),
+    "filter": lambda A, W, b, hp: (
+        A,
+        np.ones((A.shape[1] + 2 * hp["pad"] + 1, 1, A.shape[3], W.shape[3])),
+        b,
+        hp,
+    ),
+    "rank": lambda A, W, b, hp: (A[0], W, b, hp),
+    "nan": lambda A, W, b, hp: (_with_nan(A), W, b, hp),
+    "missing": lambda A, W, b, hp: (A, W, b, {"stride": hp["stride"]}),
+}
+CORRUPTION_MATCH = {
+    "channels": "W|A_prev",
+    "bias": r"\bb\b",
+    "stride": "stride",
+    "pad": "pad",
+    "filter": "filter W",
+    "rank": "A_prev",
+    "nan": "A_prev",
+    "missing": "pad",
+}
+
+
+@HYPOTHESIS
+@given(conv_configs(), st.sampled_from(sorted(CORRUPTIONS)))
+def test_conv_forward_rejects_random_invalid_inputs(case, corruption):
+    args = CORRUPTIONS[corruption](*conv_data(case))
+    with pytest.raises(ValueError, match=CORRUPTION_MATCH[corruption]):
+        conv.conv_forward(*args)

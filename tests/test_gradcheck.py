@@ -1,0 +1,185 @@
+"""Tests of cvutils.gradcheck: centred differences, relative error, gradient checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cvutils import conv
+from cvutils.gradcheck import (
+    check_gradient,
+    check_layer_gradients,
+    numerical_gradient,
+    relative_error,
+)
+
+
+def quadratic(x):
+    return float(np.sum(x**2))
+
+
+def test_numerical_gradient_of_a_quadratic():
+    x = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.5]])
+    np.testing.assert_allclose(numerical_gradient(quadratic, x), 2 * x, atol=1e-8)
+
+
+def test_numerical_gradient_of_a_matrix_function():
+    rng = np.random.default_rng(0)
+    M, x = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    # f(x) = sum(tanh(M x)); grad = M^T (1 - tanh(Mx)^2)
+    grad = numerical_gradient(lambda v: np.sum(np.tanh(M @ v)), x)
+    np.testing.assert_allclose(grad, M.T @ (1 - np.tanh(M @ x) ** 2), rtol=1e-7, atol=1e-9)
+
+
+def test_numerical_gradient_accepts_scalars_and_one_element_arrays():
+    x = np.array(3.0)
+    assert numerical_gradient(lambda v: v**3, x) == pytest.approx(27.0, rel=1e-7)
+    x = np.array([2.0])
+    assert numerical_gradient(lambda v: np.array([v[0] ** 2]), x)[0] == pytest.approx(4.0)
+
+
+def test_numerical_gradient_restores_x():
+    x = np.random.default_rng(1).standard_normal((2, 3))
+    before = x.copy()
+    numerical_gradient(quadratic, x)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_numerical_gradient_restores_x_when_f_raises():
+    x = np.array([1.0, 2.0])
+    before = x.copy()
+
+    def f(v):
+        if v[0] != before[0]:
+            raise RuntimeError("boom")
+        return 0.0
+
+    with pytest.raises(RuntimeError, match="boom"):
+        numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize(
+    ("x", "match"),
+    [
+        (np.ones(3, dtype=np.float32), r"x must have dtype float64 .*got dtype float32"),
+        (np.ones(3, dtype=int), r"x must have dtype float64"),
+        ([1.0, 2.0], r"x must be a float64 NumPy array .*got list"),
+        (np.array([1.0, np.nan]), r"x contains 1 non-finite"),
+        (np.array([np.inf, 1.0, -np.inf]), r"x contains 2 non-finite"),
+    ],
+)
+def test_numerical_gradient_bad_x(x, match):
+    with pytest.raises(ValueError, match=match):
+        numerical_gradient(quadratic, x)
+
+
+def test_numerical_gradient_read_only_x():
+    x = np.ones(3)
+    x.flags.writeable = False
+    with pytest.raises(ValueError, match="x must be writeable"):
+        numerical_gradient(quadratic, x)
+
+
+@pytest.mark.parametrize("eps", [0, -1e-6, float("nan"), True, "1e-6"])
+def test_numerical_gradient_bad_eps(eps):
+    with pytest.raises(ValueError, match="eps must be"):
+        numerical_gradient(quadratic, np.ones(2), eps=eps)
+
+
+@pytest.mark.parametrize(
+    ("f", "match"),
+    [
+        (lambda v: v, r"f must return a scalar .*shape \(2,\)"),
+        (lambda v: float("nan"), r"f returned a non-finite value"),
+        (lambda v: "cost", r"f must return a scalar"),
+    ],
+)
+def test_numerical_gradient_bad_f(f, match):
+    with pytest.raises(ValueError, match=match):
+        numerical_gradient(f, np.ones(2))
+
+
+def test_relative_error():
+    assert relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error([1.0, 0.0], [0.0, 1.0]) == pytest.approx(np.sqrt(2) / 2)
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.1])
+    assert relative_error(a, b) == pytest.approx(relative_error(b, a))
+    assert relative_error(a, b) == pytest.approx(0.1 / (np.linalg.norm(a) + np.linalg.norm(b)))
+    assert relative_error([1.0], [-1.0]) == 1.0
+
+
+def test_relative_error_shape_mismatch():
+    with pytest.raises(ValueError, match=r"a.shape=\(2, 3\), b.shape=\(3, 2\)"):
+        relative_error(np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+def test_check_gradient_passes_and_returns_the_error():
+    x = np.array([1.0, -2.0, 3.0])
+    error = check_gradient(quadratic, x, 2 * x)
+    assert 0 <= error < 1e-7
+
+
+def test_check_gradient_catches_a_wrong_gradient():
+    x = np.array([1.0, -2.0, 3.0])
+    wrong = 2 * x
+    wrong[1] *= -1  # a sign error in one entry
+    with pytest.raises(AssertionError, match=r"relative error .* > tol .* index \(1,\)"):
+        check_gradient(quadratic, x, wrong)
+
+
+def test_check_gradient_shape_mismatch():
+    with pytest.raises(ValueError, match=r"analytic_grad.shape=\(2,\), x.shape=\(3,\)"):
+        check_gradient(quadratic, np.ones(3), np.ones(2))
+
+
+def test_check_layer_gradients_on_conv_and_pool():
+    rng = np.random.default_rng(2)
+    hp = {"stride": 1, "pad": 1}
+    errors = check_layer_gradients(
+        lambda A_prev, W, b: conv.conv_forward(A_prev, W, b, hp),
+        conv.conv_backward,
+        {
+            "A_prev": rng.standard_normal((1, 3, 4, 2)),
+            "W": rng.standard_normal((2, 2, 2, 2)),
+            "b": rng.standard_normal((1, 1, 1, 2)),
+        },
+        upstream_seed=5,
+    )
+    assert set(errors) == {"A_prev", "W", "b"} and max(errors.values()) < 1e-7
+    errors = check_layer_gradients(
+        lambda A_prev: conv.pool_forward(A_prev, {"f": 2, "stride": 1}, mode="average"),
+        lambda d, cache: conv.pool_backward(d, cache, mode="average"),
+        {"A_prev": rng.standard_normal((1, 3, 3, 2))},
+    )
+    assert errors["A_prev"] < 1e-7
+
+
+def test_check_layer_gradients_names_the_wrong_input():
+    def forward(x, y):
+        return x * y, (x, y)
+
+    def backward(d, cache):
+        x, y = cache
+        return d * y, d * y  # the second should be d * x
+
+    rng = np.random.default_rng(3)
+    with pytest.raises(AssertionError, match=r"^y: gradient check failed"):
+        check_layer_gradients(
+            forward, backward, {"x": rng.standard_normal(3), "y": rng.standard_normal(3)}
+        )
+
+
+def test_check_layer_gradients_wrong_number_of_gradients():
+    with pytest.raises(ValueError, match=r"one gradient per input \['x', 'y'\]; got 1"):
+        check_layer_gradients(
+            lambda x, y: (x * y, None), lambda d, cache: (d,), {"x": np.ones(2), "y": np.ones(2)}
+        )
+
+
+def test_check_layer_gradients_leaves_inputs_untouched():
+    x = np.arange(3.0)
+    before = x.copy()
+    check_layer_gradients(lambda x: (x**2, x), lambda d, cache: 2 * cache * d, {"x": x})
+    np.testing.assert_array_equal(x, before)
