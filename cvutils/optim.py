@@ -1,0 +1,470 @@
+"""Optimizers and learning-rate schedules in NumPy, step for step like `keras.optimizers`.
+
+The update rules follow Keras 3 exactly (read ``keras/src/optimizers/*.py``), so a learner
+can check each one against the library on the same gradients. With ``g`` the gradient,
+``p`` the parameter, ``lr`` the learning rate at the current step and ``t`` the step count
+starting at 1:
+
+* `SGD`: ``p -= lr * g``.
+* `SGD` with ``momentum=mu`` (Keras's form, identical to CS231n's ``sgd_momentum``):
+  ``v = mu * v - lr * g; p += v``. With ``nesterov=True``: ``v = mu * v - lr * g;
+  p += mu * v - lr * g``.
+* `Adagrad`: ``a += g**2; p -= lr * g / sqrt(a + eps)``; ``a`` starts at
+  ``initial_accumulator_value=0.1`` and ``eps=1e-7`` sits *inside* the square root.
+* `RMSprop`: ``s = rho * s + (1 - rho) * g**2; p -= lr * g / sqrt(s + eps)`` (``rho=0.9``,
+  ``eps=1e-7`` inside the root, ``s`` starts at 0).
+* `Adam`: ``m += (1 - b1) * (g - m); v += (1 - b2) * (g**2 - v)``;
+  ``alpha = lr * sqrt(1 - b2**t) / (1 - b1**t); p -= alpha * m / (sqrt(v) + eps)``. The bias
+  correction is folded into ``alpha``, so ``eps=1e-7`` is added to the *uncorrected*
+  ``sqrt(v)``; this differs from the paper's ``m_hat / (sqrt(v_hat) + eps)`` only by the size
+  of ``eps``.
+
+An optimizer is used like a Keras one: ``opt.apply(grads, params)`` updates the NumPy arrays
+in ``params`` in place and counts ``opt.iterations``. The learning rate may be a number or a
+schedule (any callable ``step -> lr``, for example `StepDecay`); as in Keras it is evaluated at
+``iterations`` *before* the step.
+
+Schedules (each a NumPy function of the step, vectorised over arrays of steps, and an object
+with ``to_keras()`` returning the equivalent ``keras.optimizers.schedules`` object):
+
+* step decay ``a0 * drop ** floor(t / every)`` (`step_decay`, `StepDecay`),
+* exponential decay ``a0 * exp(-k t)`` (`exponential_decay`, `ExponentialDecay`),
+* 1/t decay ``a0 / (1 + k t)`` (`inverse_time_decay`, `InverseTimeDecay`).
+
+Two 2-D loss surfaces for trajectory plots: `ill_conditioned_quadratic` (the bowl
+``0.5 (x^2 + 25 y^2)``) and `rosenbrock`; `trajectory` runs an optimizer on one.
+
+Bad arguments (negative learning rates, ``momentum``/``rho``/``beta`` outside ``[0, 1)``,
+gradients whose shapes differ from the parameters') raise ``ValueError`` naming the argument.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "Optimizer",
+    "RMSprop",
+    "StepDecay",
+    "exponential_decay",
+    "ill_conditioned_quadratic",
+    "inverse_time_decay",
+    "rosenbrock",
+    "step_decay",
+    "trajectory",
+]
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _check_real(name: str, value, *, low: float | None = None, high: float | None = None,
+                low_open: bool = False, high_open: bool = True) -> float:
+    """Returns ``value`` as a float after checking it is a finite real number in range."""
+    lo = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
+    hi = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number in {lo}, {hi}, got {value!r}")
+    value = float(value)
+    too_low = low is not None and (value < low or (low_open and value == low))
+    too_high = high is not None and (value > high or (high_open and value == high))
+    if too_low or too_high:
+        raise ValueError(f"{name} must be in {lo}, {hi}, got {value!r}")
+    return value
+
+
+def _check_learning_rate(learning_rate):
+    """A non-negative number or a callable schedule ``step -> lr``."""
+    if callable(learning_rate):
+        return learning_rate
+    return _check_real("learning_rate", learning_rate, low=0.0)
+
+
+def _check_step(step) -> np.ndarray:
+    s = np.asarray(step, dtype=np.float64)
+    if not np.all(np.isfinite(s)) or np.any(s < 0):
+        raise ValueError(f"step must hold non-negative finite numbers, got {step!r}")
+    return s
+
+
+# ----------------------------------------------------------------------------- schedules
+
+
+def step_decay(step, initial_learning_rate: float, drop: float, every: int):
+    """Step decay: ``a0 * drop ** floor(step / every)``.
+
+    Args:
+        step: scalar or array of steps ``t >= 0`` (any shape).
+        initial_learning_rate: ``a0 > 0``.
+        drop: factor in ``(0, 1]`` applied every ``every`` steps (e.g. 0.5: halve).
+        every: steps between drops, a positive int.
+
+    Returns:
+        Learning rates, float64 of the shape of ``step``.
+    """
+    a0 = _check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
+    d = _check_real("drop", drop, low=0.0, low_open=True, high=1.0, high_open=False)
+    if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+        raise ValueError(f"every must be a positive int, got {every!r}")
+    t = _check_step(step)
+    return a0 * d ** np.floor(t / int(every))
+
+
+def exponential_decay(step, initial_learning_rate: float, k: float):
+    """Exponential decay: ``a0 * exp(-k * step)``.
+
+    Args:
+        step: scalar or array of steps ``t >= 0``.
+        initial_learning_rate: ``a0 > 0``.
+        k: decay constant ``>= 0``.
+
+    Returns:
+        Learning rates, float64 of the shape of ``step``.
+    """
+    a0 = _check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
+    k = _check_real("k", k, low=0.0)
+    return a0 * np.exp(-k * _check_step(step))
+
+
+def inverse_time_decay(step, initial_learning_rate: float, k: float):
+    """1/t decay: ``a0 / (1 + k * step)``.
+
+    Args:
+        step: scalar or array of steps ``t >= 0``.
+        initial_learning_rate: ``a0 > 0``.
+        k: decay constant ``>= 0``.
+
+    Returns:
+        Learning rates, float64 of the shape of ``step``.
+    """
+    a0 = _check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
+    k = _check_real("k", k, low=0.0)
+    return a0 / (1.0 + k * _check_step(step))
+
+
+class StepDecay:
+    """Callable `step_decay` schedule; ``to_keras()`` gives ``PiecewiseConstantDecay``.
+
+    Keras's ``PiecewiseConstantDecay(boundaries, values)`` returns ``values[i]`` for
+    ``boundaries[i-1] < step <= boundaries[i]``; for integer steps, ``floor(t / every)``
+    changes *at* ``t = k * every``, so the boundaries are ``k * every - 1``.
+    """
+
+    def __init__(self, initial_learning_rate: float, drop: float = 0.5, every: int = 10):
+        step_decay(0, initial_learning_rate, drop, every)  # validates
+        self.initial_learning_rate, self.drop, self.every = float(initial_learning_rate), float(drop), int(every)
+
+    def __call__(self, step):
+        return step_decay(step, self.initial_learning_rate, self.drop, self.every)
+
+    def to_keras(self, n_drops: int = 20):
+        """``keras.optimizers.schedules.PiecewiseConstantDecay`` equal for ``n_drops`` drops."""
+        import keras
+
+        boundaries = [k * self.every - 1 for k in range(1, n_drops + 1)]
+        values = [self.initial_learning_rate * self.drop**k for k in range(n_drops + 1)]
+        return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+
+    def __repr__(self) -> str:
+        return f"StepDecay(initial_learning_rate={self.initial_learning_rate}, drop={self.drop}, every={self.every})"
+
+
+class ExponentialDecay:
+    """Callable `exponential_decay` schedule ``a0 exp(-k t)``.
+
+    ``to_keras()`` gives ``ExponentialDecay(a0, decay_steps=1, decay_rate=exp(-k))``, which
+    computes ``a0 * exp(-k) ** t``: the same function.
+    """
+
+    def __init__(self, initial_learning_rate: float, k: float):
+        exponential_decay(0, initial_learning_rate, k)
+        self.initial_learning_rate, self.k = float(initial_learning_rate), float(k)
+
+    def __call__(self, step):
+        return exponential_decay(step, self.initial_learning_rate, self.k)
+
+    def to_keras(self):
+        import keras
+
+        return keras.optimizers.schedules.ExponentialDecay(
+            self.initial_learning_rate, decay_steps=1, decay_rate=math.exp(-self.k)
+        )
+
+    def __repr__(self) -> str:
+        return f"ExponentialDecay(initial_learning_rate={self.initial_learning_rate}, k={self.k})"
+
+
+class InverseTimeDecay:
+    """Callable `inverse_time_decay` schedule ``a0 / (1 + k t)``.
+
+    ``to_keras()`` gives ``InverseTimeDecay(a0, decay_steps=1, decay_rate=k)``.
+    """
+
+    def __init__(self, initial_learning_rate: float, k: float):
+        inverse_time_decay(0, initial_learning_rate, k)
+        self.initial_learning_rate, self.k = float(initial_learning_rate), float(k)
+
+    def __call__(self, step):
+        return inverse_time_decay(step, self.initial_learning_rate, self.k)
+
+    def to_keras(self):
+        import keras
+
+        return keras.optimizers.schedules.InverseTimeDecay(
+            self.initial_learning_rate, decay_steps=1, decay_rate=self.k
+        )
+
+    def __repr__(self) -> str:
+        return f"InverseTimeDecay(initial_learning_rate={self.initial_learning_rate}, k={self.k})"
+
+
+# ----------------------------------------------------------------------------- optimizers
+
+
+class Optimizer:
+    """Base class: keeps per-parameter state and the step counter, applies `update`.
+
+    Subclasses implement ``_update(i, p, g, lr)``, which changes the array ``p`` in place using
+    the state slots created by ``_build``.
+
+    Attributes:
+        iterations: number of steps taken so far (Keras's ``optimizer.iterations``).
+    """
+
+    def __init__(self, learning_rate=0.01):
+        self.learning_rate = _check_learning_rate(learning_rate)
+        self.iterations = 0
+        self._n_params: int | None = None
+        self._shapes: list[tuple] = []
+
+    def current_learning_rate(self) -> float:
+        """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""
+        if callable(self.learning_rate):
+            return float(np.asarray(self.learning_rate(self.iterations)))
+        return float(self.learning_rate)
+
+    def _build(self, params: Sequence[np.ndarray]) -> None:  # pragma: no cover - overridden
+        pass
+
+    def _update(self, i: int, p: np.ndarray, g: np.ndarray, lr: float) -> None:
+        raise NotImplementedError
+
+    def apply(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray]) -> None:
+        """Takes one step: updates every array of ``params`` in place.
+
+        Args:
+            grads: one gradient per parameter, each of the parameter's shape.
+            params: float NumPy arrays (writeable); the same list, in the same order, at
+                every call.
+
+        Raises:
+            ValueError: if the lists differ in length, a gradient's shape differs from its
+                parameter's, a parameter is not a writeable float array, or the set of
+                parameters changed since the first call.
+        """
+        if isinstance(params, np.ndarray) or isinstance(grads, np.ndarray):
+            raise ValueError("params and grads must be lists of arrays (wrap a single array as [p])")
+        params, grads = list(params), list(grads)
+        if len(params) != len(grads):
+            raise ValueError(f"grads must have one entry per parameter: got {len(grads)} grads for {len(params)} params")
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
+                raise ValueError(f"params[{i}] must be a writeable float NumPy array, got {type(p).__name__} "
+                                 f"{getattr(p, 'dtype', '')}")
+            if np.shape(g) != p.shape:
+                raise ValueError(f"grads[{i}] has shape {np.shape(g)}, expected the shape of params[{i}] {p.shape}")
+        shapes = [p.shape for p in params]
+        if self._n_params is None:
+            self._n_params, self._shapes = len(params), shapes
+            self._build(params)
+        elif shapes != self._shapes:
+            raise ValueError(f"params changed since the first step: shapes {shapes}, expected {self._shapes}")
+        lr = self.current_learning_rate()
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            self._update(i, p, np.asarray(g, dtype=p.dtype), lr)
+        self.iterations += 1
+
+    def update(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """Convenience for a single parameter: ``apply([grad], [param])``; returns ``param``."""
+        self.apply([grad], [param])
+        return param
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(learning_rate={self.learning_rate})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum, as `keras.optimizers.SGD`.
+
+    ``momentum=0``: ``p -= lr g``. ``momentum=mu > 0``: ``v = mu v - lr g; p += v`` (Nesterov:
+    ``p += mu v - lr g``). Defaults are Keras's (``learning_rate=0.01``).
+    """
+
+    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False):
+        super().__init__(learning_rate)
+        self.momentum = _check_real("momentum", momentum, low=0.0, high=1.0)
+        self.nesterov = bool(nesterov)
+
+    def _build(self, params):
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def _update(self, i, p, g, lr):
+        if self.momentum == 0:
+            p -= lr * g
+            return
+        v = self.velocities[i]
+        v *= self.momentum
+        v -= lr * g
+        if self.nesterov:
+            p += self.momentum * v - lr * g
+        else:
+            p += v
+
+
+class Adagrad(Optimizer):
+    """AdaGrad as `keras.optimizers.Adagrad`: ``a += g^2; p -= lr g / sqrt(a + eps)``.
+
+    Keras starts the accumulator at ``initial_accumulator_value=0.1`` (CS231n at 0) and puts
+    ``epsilon=1e-7`` inside the square root.
+    """
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7):
+        super().__init__(learning_rate)
+        self.initial_accumulator_value = _check_real("initial_accumulator_value", initial_accumulator_value, low=0.0)
+        self.epsilon = _check_real("epsilon", epsilon, low=0.0)
+
+    def _build(self, params):
+        self.accumulators = [np.full_like(p, self.initial_accumulator_value) for p in params]
+
+    def _update(self, i, p, g, lr):
+        a = self.accumulators[i]
+        a += g * g
+        p -= lr * g / np.sqrt(a + self.epsilon)
+
+
+class RMSprop(Optimizer):
+    """RMSProp as `keras.optimizers.RMSprop` (not centred, no momentum).
+
+    ``s = rho s + (1 - rho) g^2; p -= lr g / sqrt(s + eps)``, with ``s`` starting at 0 and
+    ``epsilon=1e-7`` inside the square root (CS231n adds ``eps`` outside it).
+    """
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.9, epsilon: float = 1e-7):
+        super().__init__(learning_rate)
+        self.rho = _check_real("rho", rho, low=0.0, high=1.0)
+        self.epsilon = _check_real("epsilon", epsilon, low=0.0)
+
+    def _build(self, params):
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def _update(self, i, p, g, lr):
+        s = self.velocities[i]
+        s *= self.rho
+        s += (1.0 - self.rho) * g * g
+        p -= lr * g / np.sqrt(s + self.epsilon)
+
+
+class Adam(Optimizer):
+    """Adam with bias correction, as `keras.optimizers.Adam`.
+
+    ``m += (1 - b1)(g - m); v += (1 - b2)(g^2 - v)``;
+    ``alpha = lr sqrt(1 - b2^t) / (1 - b1^t)``; ``p -= alpha m / (sqrt(v) + eps)``.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7):
+        super().__init__(learning_rate)
+        self.beta_1 = _check_real("beta_1", beta_1, low=0.0, high=1.0)
+        self.beta_2 = _check_real("beta_2", beta_2, low=0.0, high=1.0)
+        self.epsilon = _check_real("epsilon", epsilon, low=0.0)
+
+    def _build(self, params):
+        self.momentums = [np.zeros_like(p) for p in params]
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def _update(self, i, p, g, lr):
+        t = self.iterations + 1
+        m, v = self.momentums[i], self.velocities[i]
+        m += (1.0 - self.beta_1) * (g - m)
+        v += (1.0 - self.beta_2) * (g * g - v)
+        alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+        p -= alpha * m / (np.sqrt(v) + self.epsilon)
+
+
+# ----------------------------------------------------------------------------- 2-D surfaces
+
+
+def _check_point(p) -> np.ndarray:
+    p = np.asarray(p, dtype=np.float64)
+    if p.shape[-1:] != (2,):
+        raise ValueError(f"p must have shape (..., 2) (points (x, y)), got {p.shape}")
+    return p
+
+
+def ill_conditioned_quadratic(p, a: float = 1.0, b: float = 25.0):
+    """The bowl ``f(x, y) = 0.5 (a x^2 + b y^2)``: condition number ``b / a``.
+
+    Args:
+        p: points ``(..., 2)``.
+        a, b: curvatures along x and y (positive).
+
+    Returns:
+        ``(f, grad)``: ``f`` of shape ``(...)``, ``grad`` of shape ``(..., 2)``.
+    """
+    p = _check_point(p)
+    a = _check_real("a", a, low=0.0, low_open=True, high=None)
+    b = _check_real("b", b, low=0.0, low_open=True, high=None)
+    x, y = p[..., 0], p[..., 1]
+    return 0.5 * (a * x**2 + b * y**2), np.stack([a * x, b * y], axis=-1)
+
+
+def rosenbrock(p, a: float = 1.0, b: float = 100.0):
+    """Rosenbrock's banana ``(a - x)^2 + b (y - x^2)^2``, minimum 0 at ``(a, a^2)``.
+
+    Args:
+        p: points ``(..., 2)``.
+
+    Returns:
+        ``(f, grad)``: ``f`` of shape ``(...)``, ``grad`` of shape ``(..., 2)``.
+    """
+    p = _check_point(p)
+    x, y = p[..., 0], p[..., 1]
+    f = (a - x) ** 2 + b * (y - x**2) ** 2
+    gx = -2 * (a - x) - 4 * b * x * (y - x**2)
+    gy = 2 * b * (y - x**2)
+    return f, np.stack([gx, gy], axis=-1)
+
+
+def trajectory(optimizer: Optimizer, loss_fn: Callable, start, steps: int) -> np.ndarray:
+    """Runs ``optimizer`` on a 2-D surface and records the path.
+
+    Args:
+        optimizer: a fresh `Optimizer` (its state is used and changed).
+        loss_fn: ``p -> (f, grad)`` for ``p`` of shape ``(2,)``, e.g. `ill_conditioned_quadratic`.
+        start: starting point ``(2,)``.
+        steps: number of steps, ``>= 0``.
+
+    Returns:
+        ``(steps + 1, 2)`` float64: the start and every point after a step.
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be a cvutils.optim.Optimizer, got {type(optimizer).__name__}")
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    p = _check_point(start).astype(np.float64).copy()
+    if p.shape != (2,):
+        raise ValueError(f"start must have shape (2,), got {p.shape}")
+    path = [p.copy()]
+    for _ in range(int(steps)):
+        _, g = loss_fn(p)
+        optimizer.apply([g], [p])
+        path.append(p.copy())
+    return np.stack(path)
