@@ -6,6 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.signal
+from course_examples import (
+    CHECKER,
+    IMAGE_6X6,
+    IMAGE_6X6_VERTICAL,
+    POOL_AVG,
+    POOL_MAX,
+    POOL_MAX_2,
+    STEP,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,25 +25,10 @@ tf = pytest.importorskip("tensorflow")
 
 HYPOTHESIS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# The course's worked examples.
-COURSE_IMAGE = np.array(
-    [
-        [3, 0, 1, 2, 7, 4],
-        [1, 5, 8, 9, 3, 1],
-        [2, 7, 2, 5, 1, 3],
-        [0, 1, 3, 1, 7, 8],
-        [4, 2, 1, 6, 2, 8],
-        [2, 4, 5, 2, 3, 9],
-    ]
-)
-COURSE_VERTICAL_OUTPUT = np.array(
-    [[-5, -4, 0, 8], [-10, -2, 2, 3], [0, -2, -4, -7], [-3, -2, -3, -16]]
-)
-STEP_IMAGE = np.array([[10, 10, 10, 0, 0, 0]] * 6)
-CHECKER_IMAGE = np.array([[10, 10, 10, 0, 0, 0]] * 3 + [[0, 0, 0, 10, 10, 10]] * 3)
-POOL_MAX_EXAMPLE = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]])
-POOL_AVG_EXAMPLE = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 4, 2, 3], [5, 6, 1, 2]])
-POOL_MAX_EXAMPLE_2 = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+# The course's worked examples (tests/course_examples.py).
+COURSE_IMAGE, COURSE_VERTICAL_OUTPUT = IMAGE_6X6, IMAGE_6X6_VERTICAL
+STEP_IMAGE, CHECKER_IMAGE = STEP, CHECKER
+POOL_MAX_EXAMPLE, POOL_AVG_EXAMPLE, POOL_MAX_EXAMPLE_2 = POOL_MAX, POOL_AVG, POOL_MAX_2
 
 # (m, n_H_prev, n_W_prev, n_C_prev, n_C, f, stride, pad)
 CONV_CASES = [

@@ -12,24 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.signal
+from course_examples import CHECKER, IMAGE_6X6, IMAGE_6X6_VERTICAL, STEP
 from skimage import data, filters
 
 from cvutils import conv
 
-X6 = np.array(
-    [
-        [3, 0, 1, 2, 7, 4],
-        [1, 5, 8, 9, 3, 1],
-        [2, 7, 2, 5, 1, 3],
-        [0, 1, 3, 1, 7, 8],
-        [4, 2, 1, 6, 2, 8],
-        [2, 4, 5, 2, 3, 9],
-    ]
-)
+X6 = IMAGE_6X6
 VERTICAL = np.array([[1, 0, -1]] * 3)
 HORIZONTAL = VERTICAL.T
-STEP = np.array([[10, 10, 10, 0, 0, 0]] * 6)
-CHECKER = np.array([[10, 10, 10, 0, 0, 0]] * 3 + [[0, 0, 0, 10, 10, 10]] * 3)
 BAR = np.array([[0, 0, 0, 1, 1, 1, 1, 0, 0, 0]] * 10)
 K_BAR = np.array([[-1, 0, 1]] * 3)
 ROW8 = [0, 3, 3, 0, 0, -3, -3, 0]
@@ -39,7 +29,7 @@ ROW10_EDGE = [0, 0, 2, 2, 0, 0, -2, -2, 0, 0]
 
 # name -> (image, kernel, pad applied on all sides, expected output)
 EXAMPLES = {
-    "6x6 vertical edge": (X6, VERTICAL, 0, [[-5, -4, 0, 8], [-10, -2, 2, 3], [0, -2, -4, -7], [-3, -2, -3, -16]]),
+    "6x6 vertical edge": (X6, VERTICAL, 0, IMAGE_6X6_VERTICAL),
     "step 10|0": (STEP, VERTICAL, 0, [[0, 30, 30, 0]] * 4),
     "step flipped 0|10": (STEP[:, ::-1], VERTICAL, 0, [[0, -30, -30, 0]] * 4),
     "checker horizontal": (CHECKER, HORIZONTAL, 0, [[0, 0, 0, 0], [30, 10, -10, -30], [30, 10, -10, -30], [0, 0, 0, 0]]),
