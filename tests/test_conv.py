@@ -885,10 +885,11 @@ def conv_configs(draw):
 
 @HYPOTHESIS
 @given(conv_configs())
-def test_conv_shapes_match_conv_output_size_and_the_loops(case):
+def test_conv_random_shapes_match_conv_output_size_the_loops_and_tf(case):
     m, n_H, n_W, _, n_C, f, stride, pad = case
     A, W, b, hp = conv_data(case)
     Z, _ = conv.conv_forward(A, W, b, hp)
+    np.testing.assert_allclose(Z, tf_conv(A, W, b, stride, pad).numpy(), atol=1e-10)
     assert Z.shape == (
         m,
         conv.conv_output_size(n_H, f, pad, stride),
@@ -898,10 +899,12 @@ def test_conv_shapes_match_conv_output_size_and_the_loops(case):
     Z_naive, cache = conv.conv_forward_naive(A, W, b, hp)
     np.testing.assert_allclose(Z, Z_naive, atol=1e-12)
     dZ = rng_for(1, *case).standard_normal(Z.shape)
-    for got, oracle in zip(
-        conv.conv_backward(dZ, cache), conv.conv_backward_naive(dZ, cache), strict=True
+    got_all = conv.conv_backward(dZ, cache)
+    for got, oracle, tf_grad in zip(
+        got_all, conv.conv_backward_naive(dZ, cache), tf_conv_grads(A, W, b, hp, dZ), strict=True
     ):
         np.testing.assert_allclose(got, oracle, atol=1e-12)
+        np.testing.assert_allclose(got, tf_grad, atol=1e-10)
 
 
 @HYPOTHESIS
