@@ -138,3 +138,22 @@ def test_environment_report_names_versions():
 
     report = runtime.environment_report()
     assert tf.__version__ in report and "mode" in report
+
+
+def test_full_mode_turns_on_mixed_precision_only_on_a_capable_gpu(monkeypatch):
+    import keras
+
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    monkeypatch.setattr(runtime, "device_name", lambda: "GPU x1 (test double)")
+    try:
+        monkeypatch.setattr(runtime, "gpus", lambda: ["GPU:0"])
+        monkeypatch.setattr(runtime, "_supports_mixed_float16", lambda: True)
+        info = runtime.setup(seed=0, verbose=False)
+        assert info.precision == "mixed_float16" and not info.deterministic
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        monkeypatch.setattr(runtime, "_supports_mixed_float16", lambda: False)  # e.g. a Pascal GPU
+        assert runtime.setup(seed=0, verbose=False).precision == "float32"
+        monkeypatch.setattr(runtime, "gpus", lambda: [])  # full mode on a CPU
+        assert runtime.setup(seed=0, verbose=False).precision == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
