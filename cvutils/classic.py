@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cvutils.checks import check_int
+
 __all__ = [
     "KNNClassifier",
     "fit_polynomial",
@@ -79,12 +81,6 @@ def _labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
     if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
         raise ValueError(f"{name} must hold class indices in 0..{n_classes - 1}, got values in {arr.min()}..{arr.max()}")
     return arr.astype(np.int64)
-
-
-def _positive_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -237,8 +233,8 @@ class KNNClassifier:
     """
 
     def __init__(self, k: int = 1, batch_size: int = 512):
-        self.k = _positive_int(k, "k")
-        self.batch_size = _positive_int(batch_size, "batch_size")
+        self.k = check_int("k", k, 1)
+        self.batch_size = check_int("batch_size", batch_size, 1)
         self._x = None
         self._y = None
         self.classes_ = None
@@ -378,7 +374,7 @@ def one_vs_one_vote(votes, n_classes: int, first: int = 0) -> np.ndarray | int:
     Raises:
         ValueError: if the number of votes is not ``C(C-1)/2`` or a vote is out of range.
     """
-    n_classes = _positive_int(n_classes, "n_classes", minimum=2)
+    n_classes = check_int("n_classes", n_classes, 2)
     if isinstance(first, bool) or not isinstance(first, (int, np.integer)):
         raise ValueError(f"first must be an int (0 or 1 usually), got {first!r}")
     v = np.asarray(votes)
@@ -414,7 +410,7 @@ def polynomial_features(x, M: int) -> np.ndarray:
         ``(N, M + 1)`` float64 matrix ``Phi[n, j] = x_n ** j``.
     """
     xs = _float_array(x, "x", 1)
-    M = _positive_int(M, "M", minimum=0)
+    M = check_int("M", M, 0)
     return xs[:, None] ** np.arange(M + 1)[None, :]
 
 

@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from cvutils.checks import check_int
+
 __all__ = [
     "GAUSSIAN_5x5_159",
     "conv_backward",
@@ -84,17 +86,6 @@ _NHWC = "(m, n_H, n_W, n_C)"
 # --------------------------------------------------------------------------------------
 # Validation helpers (shared by every public function)
 # --------------------------------------------------------------------------------------
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    """Returns ``value`` as an ``int`` if it is an integer >= ``minimum``, else raises."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(
-            f"{name} must be an integer >= {minimum}; got {value!r} ({type(value).__name__})."
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}.")
-    return int(value)
 
 
 def _check_finite(name: str, x: np.ndarray) -> None:
@@ -147,7 +138,7 @@ def _check_hparameters(hparameters: Any, keys: tuple[str, ...]) -> dict[str, int
             f"got keys {sorted(map(str, hparameters))}."
         )
     minimum = {"stride": 1, "pad": 0, "f": 1}
-    return {k: _check_int(f"hparameters['{k}']", hparameters[k], minimum[k]) for k in keys}
+    return {k: check_int(f"hparameters['{k}']", hparameters[k], minimum[k]) for k in keys}
 
 
 def _check_mode(mode: Any, allowed: tuple[str, ...]) -> str:
@@ -288,10 +279,10 @@ def conv_output_size(n: int, f: int, pad: int = 0, stride: int = 1, strict: bool
         >>> conv_output_size(6, 3), conv_output_size(227, 11, stride=4)
         (4, 55)
     """
-    n = _check_int("n", n, 1)
-    f = _check_int("f", f, 1)
-    pad = _check_int("pad", pad, 0)
-    stride = _check_int("stride", stride, 1)
+    n = check_int("n", n, 1)
+    f = check_int("f", f, 1)
+    pad = check_int("pad", pad, 0)
+    stride = check_int("stride", stride, 1)
     if f > n + 2 * pad:
         raise ValueError(
             f"f={f} is larger than the padded input n + 2*pad = {n} + 2*{pad} = {n + 2 * pad}; "
@@ -323,7 +314,7 @@ def same_padding(f: int) -> int:
         ValueError: if ``f`` is not a positive integer, or is even (``f - 1`` is then odd and
             would need asymmetric padding, as TensorFlow's ``padding="SAME"`` does).
     """
-    f = _check_int("f", f, 1)
+    f = check_int("f", f, 1)
     if f % 2 == 0:
         raise ValueError(
             f"f={f} is even: 'same' padding needs p = (f - 1)/2 = {(f - 1) / 2}, which is not "
@@ -348,7 +339,7 @@ def zero_pad(X: Any, pad: int) -> np.ndarray:
         (m, n_H + 2*pad, n_W + 2*pad, n_C) padded copy of ``X`` (same dtype).
     """
     X = _as_array("X", X, 4, _NHWC)
-    pad = _check_int("pad", pad, 0)
+    pad = check_int("pad", pad, 0)
     return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
 
 
@@ -709,8 +700,8 @@ def distribute_value(dz: Any, shape: tuple) -> np.ndarray:
         raise ValueError(f"dz must be a scalar; got shape {dz_arr.shape}.")
     if not isinstance(shape, tuple | list) or len(shape) != 2:
         raise ValueError(f"shape must be a pair (n_H, n_W); got {shape!r}.")
-    n_H = _check_int("shape[0]", shape[0], 1)
-    n_W = _check_int("shape[1]", shape[1], 1)
+    n_H = check_int("shape[0]", shape[0], 1)
+    n_W = check_int("shape[1]", shape[1], 1)
     return np.full((n_H, n_W), float(dz_arr.reshape(())) / (n_H * n_W))
 
 
@@ -1050,8 +1041,8 @@ def correlate2d(
         "image", image, "kernel", kernel, 2, "(n_H, n_W)", "(f_H, f_W)"
     )
     mode = _check_mode(mode, SIGNAL_MODES)
-    pad = _check_int("pad", pad, 0)
-    stride = _check_int("stride", stride, 1)
+    pad = check_int("pad", pad, 0)
+    stride = check_int("stride", stride, 1)
     if pad:
         image = np.pad(image, pad)
     kh, kw = kernel.shape
@@ -1114,7 +1105,7 @@ def gaussian_kernel(size: int = 5, sigma: float = 1.4) -> np.ndarray:
         (size, size) float64 array summing to 1. ``gaussian_kernel(5, 1.4)`` is close to
         :data:`GAUSSIAN_5x5_159`.
     """
-    size = _check_int("size", size, 1)
+    size = check_int("size", size, 1)
     if (
         isinstance(sigma, bool)
         or not isinstance(sigma, numbers.Real)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from cvutils import runtime
+from cvutils.checks import check_int
 
 __all__ = [
     "IMAGES",
@@ -196,8 +197,7 @@ def _check_source(source: str, allowed: tuple[str, ...]) -> str:
 def _check_count(name: str, value: int | None, available: int) -> int:
     if value is None:
         return available
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+    value = check_int(name, value, 1)
     if value > available:
         raise ValueError(f"{name}={value} is more than the {available} examples available")
     return int(value)

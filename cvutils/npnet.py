@@ -25,31 +25,17 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
 from cvutils import conv
+from cvutils.checks import check_int, check_real
 
 __all__ = ["ConvNet", "accuracy", "max_pool_backward_first", "softmax_cross_entropy", "train_epoch"]
 
 POOL = {"f": 2, "stride": 2}
 TIES = ("first", "all")
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
-
-
-def _check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}.")
-    return float(value)
 
 
 def _check_labels(y: Any, m: int, n_classes: int) -> np.ndarray:
@@ -83,7 +69,7 @@ def max_pool_backward_first(dP: Any, A: Any, f: int = 2) -> np.ndarray:
     Returns:
         (m, H, W, C) gradient with respect to ``A``.
     """
-    f = _check_int("f", f, 1)
+    f = check_int("f", f, 1)
     A = np.asarray(A)
     dP = np.asarray(dP)
     if A.ndim != 4:
@@ -175,15 +161,15 @@ class ConvNet:
     ) -> None:
         if not isinstance(input_shape, tuple | list) or len(input_shape) != 3:
             raise ValueError(f"input_shape must be (H, W, C); got {input_shape!r}.")
-        H, W, C = (_check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(input_shape))
+        H, W, C = (check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(input_shape))
         if H < POOL["f"] or W < POOL["f"]:
             raise ValueError(f"input_shape must have H and W >= 2 for the 2x2 pool; got {input_shape!r}.")
-        self.n_filters = _check_int("n_filters", n_filters, 1)
-        self.n_classes = _check_int("n_classes", n_classes, 2)
-        self.f = _check_int("f", f, 1)
+        self.n_filters = check_int("n_filters", n_filters, 1)
+        self.n_classes = check_int("n_classes", n_classes, 2)
+        self.f = check_int("f", f, 1)
         self.pad = conv.same_padding(self.f)
-        self.seed = _check_int("seed", seed, 0)
-        self.momentum = _check_positive("momentum", momentum, allow_zero=True)
+        self.seed = check_int("seed", seed, 0)
+        self.momentum = check_real("momentum", momentum, low=0.0)
         if self.momentum >= 1:
             raise ValueError(f"momentum must be in [0, 1); got {momentum!r}.")
         self.dtype = np.dtype(dtype)
@@ -290,7 +276,7 @@ class ConvNet:
 
     def step(self, grads: dict[str, np.ndarray], lr: float) -> None:
         """One SGD-with-momentum update: ``v = momentum * v - lr * g``; ``p += v``."""
-        lr = _check_positive("lr", lr)
+        lr = check_real("lr", lr, low=0.0, low_open=True)
         if set(grads) != set(self.params):
             raise ValueError(f"grads must have keys {sorted(self.params)}; got {sorted(grads)}.")
         for k, g in grads.items():
@@ -303,7 +289,7 @@ class ConvNet:
 
     def predict(self, x: Any, batch_size: int = 500) -> np.ndarray:
         """(m, ...) batch -> (m,) predicted class labels, computed ``batch_size`` at a time."""
-        batch_size = _check_int("batch_size", batch_size, 1)
+        batch_size = check_int("batch_size", batch_size, 1)
         x = self._inputs(x)
         out = [self.forward(x[i : i + batch_size])[0].argmax(axis=1) for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
@@ -334,8 +320,8 @@ def train_epoch(
     """
     if not isinstance(model, ConvNet):
         raise ValueError(f"model must be a cvutils.npnet.ConvNet; got {type(model).__name__}.")
-    batch_size = _check_int("batch_size", batch_size, 1)
-    lr = _check_positive("lr", lr)
+    batch_size = check_int("batch_size", batch_size, 1)
+    lr = check_real("lr", lr, low=0.0, low_open=True)
     x = model._inputs(x)
     y = _check_labels(y, len(x), model.n_classes)
     if len(x) == 0:

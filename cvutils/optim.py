@@ -46,6 +46,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from cvutils.checks import check_real
+
 __all__ = [
     "SGD",
     "Adagrad",
@@ -67,26 +69,11 @@ __all__ = [
 # ----------------------------------------------------------------------------- checks
 
 
-def _check_real(name: str, value, *, low: float | None = None, high: float | None = None,
-                low_open: bool = False, high_open: bool = True) -> float:
-    """Returns ``value`` as a float after checking it is a finite real number in range."""
-    lo = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
-    hi = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number in {lo}, {hi}, got {value!r}")
-    value = float(value)
-    too_low = low is not None and (value < low or (low_open and value == low))
-    too_high = high is not None and (value > high or (high_open and value == high))
-    if too_low or too_high:
-        raise ValueError(f"{name} must be in {lo}, {hi}, got {value!r}")
-    return value
-
-
 def _check_learning_rate(learning_rate):
     """A non-negative number or a callable schedule ``step -> lr``."""
     if callable(learning_rate):
         return learning_rate
-    return _check_real("learning_rate", learning_rate, low=0.0)
+    return check_real("learning_rate", learning_rate, low=0.0)
 
 
 def _check_step(step) -> np.ndarray:
@@ -111,8 +98,8 @@ def step_decay(step, initial_learning_rate: float, drop: float, every: int):
     Returns:
         Learning rates, float64 of the shape of ``step``.
     """
-    a0 = _check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
-    d = _check_real("drop", drop, low=0.0, low_open=True, high=1.0, high_open=False)
+    a0 = check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
+    d = check_real("drop", drop, low=0.0, low_open=True, high=1.0, high_open=False)
     if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
         raise ValueError(f"every must be a positive int, got {every!r}")
     t = _check_step(step)
@@ -130,8 +117,8 @@ def exponential_decay(step, initial_learning_rate: float, k: float):
     Returns:
         Learning rates, float64 of the shape of ``step``.
     """
-    a0 = _check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
-    k = _check_real("k", k, low=0.0)
+    a0 = check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
+    k = check_real("k", k, low=0.0)
     return a0 * np.exp(-k * _check_step(step))
 
 
@@ -146,8 +133,8 @@ def inverse_time_decay(step, initial_learning_rate: float, k: float):
     Returns:
         Learning rates, float64 of the shape of ``step``.
     """
-    a0 = _check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
-    k = _check_real("k", k, low=0.0)
+    a0 = check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
+    k = check_real("k", k, low=0.0)
     return a0 / (1.0 + k * _check_step(step))
 
 
@@ -311,7 +298,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False):
         super().__init__(learning_rate)
-        self.momentum = _check_real("momentum", momentum, low=0.0, high=1.0)
+        self.momentum = check_real("momentum", momentum, low=0.0, high=1.0)
         self.nesterov = bool(nesterov)
 
     def _build(self, params):
@@ -339,8 +326,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7):
         super().__init__(learning_rate)
-        self.initial_accumulator_value = _check_real("initial_accumulator_value", initial_accumulator_value, low=0.0)
-        self.epsilon = _check_real("epsilon", epsilon, low=0.0)
+        self.initial_accumulator_value = check_real("initial_accumulator_value", initial_accumulator_value, low=0.0)
+        self.epsilon = check_real("epsilon", epsilon, low=0.0)
 
     def _build(self, params):
         self.accumulators = [np.full_like(p, self.initial_accumulator_value) for p in params]
@@ -360,8 +347,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho: float = 0.9, epsilon: float = 1e-7):
         super().__init__(learning_rate)
-        self.rho = _check_real("rho", rho, low=0.0, high=1.0)
-        self.epsilon = _check_real("epsilon", epsilon, low=0.0)
+        self.rho = check_real("rho", rho, low=0.0, high=1.0)
+        self.epsilon = check_real("epsilon", epsilon, low=0.0)
 
     def _build(self, params):
         self.velocities = [np.zeros_like(p) for p in params]
@@ -382,9 +369,9 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7):
         super().__init__(learning_rate)
-        self.beta_1 = _check_real("beta_1", beta_1, low=0.0, high=1.0)
-        self.beta_2 = _check_real("beta_2", beta_2, low=0.0, high=1.0)
-        self.epsilon = _check_real("epsilon", epsilon, low=0.0)
+        self.beta_1 = check_real("beta_1", beta_1, low=0.0, high=1.0)
+        self.beta_2 = check_real("beta_2", beta_2, low=0.0, high=1.0)
+        self.epsilon = check_real("epsilon", epsilon, low=0.0)
 
     def _build(self, params):
         self.momentums = [np.zeros_like(p) for p in params]
@@ -420,8 +407,8 @@ def ill_conditioned_quadratic(p, a: float = 1.0, b: float = 25.0):
         ``(f, grad)``: ``f`` of shape ``(...)``, ``grad`` of shape ``(..., 2)``.
     """
     p = _check_point(p)
-    a = _check_real("a", a, low=0.0, low_open=True, high=None)
-    b = _check_real("b", b, low=0.0, low_open=True, high=None)
+    a = check_real("a", a, low=0.0, low_open=True, high=None)
+    b = check_real("b", b, low=0.0, low_open=True, high=None)
     x, y = p[..., 0], p[..., 1]
     return 0.5 * (a * x**2 + b * y**2), np.stack([a * x, b * y], axis=-1)
 

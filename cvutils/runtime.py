@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from cvutils.checks import check_int
+
 MODES = ("fast", "full")
 ENV_VAR = "CVUTILS_MODE"
 
@@ -116,8 +118,7 @@ class RuntimeInfo:
 
 def set_seed(seed: int) -> None:
     """Seeds Python's `random`, NumPy and the Keras backend with one integer."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_int("seed", seed, 0)
     import keras
 
     random.seed(int(seed))

