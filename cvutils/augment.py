@@ -37,7 +37,11 @@ def shift_images(images, dy, dx, fill=0):
     rows = np.arange(h)[None, :] - sy[:, None]  # source row of each target row, (N, H)
     cols = np.arange(w)[None, :] - sx[:, None]  # (N, W)
     valid = ((rows >= 0) & (rows < h))[:, :, None] & ((cols >= 0) & (cols < w))[:, None, :]
-    out = x[np.arange(n)[:, None, None], np.clip(rows, 0, h - 1)[:, :, None], np.clip(cols, 0, w - 1)[:, None, :]]
+    out = x[
+        np.arange(n)[:, None, None],
+        np.clip(rows, 0, h - 1)[:, :, None],
+        np.clip(cols, 0, w - 1)[:, None, :],
+    ]
     if x.ndim == 4:
         valid = valid[..., None]
     return np.where(valid, out, np.asarray(fill, dtype=x.dtype)).astype(x.dtype, copy=False)

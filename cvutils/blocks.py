@@ -140,11 +140,15 @@ class LocallyConnected2D(keras.layers.Layer):
             initializer=self.kernel_initializer,
         )
         self.bias = (
-            self.add_weight(name="bias", shape=(out_h, out_w, self.filters), initializer=self.bias_initializer)
+            self.add_weight(
+                name="bias", shape=(out_h, out_w, self.filters), initializer=self.bias_initializer
+            )
             if self.use_bias
             else None
         )
-        self.input_spec = keras.layers.InputSpec(ndim=4, axes={1: input_shape[1], 2: input_shape[2], 3: c_in})
+        self.input_spec = keras.layers.InputSpec(
+            ndim=4, axes={1: input_shape[1], 2: input_shape[2], 3: c_in}
+        )
 
     # ------------------------------------------------------------------ forward
 
@@ -153,7 +157,11 @@ class LocallyConnected2D(keras.layers.Layer):
         out_h, out_w = self.out_hw
         # (batch, out_h, out_w, k_h * k_w * c_in), each patch flattened as (k_h, k_w, c_in)
         patches = ops.image.extract_patches(
-            inputs, self.kernel_size, strides=self.strides, padding="valid", data_format="channels_last"
+            inputs,
+            self.kernel_size,
+            strides=self.strides,
+            padding="valid",
+            data_format="channels_last",
         )
         patches = ops.reshape(patches, (-1, out_h * out_w, patches.shape[-1]))
         # One matrix product per position p: (batch, K) @ (K, filters).

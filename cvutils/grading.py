@@ -30,7 +30,9 @@ import numpy as np
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
-_BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)", re.M | re.S)
+_BLOCK = re.compile(
+    r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)", re.M | re.S
+)
 
 
 class CheckFailed(AssertionError):
@@ -51,7 +53,9 @@ def check(name: str, got, expected, *, atol: float = 1e-8, rtol: float = 1e-6) -
     """
     if isinstance(expected, (tuple, list)) and not np.isscalar(expected):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            raise CheckFailed(f"{name}: expected a tuple of {len(expected)} values, got {type(got).__name__}")
+            raise CheckFailed(
+                f"{name}: expected a tuple of {len(expected)} values, got {type(got).__name__}"
+            )
         for i, (g, e) in enumerate(zip(got, expected, strict=True)):
             check(f"{name}[{i}]", g, e, atol=atol, rtol=rtol)
         if name and not name.endswith("]"):
@@ -137,7 +141,12 @@ def grade(path: str | os.PathLike, timeout: int = 600) -> dict:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, allow_errors=True, resources={"metadata": {"path": str(Path(path).parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        allow_errors=True,
+        resources={"metadata": {"path": str(Path(path).parent)}},
+    )
     client.execute()
     passed, failures = 0, []
     for i, cell in enumerate(nb.cells):
@@ -152,7 +161,9 @@ def grade(path: str | os.PathLike, timeout: int = 600) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cvutils.grading", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m cvutils.grading", description=__doc__.split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("student", help="write the student version of a notebook")
     s.add_argument("src")

@@ -50,7 +50,9 @@ ACTIVATIONS = ("tanh", "relu", "linear")
 # ----------------------------------------------------------------------------- initialization
 
 
-def init_weights(fan_in: int, fan_out: int, init: str, rng: np.random.Generator, scale: float = 0.01) -> np.ndarray:
+def init_weights(
+    fan_in: int, fan_out: int, init: str, rng: np.random.Generator, scale: float = 0.01
+) -> np.ndarray:
     """One weight matrix ``(fan_in, fan_out)`` drawn with the named scheme.
 
     Args:
@@ -69,7 +71,9 @@ def init_weights(fan_in: int, fan_out: int, init: str, rng: np.random.Generator,
     if init not in INITS:
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+        raise ValueError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
     w = rng.standard_normal((int(fan_in), int(fan_out)))
     if init == "small":
         if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not scale > 0:
@@ -101,9 +105,14 @@ class InitExperiment:
 
     def table(self) -> str:
         """The per-layer mean/std table as text."""
-        lines = [f"{self.init} init, {self.activation}: input std {self.input_std:.3f}",
-                 "layer      mean       std"]
-        lines += [f"{i + 1:5d} {m:+.6f} {s:.6f}" for i, (m, s) in enumerate(zip(self.means, self.stds, strict=True))]
+        lines = [
+            f"{self.init} init, {self.activation}: input std {self.input_std:.3f}",
+            "layer      mean       std",
+        ]
+        lines += [
+            f"{i + 1:5d} {m:+.6f} {s:.6f}"
+            for i, (m, s) in enumerate(zip(self.means, self.stds, strict=True))
+        ]
         return "\n".join(lines)
 
 
@@ -142,8 +151,12 @@ def init_experiment(
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
     sizes = list(hidden_sizes)
-    if not sizes or any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in sizes):
-        raise ValueError(f"hidden_sizes must be a non-empty sequence of positive ints, got {hidden_sizes!r}")
+    if not sizes or any(
+        isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in sizes
+    ):
+        raise ValueError(
+            f"hidden_sizes must be a non-empty sequence of positive ints, got {hidden_sizes!r}"
+        )
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     act = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}[activation]
@@ -205,9 +218,13 @@ def batchnorm_forward(x, gamma, beta, bn_param: dict):
     beta = _check_float_array("beta", beta)
     for name, v in (("gamma", gamma), ("beta", beta)):
         if v.shape != (d,):
-            raise ValueError(f"{name} must have shape ({d},) (one per feature of x {x.shape}), got {v.shape}")
+            raise ValueError(
+                f"{name} must have shape ({d},) (one per feature of x {x.shape}), got {v.shape}"
+            )
     if not isinstance(bn_param, dict):
-        raise ValueError(f"bn_param must be a dict with at least 'mode', got {type(bn_param).__name__}")
+        raise ValueError(
+            f"bn_param must be a dict with at least 'mode', got {type(bn_param).__name__}"
+        )
     mode = bn_param.get("mode")
     if mode not in ("train", "test"):
         raise ValueError(f"bn_param['mode'] must be 'train' or 'test', got {mode!r}")
@@ -215,7 +232,11 @@ def batchnorm_forward(x, gamma, beta, bn_param: dict):
     momentum = bn_param.get("momentum", 0.99)
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
         raise ValueError(f"bn_param['eps'] must be a positive number, got {eps!r}")
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
+    if (
+        isinstance(momentum, bool)
+        or not isinstance(momentum, numbers.Real)
+        or not 0 <= momentum <= 1
+    ):
         raise ValueError(f"bn_param['momentum'] must be in [0, 1], got {momentum!r}")
     running_mean = np.asarray(bn_param.get("running_mean", np.zeros(d, dtype=x.dtype)))
     running_var = np.asarray(bn_param.get("running_var", np.ones(d, dtype=x.dtype)))
@@ -297,7 +318,9 @@ def dropout_forward(x, p_drop: float, rng: np.random.Generator | None = None, tr
     if not train:
         return x, None
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator when train=True, got {type(rng).__name__}")
+        raise ValueError(
+            f"rng must be a numpy.random.Generator when train=True, got {type(rng).__name__}"
+        )
     keep = 1.0 - float(p_drop)
     mask = (rng.random(x.shape) < keep) / keep
     return x * mask, mask
@@ -328,7 +351,12 @@ def l2_penalty(weights: Sequence, reg: float):
     Returns:
         ``(penalty, grads)``: the float penalty and ``reg * W`` for each array.
     """
-    if isinstance(reg, bool) or not isinstance(reg, numbers.Real) or not reg >= 0 or not math.isfinite(reg):
+    if (
+        isinstance(reg, bool)
+        or not isinstance(reg, numbers.Real)
+        or not reg >= 0
+        or not math.isfinite(reg)
+    ):
         raise ValueError(f"reg must be a finite number >= 0, got {reg!r}")
     if isinstance(weights, np.ndarray):
         raise ValueError("weights must be a list of arrays (wrap a single array as [W])")

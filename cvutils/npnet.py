@@ -77,14 +77,18 @@ def max_pool_backward_first(dP: Any, A: Any, f: int = 2) -> np.ndarray:
     m, H, W, C = A.shape
     n_H, n_W = H // f, W // f
     if dP.shape != (m, n_H, n_W, C):
-        raise ValueError(f"dP must have shape {(m, n_H, n_W, C)} for A.shape={A.shape}, f={f}; got {dP.shape}.")
+        raise ValueError(
+            f"dP must have shape {(m, n_H, n_W, C)} for A.shape={A.shape}, f={f}; got {dP.shape}."
+        )
     # (m, n_H, n_W, C, f*f): the entries of each window, in row-major order.
     windows = A[:, : n_H * f, : n_W * f].reshape(m, n_H, f, n_W, f, C).transpose(0, 1, 3, 5, 2, 4)
     first = windows.reshape(m, n_H, n_W, C, f * f).argmax(axis=-1)
     routed = (np.arange(f * f) == first[..., None]) * dP[..., None]
     dA = np.zeros(A.shape, dtype=np.result_type(A.dtype, dP.dtype))
     dA[:, : n_H * f, : n_W * f] = (
-        routed.reshape(m, n_H, n_W, C, f, f).transpose(0, 1, 4, 2, 5, 3).reshape(m, n_H * f, n_W * f, C)
+        routed.reshape(m, n_H, n_W, C, f, f)
+        .transpose(0, 1, 4, 2, 5, 3)
+        .reshape(m, n_H * f, n_W * f, C)
     )
     return dA
 
@@ -163,7 +167,9 @@ class ConvNet:
             raise ValueError(f"input_shape must be (H, W, C); got {input_shape!r}.")
         H, W, C = (check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(input_shape))
         if H < POOL["f"] or W < POOL["f"]:
-            raise ValueError(f"input_shape must have H and W >= 2 for the 2x2 pool; got {input_shape!r}.")
+            raise ValueError(
+                f"input_shape must have H and W >= 2 for the 2x2 pool; got {input_shape!r}."
+            )
         self.n_filters = check_int("n_filters", n_filters, 1)
         self.n_classes = check_int("n_classes", n_classes, 2)
         self.f = check_int("f", f, 1)
@@ -281,7 +287,9 @@ class ConvNet:
             raise ValueError(f"grads must have keys {sorted(self.params)}; got {sorted(grads)}.")
         for k, g in grads.items():
             if np.shape(g) != self.params[k].shape:
-                raise ValueError(f"grads[{k!r}] has shape {np.shape(g)}; expected {self.params[k].shape}.")
+                raise ValueError(
+                    f"grads[{k!r}] has shape {np.shape(g)}; expected {self.params[k].shape}."
+                )
             v = self.velocity[k]
             v *= self.momentum
             v -= lr * np.asarray(g, dtype=self.dtype)
@@ -291,7 +299,10 @@ class ConvNet:
         """(m, ...) batch -> (m,) predicted class labels, computed ``batch_size`` at a time."""
         batch_size = check_int("batch_size", batch_size, 1)
         x = self._inputs(x)
-        out = [self.forward(x[i : i + batch_size])[0].argmax(axis=1) for i in range(0, len(x), batch_size)]
+        out = [
+            self.forward(x[i : i + batch_size])[0].argmax(axis=1)
+            for i in range(0, len(x), batch_size)
+        ]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 

@@ -98,7 +98,9 @@ def step_decay(step, initial_learning_rate: float, drop: float, every: int):
     Returns:
         Learning rates, float64 of the shape of ``step``.
     """
-    a0 = check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
+    a0 = check_real(
+        "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
+    )
     d = check_real("drop", drop, low=0.0, low_open=True, high=1.0, high_open=False)
     if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
         raise ValueError(f"every must be a positive int, got {every!r}")
@@ -117,7 +119,9 @@ def exponential_decay(step, initial_learning_rate: float, k: float):
     Returns:
         Learning rates, float64 of the shape of ``step``.
     """
-    a0 = check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
+    a0 = check_real(
+        "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
+    )
     k = check_real("k", k, low=0.0)
     return a0 * np.exp(-k * _check_step(step))
 
@@ -133,7 +137,9 @@ def inverse_time_decay(step, initial_learning_rate: float, k: float):
     Returns:
         Learning rates, float64 of the shape of ``step``.
     """
-    a0 = check_real("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None)
+    a0 = check_real(
+        "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
+    )
     k = check_real("k", k, low=0.0)
     return a0 / (1.0 + k * _check_step(step))
 
@@ -148,7 +154,11 @@ class StepDecay:
 
     def __init__(self, initial_learning_rate: float, drop: float = 0.5, every: int = 10):
         step_decay(0, initial_learning_rate, drop, every)  # validates
-        self.initial_learning_rate, self.drop, self.every = float(initial_learning_rate), float(drop), int(every)
+        self.initial_learning_rate, self.drop, self.every = (
+            float(initial_learning_rate),
+            float(drop),
+            int(every),
+        )
 
     def __call__(self, step):
         return step_decay(step, self.initial_learning_rate, self.drop, self.every)
@@ -259,22 +269,32 @@ class Optimizer:
                 parameters changed since the first call.
         """
         if isinstance(params, np.ndarray) or isinstance(grads, np.ndarray):
-            raise ValueError("params and grads must be lists of arrays (wrap a single array as [p])")
+            raise ValueError(
+                "params and grads must be lists of arrays (wrap a single array as [p])"
+            )
         params, grads = list(params), list(grads)
         if len(params) != len(grads):
-            raise ValueError(f"grads must have one entry per parameter: got {len(grads)} grads for {len(params)} params")
+            raise ValueError(
+                f"grads must have one entry per parameter: got {len(grads)} grads for {len(params)} params"
+            )
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
-                raise ValueError(f"params[{i}] must be a writeable float NumPy array, got {type(p).__name__} "
-                                 f"{getattr(p, 'dtype', '')}")
+                raise ValueError(
+                    f"params[{i}] must be a writeable float NumPy array, got {type(p).__name__} "
+                    f"{getattr(p, 'dtype', '')}"
+                )
             if np.shape(g) != p.shape:
-                raise ValueError(f"grads[{i}] has shape {np.shape(g)}, expected the shape of params[{i}] {p.shape}")
+                raise ValueError(
+                    f"grads[{i}] has shape {np.shape(g)}, expected the shape of params[{i}] {p.shape}"
+                )
         shapes = [p.shape for p in params]
         if self._n_params is None:
             self._n_params, self._shapes = len(params), shapes
             self._build(params)
         elif shapes != self._shapes:
-            raise ValueError(f"params changed since the first step: shapes {shapes}, expected {self._shapes}")
+            raise ValueError(
+                f"params changed since the first step: shapes {shapes}, expected {self._shapes}"
+            )
         lr = self.current_learning_rate()
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             self._update(i, p, np.asarray(g, dtype=p.dtype), lr)
@@ -324,9 +344,13 @@ class Adagrad(Optimizer):
     ``epsilon=1e-7`` inside the square root.
     """
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7):
+    def __init__(
+        self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7
+    ):
         super().__init__(learning_rate)
-        self.initial_accumulator_value = check_real("initial_accumulator_value", initial_accumulator_value, low=0.0)
+        self.initial_accumulator_value = check_real(
+            "initial_accumulator_value", initial_accumulator_value, low=0.0
+        )
         self.epsilon = check_real("epsilon", epsilon, low=0.0)
 
     def _build(self, params):
@@ -367,7 +391,9 @@ class Adam(Optimizer):
     ``alpha = lr sqrt(1 - b2^t) / (1 - b1^t)``; ``p -= alpha m / (sqrt(v) + eps)``.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7):
+    def __init__(
+        self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
+    ):
         super().__init__(learning_rate)
         self.beta_1 = check_real("beta_1", beta_1, low=0.0, high=1.0)
         self.beta_2 = check_real("beta_2", beta_2, low=0.0, high=1.0)
@@ -443,7 +469,9 @@ def trajectory(optimizer: Optimizer, loss_fn: Callable, start, steps: int) -> np
         ``(steps + 1, 2)`` float64: the start and every point after a step.
     """
     if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be a cvutils.optim.Optimizer, got {type(optimizer).__name__}")
+        raise ValueError(
+            f"optimizer must be a cvutils.optim.Optimizer, got {type(optimizer).__name__}"
+        )
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"steps must be a non-negative int, got {steps!r}")
     p = _check_point(start).astype(np.float64).copy()

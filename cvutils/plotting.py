@@ -45,15 +45,22 @@ def image_grid(
     if n == 0:
         raise ValueError("images must hold at least one image, got 0")
     if titles is not None and len(titles) != n:
-        raise ValueError(f"titles must have one entry per image: got {len(titles)} titles for {n} images")
+        raise ValueError(
+            f"titles must have one entry per image: got {len(titles)} titles for {n} images"
+        )
     if ncols < 1:
         raise ValueError(f"ncols must be >= 1, got {ncols}")
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     plt = _plt()
-    title_room = 0.35 if titles is not None else 0.0  # keeps a row's titles clear of the images above
+    title_room = (
+        0.35 if titles is not None else 0.0
+    )  # keeps a row's titles clear of the images above
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, (size + title_room) * nrows + (0.4 if suptitle else 0)), squeeze=False
+        nrows,
+        ncols,
+        figsize=(size * ncols, (size + title_room) * nrows + (0.4 if suptitle else 0)),
+        squeeze=False,
     )
     axes = np.atleast_1d(axes).ravel()
     for i, ax in enumerate(axes):
@@ -69,7 +76,9 @@ def image_grid(
     return fig
 
 
-def show_matrix(matrix, title: str | None = None, fmt: str = "{:g}", cmap: str = "coolwarm", ax=None):
+def show_matrix(
+    matrix, title: str | None = None, fmt: str = "{:g}", cmap: str = "coolwarm", ax=None
+):
     """Draws a small 2D array with every number written in its cell (kernels, outputs).
 
     Args:
@@ -111,7 +120,9 @@ def plot_history(history, metrics: Sequence[str] | None = None):
     """
     hist = getattr(history, "history", history)
     if not isinstance(hist, dict) or not hist:
-        raise ValueError(f"history must be a keras History or a non-empty dict, got {type(history).__name__}")
+        raise ValueError(
+            f"history must be a keras History or a non-empty dict, got {type(history).__name__}"
+        )
     if metrics is None:
         metrics = [k for k in hist if not k.startswith("val_")]
     plt = _plt()
@@ -135,14 +146,18 @@ def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray
     y_true = np.asarray(y_true).astype(int).ravel()
     y_pred = np.asarray(y_pred).astype(int).ravel()
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same length, got {y_true.shape} and {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same length, got {y_true.shape} and {y_pred.shape}"
+        )
     k = n_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
     cm = np.zeros((k, k), dtype=np.int64)
     np.add.at(cm, (y_true, y_pred), 1)
     return cm
 
 
-def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = None, normalize: bool = False):
+def plot_confusion_matrix(
+    y_true, y_pred, class_names: Sequence[str] | None = None, normalize: bool = False
+):
     """Draws the confusion matrix with counts (or row fractions) in each cell.
 
     Returns:
@@ -156,8 +171,15 @@ def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = No
     fig, ax = plt.subplots(figsize=(0.45 * k + 2, 0.45 * k + 1.6))
     ax.imshow(shown, cmap="Blues")
     for (i, j), v in np.ndenumerate(shown):
-        ax.text(j, i, f"{v:.2f}" if normalize else str(v), ha="center", va="center", fontsize=7,
-                color="white" if v > shown.max() / 2 else "black")
+        ax.text(
+            j,
+            i,
+            f"{v:.2f}" if normalize else str(v),
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if v > shown.max() / 2 else "black",
+        )
     ax.set_xticks(range(k), names, rotation=90 if k > 12 else 0)
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted")
@@ -166,7 +188,9 @@ def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = No
     return fig
 
 
-def plot_misclassified(images, y_true, y_pred, class_names: Sequence[str] | None = None, max_images: int = 16):
+def plot_misclassified(
+    images, y_true, y_pred, class_names: Sequence[str] | None = None, max_images: int = 16
+):
     """A grid of the first ``max_images`` images whose prediction is wrong, titled true -> predicted.
 
     Returns:
@@ -182,4 +206,9 @@ def plot_misclassified(images, y_true, y_pred, class_names: Sequence[str] | None
         return class_names[int(c)] if class_names else str(int(c))
 
     titles = [f"{name(y_true[i])} -> {name(y_pred[i])}" for i in wrong]
-    return image_grid(np.asarray(images)[wrong], titles=titles, ncols=8, suptitle="misclassified: true -> predicted")
+    return image_grid(
+        np.asarray(images)[wrong],
+        titles=titles,
+        ncols=8,
+        suptitle="misclassified: true -> predicted",
+    )

@@ -126,7 +126,9 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(int(seed))
 
 
-def setup(seed: int = 0, *, mixed_precision: bool | None = None, verbose: bool = True) -> RuntimeInfo:
+def setup(
+    seed: int = 0, *, mixed_precision: bool | None = None, verbose: bool = True
+) -> RuntimeInfo:
     """Prepares a notebook: seeds, determinism, precision; prints one line.
 
     Args:

@@ -81,7 +81,9 @@ def default_image(n: int) -> np.ndarray:
     return image
 
 
-def conv_grid_data(n: int, f: int, pad: int = 0, stride: int = 1, image: Any = None, kernel: Any = None):
+def conv_grid_data(
+    n: int, f: int, pad: int = 0, stride: int = 1, image: Any = None, kernel: Any = None
+):
     """The numbers behind `render_conv_grid`.
 
     Args:
@@ -113,7 +115,9 @@ def conv_grid_data(n: int, f: int, pad: int = 0, stride: int = 1, image: Any = N
         raise ValueError(f"image must have shape (n, n) = ({n}, {n}); got shape {image.shape}.")
     if kernel is None:
         kernel = "vertical edge"
-    kernel = make_kernel(kernel, f) if isinstance(kernel, str) else np.asarray(kernel, dtype=np.float64)
+    kernel = (
+        make_kernel(kernel, f) if isinstance(kernel, str) else np.asarray(kernel, dtype=np.float64)
+    )
     if kernel.shape != (f, f):
         raise ValueError(f"kernel must have shape (f, f) = ({f}, {f}); got shape {kernel.shape}.")
     padded = np.pad(image, pad)
@@ -135,14 +139,26 @@ def _draw_grid(ax, values, fontsize, pad_mask=None, cmap="bwr", dropped=None):
     vmax = float(np.max(np.abs(values))) or 1.0
     shown = np.ma.masked_array(values, mask=pad_mask) if pad_mask is not None else values
     ax.set_facecolor(_PAD_COLOUR)
-    ax.imshow(shown, cmap=cmap, vmin=-2 * vmax, vmax=2 * vmax)  # light colours, numbers stay readable
+    ax.imshow(
+        shown, cmap=cmap, vmin=-2 * vmax, vmax=2 * vmax
+    )  # light colours, numbers stay readable
     for (i, j), v in np.ndenumerate(values):
         is_pad = pad_mask is not None and pad_mask[i, j]
-        ax.text(j, i, _fmt(v), ha="center", va="center", fontsize=fontsize,
-                color="0.45" if is_pad else "black", style="italic" if is_pad else "normal")
+        ax.text(
+            j,
+            i,
+            _fmt(v),
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            color="0.45" if is_pad else "black",
+            style="italic" if is_pad else "normal",
+        )
     if dropped is not None:
         for i, j in zip(*np.nonzero(dropped), strict=True):
-            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="0.3", lw=0))
+            ax.add_patch(
+                Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="0.3", lw=0)
+            )
     ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
     ax.grid(which="minor", color="0.75", lw=1.0)
@@ -188,7 +204,9 @@ def render_conv_grid(
         or len(highlight) != 2
         or not all(isinstance(v, numbers.Integral) and 0 <= v < o for v in highlight)
     ):
-        raise ValueError(f"highlight must be a pair (row, col) of ints in 0..{o - 1}; got {highlight!r}.")
+        raise ValueError(
+            f"highlight must be a pair (row, col) of ints in 0..{o - 1}; got {highlight!r}."
+        )
     r, c = (int(v) for v in highlight)
     size = padded.shape[0]
     pad_mask = np.ones_like(padded, dtype=bool)
@@ -200,18 +218,34 @@ def render_conv_grid(
 
     total = size + f + o
     fig, axes = plt.subplots(
-        1, 3, figsize=(min(3.0 + 0.42 * total, 15.0), 0.42 * size + 1.6),
+        1,
+        3,
+        figsize=(min(3.0 + 0.42 * total, 15.0), 0.42 * size + 1.6),
         gridspec_kw={"width_ratios": [size, f, o]},
     )
     fontsize = max(5.0, min(10.0, 70.0 / size))
     ax_in, ax_k, ax_out = axes
     _draw_grid(ax_in, padded, fontsize, pad_mask=pad_mask, dropped=dropped)
-    ax_in.add_patch(Rectangle((c * stride - 0.5, r * stride - 0.5), f, f, fill=False, edgecolor="red", lw=2.5, zorder=5))
-    ax_in.set_title(f"input {n}x{n}" + (f", padded to {size}x{size} (p={pad})" if pad else ""), fontsize=9)
+    ax_in.add_patch(
+        Rectangle(
+            (c * stride - 0.5, r * stride - 0.5),
+            f,
+            f,
+            fill=False,
+            edgecolor="red",
+            lw=2.5,
+            zorder=5,
+        )
+    )
+    ax_in.set_title(
+        f"input {n}x{n}" + (f", padded to {size}x{size} (p={pad})" if pad else ""), fontsize=9
+    )
     _draw_grid(ax_k, kernel, fontsize)
     ax_k.set_title(f"filter {f}x{f}", fontsize=9)
     _draw_grid(ax_out, output, fontsize)
-    ax_out.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="red", lw=2.5, zorder=5))
+    ax_out.add_patch(
+        Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="red", lw=2.5, zorder=5)
+    )
     ax_out.set_title(f"output {o}x{o}", fontsize=9)
     rest = (size - f) % stride
     note = f"  (floored: {rest} row(s)/col(s) hatched, never reached)" if rest else ""
@@ -250,35 +284,68 @@ class ConvExplorer:
         figure: the last matplotlib `Figure` drawn (None when the settings are impossible).
     """
 
-    def __init__(self, image: Any = None, kernel: Any = None, *, n: int = 6, f: int = 3, pad: int = 0, stride: int = 1):
+    def __init__(
+        self,
+        image: Any = None,
+        kernel: Any = None,
+        *,
+        n: int = 6,
+        f: int = 3,
+        pad: int = 0,
+        stride: int = 1,
+    ):
         import ipywidgets as w
 
         self._image = None if image is None else np.asarray(image, dtype=np.float64)
-        self._kernel = None if kernel is None or isinstance(kernel, str) else np.asarray(kernel, dtype=np.float64)
+        self._kernel = (
+            None
+            if kernel is None or isinstance(kernel, str)
+            else np.asarray(kernel, dtype=np.float64)
+        )
         if self._image is not None and (self._image.ndim != 2 or min(self._image.shape) < 1):
             raise ValueError(f"image must be a 2-D array (H, W); got shape {self._image.shape}.")
-        if self._kernel is not None and (self._kernel.ndim != 2 or self._kernel.shape[0] != self._kernel.shape[1]):
-            raise ValueError(f"kernel must be a square 2-D array (f, f); got shape {self._kernel.shape}.")
+        if self._kernel is not None and (
+            self._kernel.ndim != 2 or self._kernel.shape[0] != self._kernel.shape[1]
+        ):
+            raise ValueError(
+                f"kernel must be a square 2-D array (f, f); got shape {self._kernel.shape}."
+            )
         if isinstance(kernel, str) and kernel not in KERNELS:
-            raise ValueError(f"kernel must be an array, None or one of {list(KERNELS)}; got {kernel!r}.")
+            raise ValueError(
+                f"kernel must be an array, None or one of {list(KERNELS)}; got {kernel!r}."
+            )
         n_max = 12 if self._image is None else min(12, *self._image.shape)
         if self._kernel is not None:
             f = self._kernel.shape[0]
-        limits = {"n": (1, n_max), "f": (1, max(7, f) if self._kernel is not None else 7), "pad": (0, 3), "stride": (1, 4)}
+        limits = {
+            "n": (1, n_max),
+            "f": (1, max(7, f) if self._kernel is not None else 7),
+            "pad": (0, 3),
+            "stride": (1, 4),
+        }
         for name, value in (("n", n), ("f", f), ("pad", pad), ("stride", stride)):
             low, high = limits[name]
             check_int(name, value, low, high)
         slider = dict(continuous_update=False, style={"description_width": "initial"})
         self.controls = {
             "n": w.IntSlider(value=n, min=1, max=n_max, description="input n", **slider),
-            "f": w.IntSlider(value=f, min=1, max=7 if self._kernel is None else f, description="filter f",
-                             disabled=self._kernel is not None, **slider),
+            "f": w.IntSlider(
+                value=f,
+                min=1,
+                max=7 if self._kernel is None else f,
+                description="filter f",
+                disabled=self._kernel is not None,
+                **slider,
+            ),
             "pad": w.IntSlider(value=pad, min=0, max=3, description="padding p", **slider),
             "stride": w.IntSlider(value=stride, min=1, max=4, description="stride s", **slider),
             "kernel": w.Dropdown(
                 options=list(KERNELS) if self._kernel is None else ["given kernel"],
-                value=(kernel if isinstance(kernel, str) else "vertical edge") if self._kernel is None else "given kernel",
-                description="kernel", disabled=self._kernel is not None,
+                value=(kernel if isinstance(kernel, str) else "vertical edge")
+                if self._kernel is None
+                else "given kernel",
+                description="kernel",
+                disabled=self._kernel is not None,
             ),
             "row": w.IntSlider(value=0, min=0, max=0, description="output row", **slider),
             "col": w.IntSlider(value=0, min=0, max=0, description="output col", **slider),
@@ -287,13 +354,15 @@ class ConvExplorer:
         self.figure = None
         self._out = w.Output()
         c = self.controls
-        self.widget = w.VBox([
-            w.HBox([c["n"], c["f"], c["kernel"]]),
-            w.HBox([c["pad"], c["stride"]]),
-            w.HBox([c["row"], c["col"]]),
-            self.formula,
-            self._out,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HBox([c["n"], c["f"], c["kernel"]]),
+                w.HBox([c["pad"], c["stride"]]),
+                w.HBox([c["row"], c["col"]]),
+                self.formula,
+                self._out,
+            ]
+        )
         for control in c.values():
             control.observe(self._on_change, names="value")
         self.update()
@@ -337,7 +406,9 @@ class ConvExplorer:
         )
         image = None if self._image is None else self._image[:n, :n]
         kernel = self._kernel if self._kernel is not None else s["kernel"]
-        self.figure = render_conv_grid(n, f, pad, stride, image, kernel, highlight=(s["row"], s["col"]))
+        self.figure = render_conv_grid(
+            n, f, pad, stride, image, kernel, highlight=(s["row"], s["col"])
+        )
         with self._out:
             self._out.clear_output(wait=True)
             display(self.figure)

@@ -36,8 +36,14 @@ def test_per_image_shifts_and_fill():
 
 @pytest.mark.parametrize(
     "args, match",
-    [((np.zeros((5, 5)), 1, 1), "images must be"), ((np.zeros((2, 5, 5)), 1.5, 0), "dy must be an int"),
-     ((np.zeros((2, 5, 5)), 0, np.array([1, 2, 3])), r"dx must be a scalar or have shape \(2,\)")],
+    [
+        ((np.zeros((5, 5)), 1, 1), "images must be"),
+        ((np.zeros((2, 5, 5)), 1.5, 0), "dy must be an int"),
+        (
+            (np.zeros((2, 5, 5)), 0, np.array([1, 2, 3])),
+            r"dx must be a scalar or have shape \(2,\)",
+        ),
+    ],
 )
 def test_bad_input(args, match):
     with pytest.raises(ValueError, match=match):

@@ -22,7 +22,9 @@ def loop_oracle(x, kernel, bias, k, s, out_h, out_w):
     out = np.zeros((x.shape[0], out_h, out_w, kernel.shape[-1]))
     for i in range(out_h):
         for j in range(out_w):
-            patch = x[:, i * s_h : i * s_h + k_h, j * s_w : j * s_w + k_w, :].reshape(x.shape[0], -1)
+            patch = x[:, i * s_h : i * s_h + k_h, j * s_w : j * s_w + k_w, :].reshape(
+                x.shape[0], -1
+            )
             out[:, i, j, :] = patch @ kernel[i * out_w + j]
             if bias is not None:
                 out[:, i, j, :] += bias[i, j]
@@ -119,10 +121,12 @@ def test_equals_conv2d_when_weights_are_shared(h, w, c, filters, k, s):
     layer.build((None, h, w, c))
     positions = layer.kernel.shape[0]
     out_h, out_w = layer.bias.shape[:2]
-    layer.set_weights([
-        np.tile(kernel.reshape(1, -1, filters), (positions, 1, 1)),
-        np.tile(bias.reshape(1, 1, filters), (out_h, out_w, 1)),
-    ])
+    layer.set_weights(
+        [
+            np.tile(kernel.reshape(1, -1, filters), (positions, 1, 1)),
+            np.tile(bias.reshape(1, 1, filters), (out_h, out_w, 1)),
+        ]
+    )
     np.testing.assert_allclose(np.asarray(layer(x)), np.asarray(conv(x)), rtol=1e-5, atol=1e-5)
 
 
@@ -141,12 +145,20 @@ def test_save_and_load_round_trip(tmp_path):
     model.save(path)
     loaded = keras.models.load_model(path)
     assert isinstance(loaded.get_layer("lc"), LocallyConnected2D)
-    np.testing.assert_array_equal(np.asarray(loaded.predict(x, verbose=0)), np.asarray(model.predict(x, verbose=0)))
+    np.testing.assert_array_equal(
+        np.asarray(loaded.predict(x, verbose=0)), np.asarray(model.predict(x, verbose=0))
+    )
 
 
 def test_from_config_round_trip():
     layer = LocallyConnected2D(
-        5, (3, 2), strides=(2, 1), activation="relu", use_bias=False, kernel_initializer="he_normal", name="x"
+        5,
+        (3, 2),
+        strides=(2, 1),
+        activation="relu",
+        use_bias=False,
+        kernel_initializer="he_normal",
+        name="x",
     )
     config = layer.get_config()
     assert config["filters"] == 5 and tuple(config["kernel_size"]) == (3, 2)
@@ -166,7 +178,9 @@ def test_from_config_round_trip():
 
 def test_gradients_flow_to_every_weight_and_input():
     rng = np.random.default_rng(0)
-    x = tf.constant(rng.normal(size=(3, 7, 7, 2)).astype("float32"))  # (7 - 3) % 2 == 0: every pixel is used
+    x = tf.constant(
+        rng.normal(size=(3, 7, 7, 2)).astype("float32")
+    )  # (7 - 3) % 2 == 0: every pixel is used
     layer = LocallyConnected2D(3, 3, strides=2)
     layer.build(x.shape)
     random_weights(layer, rng)

@@ -4,7 +4,9 @@ import pytest
 from cvutils.checks import check_int, check_real
 
 
-@pytest.mark.parametrize("value, minimum, maximum", [(3, 0, None), (np.int64(1), 1, None), (5, 1, 5), (0, 0, 0)])
+@pytest.mark.parametrize(
+    "value, minimum, maximum", [(3, 0, None), (np.int64(1), 1, None), (5, 1, 5), (0, 0, 0)]
+)
 def test_check_int_accepts_integers_in_range(value, minimum, maximum):
     out = check_int("n", value, minimum, maximum)
     assert out == value and type(out) is int

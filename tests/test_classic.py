@@ -50,7 +50,14 @@ def test_course_one_vs_rest_example():
 
 
 def test_course_one_vs_one_example():
-    votes = [1, 1, 4, 2, 4, 4]  # course numbering: classes 1..4, pairs (1,2) (1,3) (1,4) (2,3) (2,4) (3,4)
+    votes = [
+        1,
+        1,
+        4,
+        2,
+        4,
+        4,
+    ]  # course numbering: classes 1..4, pairs (1,2) (1,3) (1,4) (2,3) (2,4) (3,4)
     assert classic.one_vs_one_vote(votes, 4, first=1) == 4
     assert classic.one_vs_one_vote(np.array(votes) - 1, 4) == 3  # the same vote, 0-based
 
@@ -89,7 +96,9 @@ def test_svm_loss_matches_loop_oracle(n, c, delta):
 @pytest.mark.parametrize("shape, axis", [((3,), -1), ((4, 5), -1), ((4, 5), 0), ((2, 3, 6), 1)])
 def test_softmax_matches_scipy(shape, axis):
     x = np.random.default_rng(0).normal(scale=5.0, size=shape)
-    np.testing.assert_allclose(classic.softmax(x, axis=axis), scipy.special.softmax(x, axis=axis), rtol=1e-12)
+    np.testing.assert_allclose(
+        classic.softmax(x, axis=axis), scipy.special.softmax(x, axis=axis), rtol=1e-12
+    )
 
 
 def test_softmax_is_stable_for_huge_scores():
@@ -115,12 +124,18 @@ def test_cross_entropy_matches_keras():
     rng = np.random.default_rng(3)
     scores = rng.normal(scale=3.0, size=(16, 10)).astype(np.float32)
     y = rng.integers(0, 10, size=16)
-    per_example = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)(y, scores)
+    per_example = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)(
+        y, scores
+    )
     losses, mean = classic.softmax_cross_entropy(scores, y)
     np.testing.assert_allclose(losses, np.asarray(per_example), rtol=1e-5)
     keras_mean = float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, scores))
     assert np.isclose(mean, keras_mean, rtol=1e-5)
-    course = float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(np.array([0]), COURSE_SCORES[:1]))
+    course = float(
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True)(
+            np.array([0]), COURSE_SCORES[:1]
+        )
+    )
     assert round(course, 2) == 2.04
 
 
@@ -131,7 +146,9 @@ def test_cross_entropy_matches_keras():
 def test_pairwise_sq_distances_matches_cdist(n, m, d):
     rng = np.random.default_rng(d)
     a, b = rng.normal(size=(n, d)), rng.normal(size=(m, d))
-    np.testing.assert_allclose(classic.pairwise_sq_distances(a, b), cdist(a, b, "sqeuclidean"), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        classic.pairwise_sq_distances(a, b), cdist(a, b, "sqeuclidean"), rtol=1e-9, atol=1e-9
+    )
 
 
 def test_pairwise_sq_distances_exact_on_pixels():
@@ -153,9 +170,13 @@ def test_knn_matches_sklearn(k):
     y_train = rng.integers(0, 4, size=300)
     x_test = rng.normal(size=(120, 2, 8))
     d = np.sort(cdist(x_test.reshape(120, -1), x_train.reshape(300, -1)), axis=1)
-    assert np.all(d[:, k - 1] < d[:, k])  # no distance tie at the k-th place: the neighbour sets are unique
+    assert np.all(
+        d[:, k - 1] < d[:, k]
+    )  # no distance tie at the k-th place: the neighbour sets are unique
     ours = classic.KNNClassifier(k, batch_size=37).fit(x_train, y_train)
-    ref = KNeighborsClassifier(n_neighbors=k, algorithm="brute").fit(x_train.reshape(300, -1), y_train)
+    ref = KNeighborsClassifier(n_neighbors=k, algorithm="brute").fit(
+        x_train.reshape(300, -1), y_train
+    )
     np.testing.assert_array_equal(ours.predict(x_test), ref.predict(x_test.reshape(120, -1)))
     dist, idx = ours.kneighbors(x_test)
     ref_dist, ref_idx = ref.kneighbors(x_test.reshape(120, -1))
@@ -169,7 +190,11 @@ def test_kneighbors_is_a_stable_sort_even_with_many_ties(k):
     rng = np.random.default_rng(k)
     x_train = rng.integers(0, 3, size=(20, 2))  # few distinct points: distances tie everywhere
     x_test = rng.integers(0, 3, size=(15, 2))
-    dist, idx = classic.KNNClassifier(k, batch_size=4).fit(x_train, np.zeros(20, dtype=int)).kneighbors(x_test)
+    dist, idx = (
+        classic.KNNClassifier(k, batch_size=4)
+        .fit(x_train, np.zeros(20, dtype=int))
+        .kneighbors(x_test)
+    )
     d = cdist(x_test, x_train)
     np.testing.assert_array_equal(idx, np.argsort(d, axis=1, kind="stable")[:, :k])
     np.testing.assert_allclose(dist, np.take_along_axis(d, idx, axis=1))
@@ -183,7 +208,12 @@ def test_knn_tie_rules():
     x_train, y_train = np.array([[0.0], [1.0], [-1.0], [2.5], [-2.5]]), np.array([7, 3, 5, 5, 3])
     assert classic.KNNClassifier(3).fit(x_train, y_train).predict([[0.0]])[0] == 3
     # a majority beats a smaller label: neighbours 5, 5, 3
-    assert classic.KNNClassifier(3).fit([[0.0], [1.0], [2.0], [10.0]], [5, 5, 3, 1]).predict([[0.5]])[0] == 5
+    assert (
+        classic.KNNClassifier(3)
+        .fit([[0.0], [1.0], [2.0], [10.0]], [5, 5, 3, 1])
+        .predict([[0.5]])[0]
+        == 5
+    )
 
 
 # ----------------------------------------------------------------------------- kernels and decisions
@@ -201,7 +231,9 @@ def _hik_loops(x, y):
 def test_histogram_intersection_matches_loops(n, m, d):
     rng = np.random.default_rng(n + m + d)
     x, y = rng.random((n, d)), rng.random((m, d))
-    np.testing.assert_allclose(classic.histogram_intersection_kernel(x, y), _hik_loops(x, y), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        classic.histogram_intersection_kernel(x, y), _hik_loops(x, y), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_histogram_intersection_works_as_svc_kernel():
@@ -245,7 +277,9 @@ def test_one_vs_one_batch_and_ties():
 @pytest.mark.parametrize("M", [0, 1, 3, 9])
 def test_polynomial_features_is_vandermonde(M):
     x = np.linspace(-1, 2, 7)
-    np.testing.assert_allclose(classic.polynomial_features(x, M), np.vander(x, M + 1, increasing=True))
+    np.testing.assert_allclose(
+        classic.polynomial_features(x, M), np.vander(x, M + 1, increasing=True)
+    )
 
 
 @pytest.mark.parametrize("M", [0, 1, 2, 3, 5])
@@ -255,7 +289,9 @@ def test_fit_polynomial_matches_polyfit(M):
     t = np.sin(2 * np.pi * x) + rng.normal(scale=0.3, size=20)
     w = classic.fit_polynomial(x, t, M)
     np.testing.assert_allclose(w, np.polyfit(x, t, M)[::-1], rtol=1e-7, atol=1e-8)
-    np.testing.assert_allclose(classic.polynomial_predict(w, x), np.polyval(np.polyfit(x, t, M), x), atol=1e-9)
+    np.testing.assert_allclose(
+        classic.polynomial_predict(w, x), np.polyval(np.polyfit(x, t, M), x), atol=1e-9
+    )
 
 
 @pytest.mark.parametrize("M, ln_lambda", [(3, -5.0), (9, -18.0), (9, 0.0), (5, 2.0)])
@@ -310,8 +346,16 @@ def test_m9_interpolates_ten_points_and_rms_formula():
         (lambda: classic.KNNClassifier(1).fit(np.zeros((2, 4)), [0, 1, 1]), "y"),
         (lambda: classic.KNNClassifier(1).fit(np.zeros((2, 4)), [0.0, 1.0]), "y"),
         (lambda: classic.KNNClassifier(1).predict(np.zeros((2, 4))), "fit"),
-        (lambda: classic.KNNClassifier(1).fit(np.zeros((2, 4)), [0, 1]).predict(np.zeros((2, 5))), "X"),
-        (lambda: classic.histogram_intersection_kernel(np.zeros((2, 3)), np.zeros((2, 4))), "X and Y"),
+        (
+            lambda: (
+                classic.KNNClassifier(1).fit(np.zeros((2, 4)), [0, 1]).predict(np.zeros((2, 5)))
+            ),
+            "X",
+        ),
+        (
+            lambda: classic.histogram_intersection_kernel(np.zeros((2, 3)), np.zeros((2, 4))),
+            "X and Y",
+        ),
         (lambda: classic.one_vs_rest_decision([1.0]), "scores"),
         (lambda: classic.one_vs_one_vote([1, 1, 4, 2, 4], 4, first=1), "votes"),
         (lambda: classic.one_vs_one_vote([1, 1, 4, 2, 4, 5], 4, first=1), "votes"),
@@ -320,7 +364,10 @@ def test_m9_interpolates_ten_points_and_rms_formula():
         (lambda: classic.polynomial_features(np.zeros(3), -1), "M"),
         (lambda: classic.polynomial_features(np.zeros((3, 1)), 2), "x"),
         (lambda: classic.fit_polynomial(np.zeros(3), np.zeros(4), 2), "t"),
-        (lambda: classic.fit_polynomial(np.zeros(3), np.zeros(3), 2, ln_lambda=np.inf), "ln_lambda"),
+        (
+            lambda: classic.fit_polynomial(np.zeros(3), np.zeros(3), 2, ln_lambda=np.inf),
+            "ln_lambda",
+        ),
         (lambda: classic.rms_error(np.zeros(2), np.zeros(3), np.zeros(2)), "t"),
     ],
 )

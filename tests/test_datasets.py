@@ -167,7 +167,9 @@ def test_full_mode_mnist_reads_the_official_file_format(tmp_path, cache, monkeyp
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     src, digest = _file(tmp_path, "mnist.npz", buf.getvalue())
-    monkeypatch.setattr(datasets, "MNIST_NPZ", datasets.RemoteFile(src.as_uri(), digest, "mnist.npz"))
+    monkeypatch.setattr(
+        datasets, "MNIST_NPZ", datasets.RemoteFile(src.as_uri(), digest, "mnist.npz")
+    )
     monkeypatch.setenv("CVUTILS_MODE", "full")
     (x, y), (xt, yt), prov = datasets.load_mnist()
     np.testing.assert_array_equal(x, arrays["x_train"])
@@ -182,7 +184,10 @@ def test_full_mode_mnist_offline_fails_loudly(no_network, cache, monkeypatch):
 
 
 def test_official_checksum_is_pinned():
-    assert datasets.MNIST_NPZ.sha256 == "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+    assert (
+        datasets.MNIST_NPZ.sha256
+        == "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+    )
 
 
 @pytest.mark.network

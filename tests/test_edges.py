@@ -32,9 +32,19 @@ EXAMPLES = {
     "6x6 vertical edge": (X6, VERTICAL, 0, IMAGE_6X6_VERTICAL),
     "step 10|0": (STEP, VERTICAL, 0, [[0, 30, 30, 0]] * 4),
     "step flipped 0|10": (STEP[:, ::-1], VERTICAL, 0, [[0, -30, -30, 0]] * 4),
-    "checker horizontal": (CHECKER, HORIZONTAL, 0, [[0, 0, 0, 0], [30, 10, -10, -30], [30, 10, -10, -30], [0, 0, 0, 0]]),
+    "checker horizontal": (
+        CHECKER,
+        HORIZONTAL,
+        0,
+        [[0, 0, 0, 0], [30, 10, -10, -30], [30, 10, -10, -30], [0, 0, 0, 0]],
+    ),
     "bar valid 10x10 -> 8x8": (BAR, K_BAR, 0, [ROW8] * 8),
-    "8-row bar, rows padded -> 8x8": (np.pad(BAR[:8], ((1, 1), (0, 0))), K_BAR, 0, [ROW8_EDGE] + [ROW8] * 6 + [ROW8_EDGE]),
+    "8-row bar, rows padded -> 8x8": (
+        np.pad(BAR[:8], ((1, 1), (0, 0))),
+        K_BAR,
+        0,
+        [ROW8_EDGE] + [ROW8] * 6 + [ROW8_EDGE],
+    ),
     "bar padded all sides -> 10x10": (BAR, K_BAR, 1, [ROW10_EDGE] + [ROW10] * 8 + [ROW10_EDGE]),
 }
 
@@ -45,7 +55,10 @@ def _via_correlate2d(image, kernel, pad):
 
 def _via_conv_forward(image, kernel, pad):
     Z, _ = conv.conv_forward(
-        image[None, :, :, None], kernel[:, :, None, None], np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": pad}
+        image[None, :, :, None],
+        kernel[:, :, None, None],
+        np.zeros((1, 1, 1, 1)),
+        {"stride": 1, "pad": pad},
     )
     return Z[0, :, :, 0]
 
@@ -54,7 +67,11 @@ def _via_convolve2d_flipped(image, kernel, pad):
     return conv.convolve2d(np.pad(image, pad), conv.flip_kernel(kernel))
 
 
-ROUTES = {"correlate2d": _via_correlate2d, "conv_forward": _via_conv_forward, "convolve2d(flip)": _via_convolve2d_flipped}
+ROUTES = {
+    "correlate2d": _via_correlate2d,
+    "conv_forward": _via_conv_forward,
+    "convolve2d(flip)": _via_convolve2d_flipped,
+}
 
 
 @pytest.mark.parametrize("route", sorted(ROUTES))
@@ -64,14 +81,20 @@ def test_course_example(name, route):
     out = ROUTES[route](image, kernel, pad)
     expected = np.array(expected)
     n = conv.conv_output_size(image.shape[0], kernel.shape[0], pad=pad)
-    assert out.shape == expected.shape == (n, conv.conv_output_size(image.shape[1], kernel.shape[1], pad=pad))
+    assert (
+        out.shape
+        == expected.shape
+        == (n, conv.conv_output_size(image.shape[1], kernel.shape[1], pad=pad))
+    )
     np.testing.assert_array_equal(out, expected)
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_course_example_matches_scipy(name):
     image, kernel, pad, expected = EXAMPLES[name]
-    np.testing.assert_array_equal(scipy.signal.correlate2d(np.pad(image, pad), kernel, mode="valid"), expected)
+    np.testing.assert_array_equal(
+        scipy.signal.correlate2d(np.pad(image, pad), kernel, mode="valid"), expected
+    )
 
 
 def test_bar_paddings_sizes():
@@ -123,12 +146,18 @@ def test_2d_modes_sizes_and_scipy(mode, shape, kshape):
     rng = np.random.default_rng(sum(shape) * 10 + sum(kshape))
     image, kernel = rng.standard_normal(shape), rng.standard_normal(kshape)
     (n, m), (k, ell) = shape, kshape
-    size = {"full": (n + k - 1, m + ell - 1), "same": (n, m), "valid": (n - k + 1, m - ell + 1)}[mode]
+    size = {"full": (n + k - 1, m + ell - 1), "same": (n, m), "valid": (n - k + 1, m - ell + 1)}[
+        mode
+    ]
     got_conv = conv.convolve2d(image, kernel, mode=mode)
     got_corr = conv.correlate2d(image, kernel, mode=mode)
     assert got_conv.shape == got_corr.shape == size
-    np.testing.assert_allclose(got_conv, scipy.signal.convolve2d(image, kernel, mode=mode), atol=1e-12)
-    np.testing.assert_allclose(got_corr, scipy.signal.correlate2d(image, kernel, mode=mode), atol=1e-12)
+    np.testing.assert_allclose(
+        got_conv, scipy.signal.convolve2d(image, kernel, mode=mode), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        got_corr, scipy.signal.correlate2d(image, kernel, mode=mode), atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -142,10 +171,14 @@ def test_associativity_convolution_not_correlation(seed):
     def corr_full(a, b):
         return conv.correlate2d(a, b, mode="full")
 
-    np.testing.assert_allclose(conv_full(conv_full(A, B), C), conv_full(A, conv_full(B, C)), atol=1e-10)
+    np.testing.assert_allclose(
+        conv_full(conv_full(A, B), C), conv_full(A, conv_full(B, C)), atol=1e-10
+    )
     assert np.abs(corr_full(corr_full(A, B), C) - corr_full(A, corr_full(B, C))).max() > 1e-3
     # what holds instead: correlating with B then C equals correlating with B * C
-    np.testing.assert_allclose(corr_full(corr_full(A, B), C), corr_full(A, conv_full(B, C)), atol=1e-10)
+    np.testing.assert_allclose(
+        corr_full(corr_full(A, B), C), corr_full(A, conv_full(B, C)), atol=1e-10
+    )
 
 
 @pytest.mark.parametrize(
@@ -159,4 +192,6 @@ def test_associativity_convolution_not_correlation(seed):
 )
 def test_sobel_scharr_match_skimage_up_to_scale(skimage_filter, kernel, scale):
     image = data.camera()[100:228, 200:328] / 255.0
-    np.testing.assert_allclose(skimage_filter(image)[1:-1, 1:-1], scale * conv.correlate2d(image, kernel), atol=1e-12)
+    np.testing.assert_allclose(
+        skimage_filter(image)[1:-1, 1:-1], scale * conv.correlate2d(image, kernel), atol=1e-12
+    )

@@ -47,10 +47,16 @@ def test_check_passes_and_explains_failures(capsys):
 
 def _notebook(tmp_path, solution):
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [
         nbformat.v4.new_code_cell("import numpy as np\nfrom cvutils.grading import check"),
-        nbformat.v4.new_code_cell(f"def double(x):\n    ### BEGIN SOLUTION\n    return {solution}\n    ### END SOLUTION"),
+        nbformat.v4.new_code_cell(
+            f"def double(x):\n    ### BEGIN SOLUTION\n    return {solution}\n    ### END SOLUTION"
+        ),
         nbformat.v4.new_code_cell("check('double', double(np.arange(3)), np.arange(3) * 2)"),
     ]
     path = tmp_path / "ex.ipynb"

@@ -21,20 +21,30 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.skipif(shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "jupyter").exists(),
-                    reason="needs make and the .venv that `make lab` creates")
+@pytest.mark.skipif(
+    shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "jupyter").exists(),
+    reason="needs make and the .venv that `make lab` creates",
+)
 def test_make_lab_serves_the_notebook_list():
     port, token = _free_port(), "cvutils-test-token"
     args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} --ServerApp.open_browser=False"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(ROOT / "build" / "jupyter-runtime")}
-    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "-s", "lab", f"LAB_ARGS={args}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}/api/contents?token={token}"
         deadline, listing = time.time() + 120, None
         while time.time() < deadline and listing is None:
             if proc.poll() is not None:
-                pytest.fail(f"make lab exited with {proc.returncode}: {proc.stdout.read().decode()[-2000:]}")
+                pytest.fail(
+                    f"make lab exited with {proc.returncode}: {proc.stdout.read().decode()[-2000:]}"
+                )
             try:
                 with urllib.request.urlopen(url, timeout=5) as response:
                     listing = json.load(response)
@@ -44,7 +54,9 @@ def test_make_lab_serves_the_notebook_list():
         names = {item["name"] for item in listing["content"]}
         expected = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
         assert expected and expected <= names
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as response:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/lab?token={token}", timeout=10
+        ) as response:
             assert response.status == 200 and b"JupyterLab" in response.read()
     finally:
         _stop(proc)

@@ -42,14 +42,20 @@ def test_relu_xavier_collapses_and_he_holds():
 
 def test_init_experiment_std_of_one_linear_layer_is_analytic():
     # linear Xavier layer on unit Gaussian data: Var = fan_in * (1/fan_in) = 1
-    res = nn.init_experiment("xavier", "linear", n_examples=2000, n_features=400, hidden_sizes=[300], seed=3)
+    res = nn.init_experiment(
+        "xavier", "linear", n_examples=2000, n_features=400, hidden_sizes=[300], seed=3
+    )
     assert res.stds[0] == pytest.approx(1.0, abs=0.02)
 
 
 def test_init_weights_scales():
     rng = np.random.default_rng(0)
-    assert nn.init_weights(1000, 1000, "xavier", rng).std() == pytest.approx(1 / np.sqrt(1000), rel=0.01)
-    assert nn.init_weights(1000, 1000, "he", rng).std() == pytest.approx(np.sqrt(2 / 1000), rel=0.01)
+    assert nn.init_weights(1000, 1000, "xavier", rng).std() == pytest.approx(
+        1 / np.sqrt(1000), rel=0.01
+    )
+    assert nn.init_weights(1000, 1000, "he", rng).std() == pytest.approx(
+        np.sqrt(2 / 1000), rel=0.01
+    )
     assert nn.init_weights(1000, 1000, "small", rng).std() == pytest.approx(0.01, rel=0.01)
 
 
@@ -74,12 +80,16 @@ def test_batchnorm_matches_keras(shape, momentum, eps):
         theirs = keras.ops.convert_to_numpy(layer(x, training=True))
         np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-4)
         np.testing.assert_allclose(bn_param["running_mean"], layer.moving_mean.numpy(), rtol=1e-5)
-        np.testing.assert_allclose(bn_param["running_var"], layer.moving_variance.numpy(), rtol=1e-5)
+        np.testing.assert_allclose(
+            bn_param["running_var"], layer.moving_variance.numpy(), rtol=1e-5
+        )
     x = rng.normal(size=shape).astype(np.float32)
     bn_param["mode"] = "test"
     before = bn_param["running_mean"].copy()
     mine, _ = nn.batchnorm_forward(x, gamma, beta, bn_param)
-    np.testing.assert_allclose(mine, keras.ops.convert_to_numpy(layer(x, training=False)), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        mine, keras.ops.convert_to_numpy(layer(x, training=False)), rtol=1e-4, atol=1e-4
+    )
     np.testing.assert_array_equal(bn_param["running_mean"], before)
 
 
@@ -128,8 +138,19 @@ def test_batchnorm_backward_matches_numerical_gradient(mode, shape):
         ((np.ones((4, 5)), np.ones(5), np.zeros((1, 5)), {"mode": "train"}), "beta"),
         ((np.ones((4, 5)), np.ones(5), np.zeros(5), {"mode": "eval"}), "mode"),
         ((np.ones((4, 5)), np.ones(5), np.zeros(5), {"mode": "train", "eps": 0}), "eps"),
-        ((np.ones((4, 5)), np.ones(5), np.zeros(5), {"mode": "train", "momentum": 1.5}), "momentum"),
-        ((np.ones((4, 5)), np.ones(5), np.zeros(5), {"mode": "test", "running_mean": np.zeros(3)}), "running_mean"),
+        (
+            (np.ones((4, 5)), np.ones(5), np.zeros(5), {"mode": "train", "momentum": 1.5}),
+            "momentum",
+        ),
+        (
+            (
+                np.ones((4, 5)),
+                np.ones(5),
+                np.zeros(5),
+                {"mode": "test", "running_mean": np.zeros(3)},
+            ),
+            "running_mean",
+        ),
         ((np.ones((4, 5)), np.ones(5), np.zeros(5), "train"), "bn_param"),
     ],
 )
@@ -158,7 +179,9 @@ def test_dropout_properties_match_keras(p_drop):
     np.testing.assert_allclose(draws, x[:4], rtol=0.1)
     # inference: identity, exactly, for both
     assert np.array_equal(nn.dropout_forward(x, p_drop, train=False)[0], x)
-    assert np.array_equal(keras.ops.convert_to_numpy(keras.layers.Dropout(p_drop)(x, training=False)), x)
+    assert np.array_equal(
+        keras.ops.convert_to_numpy(keras.layers.Dropout(p_drop)(x, training=False)), x
+    )
 
 
 def test_dropout_backward_uses_the_mask():
@@ -183,7 +206,15 @@ def test_dropout_backward_uses_the_mask():
         (lambda: nn.init_experiment("he", hidden_sizes=[]), "hidden_sizes"),
         (lambda: nn.init_weights(0, 3, "he", np.random.default_rng()), "fan_in"),
         (lambda: nn.l2_penalty([np.ones(3)], -1.0), "reg"),
-        (lambda: nn.batchnorm_backward(np.ones((2, 3)), nn.batchnorm_forward(np.ones((3, 3)), np.ones(3), np.zeros(3), {"mode": "train"})[1]), "dout"),
+        (
+            lambda: nn.batchnorm_backward(
+                np.ones((2, 3)),
+                nn.batchnorm_forward(np.ones((3, 3)), np.ones(3), np.zeros(3), {"mode": "train"})[
+                    1
+                ],
+            ),
+            "dout",
+        ),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_them(call, arg):

@@ -15,7 +15,10 @@ ids = [p.name for p in NOTEBOOKS]
 
 
 def colab_url(path: Path) -> str:
-    return REPO.replace("https://github.com/", "https://colab.research.google.com/github/") + f"/blob/main/notebooks/{path.name}"
+    return (
+        REPO.replace("https://github.com/", "https://colab.research.google.com/github/")
+        + f"/blob/main/notebooks/{path.name}"
+    )
 
 
 def test_there_are_notebooks():
@@ -28,7 +31,9 @@ def test_stored_without_outputs(path):
     for i, cell in enumerate(raw["cells"]):
         if cell["cell_type"] == "code":
             assert cell.get("outputs") == [], f"cell {i} of {path.name} has outputs; run nbstripout"
-            assert cell.get("execution_count") is None, f"cell {i} of {path.name} has an execution count"
+            assert cell.get("execution_count") is None, (
+                f"cell {i} of {path.name} has an execution count"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
@@ -38,14 +43,20 @@ def test_skeleton(path):
     first = nb.cells[0]
     number = path.name[:2]
     assert first.cell_type == "markdown" and first.source.startswith(f"# {number} · ")
-    assert colab_url(path) in first.source, f"{path.name}: Colab badge must point to {colab_url(path)}"
+    assert colab_url(path) in first.source, (
+        f"{path.name}: Colab badge must point to {colab_url(path)}"
+    )
     assert "What you will learn" in first.source
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     setup = next((s for s in code if "runtime.setup(" in s), None)
     assert setup is not None, f"{path.name} has no runtime.setup() cell"
     assert f'%pip install -q "cvutils @ git+{REPO}"' in setup
-    assert "tensorflow" not in setup.split("runtime.setup(")[0].split("%pip")[1].split("\n")[0].lower()
-    assert any(re.search(r"\bassert\b|np\.testing\.|check\(", s) for s in code), f"{path.name} checks nothing"
+    assert (
+        "tensorflow" not in setup.split("runtime.setup(")[0].split("%pip")[1].split("\n")[0].lower()
+    )
+    assert any(re.search(r"\bassert\b|np\.testing\.|check\(", s) for s in code), (
+        f"{path.name} checks nothing"
+    )
     assert any(c.cell_type == "markdown" and "## Summary" in c.source for c in nb.cells)
     assert not any(re.search(r"from\s+\S+\s+import\s+\*", s) for s in code), "no wildcard imports"
     budgets = sum(s.count("runtime.budget(") for s in code)

@@ -22,7 +22,9 @@ def rel_error(a, b):
 
 def tiny_model(shape=(6, 5, 2), n_filters=3, n_classes=4, f=3, seed=0):
     """A float64 model with non-zero biases (so no ReLU sits exactly at its kink)."""
-    model = npnet.ConvNet(shape, n_filters=n_filters, n_classes=n_classes, f=f, seed=seed, dtype=np.float64)
+    model = npnet.ConvNet(
+        shape, n_filters=n_filters, n_classes=n_classes, f=f, seed=seed, dtype=np.float64
+    )
     rng = np.random.default_rng(seed + 10)
     model.params["b1"][...] = rng.normal(0, 0.5, model.params["b1"].shape)
     model.params["b2"][...] = rng.normal(0, 0.5, model.params["b2"].shape)
@@ -54,7 +56,9 @@ def test_flat_pooling_windows_need_one_maximum_per_window():
     y = np.array([0, 2])
     errors = {}
     for ties in ["first", "all"]:
-        model = npnet.ConvNet((8, 8, 1), n_filters=3, n_classes=3, seed=1, dtype=np.float64, max_pool_ties=ties)
+        model = npnet.ConvNet(
+            (8, 8, 1), n_filters=3, n_classes=3, seed=1, dtype=np.float64, max_pool_ties=ties
+        )
         model.params["b1"][...] = 0.1  # background Z = 0.1 > 0: no ReLU kink, but tied windows
         _, grads = model.loss_and_grads(x, y)
         num = centred_difference(lambda m=model: m.loss_and_grads(x, y)[0], model.params["b1"])
@@ -74,7 +78,9 @@ def test_max_pool_backward_first_matches_tensorflow_even_with_ties(shape):
     with tf.GradientTape() as tape:
         tape.watch(A_t)
         J = tf.reduce_sum(tf.nn.max_pool2d(A_t, 2, 2, "VALID") * dP)
-    np.testing.assert_allclose(npnet.max_pool_backward_first(dP, A), tape.gradient(J, A_t).numpy(), atol=1e-15)
+    np.testing.assert_allclose(
+        npnet.max_pool_backward_first(dP, A), tape.gradient(J, A_t).numpy(), atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("f", [1, 2, 3])
@@ -85,7 +91,9 @@ def test_max_pool_backward_first_equals_conv_pool_backward_without_ties(f):
     A = rng.standard_normal((2, 7, 6, 3))
     P, cache = conv.pool_forward(A, {"f": f, "stride": f})
     dP = rng.standard_normal(P.shape)
-    np.testing.assert_allclose(npnet.max_pool_backward_first(dP, A, f), conv.pool_backward(dP, cache), atol=1e-15)
+    np.testing.assert_allclose(
+        npnet.max_pool_backward_first(dP, A, f), conv.pool_backward(dP, cache), atol=1e-15
+    )
 
 
 @pytest.mark.parametrize(("m", "n_classes", "scale"), [(1, 2, 1.0), (5, 10, 3.0), (8, 3, 100.0)])

@@ -57,14 +57,21 @@ OPTIMIZERS = [
         lambda: keras.optimizers.Adam(0.03125, beta_1=0.75, beta_2=0.9375, epsilon=2**-13),
         True,
     ),
-    ("momentum_defaults", lambda: optim.SGD(momentum=0.9), lambda: keras.optimizers.SGD(momentum=0.9), False),
+    (
+        "momentum_defaults",
+        lambda: optim.SGD(momentum=0.9),
+        lambda: keras.optimizers.SGD(momentum=0.9),
+        False,
+    ),
     ("adagrad_defaults", lambda: optim.Adagrad(0.1), lambda: keras.optimizers.Adagrad(0.1), False),
     ("rmsprop_defaults", lambda: optim.RMSprop(), lambda: keras.optimizers.RMSprop(), False),
     ("adam_defaults", lambda: optim.Adam(0.01), lambda: keras.optimizers.Adam(0.01), False),
     (
         "momentum_step_schedule",
         lambda: optim.SGD(optim.StepDecay(0.125, drop=0.5, every=6), momentum=0.875),
-        lambda: keras.optimizers.SGD(optim.StepDecay(0.125, drop=0.5, every=6).to_keras(), momentum=0.875),
+        lambda: keras.optimizers.SGD(
+            optim.StepDecay(0.125, drop=0.5, every=6).to_keras(), momentum=0.875
+        ),
         True,
     ),
     (
@@ -77,7 +84,9 @@ OPTIMIZERS = [
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize(("name", "mine", "theirs", "exact"), OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
+@pytest.mark.parametrize(
+    ("name", "mine", "theirs", "exact"), OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS]
+)
 def test_optimizer_matches_keras_step_for_step(name, mine, theirs, exact, dtype):
     rng = np.random.default_rng(1)
     p0 = rng.standard_normal((3, 4)).astype(dtype)
@@ -89,7 +98,9 @@ def test_optimizer_matches_keras_step_for_step(name, mine, theirs, exact, dtype)
         g = g.astype(dtype)
         opt_np.apply([g], [p])
         opt_k.apply([keras.ops.convert_to_tensor(g)], [var])
-        np.testing.assert_allclose(p, keras.ops.convert_to_numpy(var), rtol=tol * 10, atol=tol, err_msg=f"step {t}")
+        np.testing.assert_allclose(
+            p, keras.ops.convert_to_numpy(var), rtol=tol * 10, atol=tol, err_msg=f"step {t}"
+        )
     assert opt_np.iterations == N_STEPS == int(keras.ops.convert_to_numpy(opt_k.iterations))
     assert p.dtype == np.dtype(dtype)
 
@@ -140,11 +151,15 @@ def test_schedule_formulas_by_hand():
     assert optim.step_decay(13, 0.1, 0.5, 5) == pytest.approx(0.1 * 0.25)
     assert optim.exponential_decay(10, 2.0, 0.1) == pytest.approx(2.0 * math.exp(-1.0))
     assert optim.inverse_time_decay(4, 1.0, 0.25) == pytest.approx(0.5)
-    np.testing.assert_allclose(optim.step_decay([0, 4, 5, 9, 10], 1.0, 0.1, 5), [1, 1, 0.1, 0.1, 0.01])
+    np.testing.assert_allclose(
+        optim.step_decay([0, 4, 5, 9, 10], 1.0, 0.1, 5), [1, 1, 0.1, 0.1, 0.01]
+    )
 
 
 def test_step_decay_matches_keras_staircase_exponential():
-    ks = keras.optimizers.schedules.ExponentialDecay(0.3, decay_steps=4, decay_rate=0.7, staircase=True)
+    ks = keras.optimizers.schedules.ExponentialDecay(
+        0.3, decay_steps=4, decay_rate=0.7, staircase=True
+    )
     steps = np.arange(50)
     theirs = np.array([float(keras.ops.convert_to_numpy(ks(int(t)))) for t in steps])
     np.testing.assert_allclose(optim.step_decay(steps, 0.3, 0.7, 4), theirs, rtol=1e-6)
@@ -163,7 +178,9 @@ def test_surface_gradients_match_numerical(fn):
 
 
 def test_trajectory_shape_and_convergence():
-    path = optim.trajectory(optim.SGD(0.03, momentum=0.875), optim.ill_conditioned_quadratic, [-2.0, 1.0], 200)
+    path = optim.trajectory(
+        optim.SGD(0.03, momentum=0.875), optim.ill_conditioned_quadratic, [-2.0, 1.0], 200
+    )
     assert path.shape == (201, 2)
     np.testing.assert_allclose(path[0], [-2.0, 1.0])
     assert np.linalg.norm(path[-1]) < 1e-3

@@ -23,8 +23,12 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     found = {_name(d) for d in conda + pip if not d.startswith("-e")} - {"python", "pip"}
-    assert found == wanted, f"only in environment.yml: {found - wanted}; only in pyproject: {wanted - found}"
-    assert "-e ." in pip, "environment.yml must end by installing this package with pip install -e ."
+    assert found == wanted, (
+        f"only in environment.yml: {found - wanted}; only in pyproject: {wanted - found}"
+    )
+    assert "-e ." in pip, (
+        "environment.yml must end by installing this package with pip install -e ."
+    )
     assert env["channels"] == ["conda-forge"]
 
 
@@ -32,7 +36,13 @@ def test_every_environment_dependency_is_commented():
     text = (ROOT / "environment.yml").read_text()
     lines = text.split("dependencies:", 1)[1].splitlines()
     skip = ("- python=", "- pip:")
-    deps = [line for line in lines if re.match(r"\s+- [a-z]", line) and not line.strip().startswith(skip) and line.strip() != "- pip"]
+    deps = [
+        line
+        for line in lines
+        if re.match(r"\s+- [a-z]", line)
+        and not line.strip().startswith(skip)
+        and line.strip() != "- pip"
+    ]
     missing = [line.strip() for line in deps if "#" not in line]
     assert not missing, f"uncommented dependencies: {missing}"
 
@@ -50,5 +60,9 @@ def test_ci_calls_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make lab" in readme
-    commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.strip().startswith("#")]
+    commands = [
+        line.strip()
+        for line in ci.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     assert "export CVUTILS_MODE=fast" in commands and "make test" in commands

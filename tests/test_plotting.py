@@ -19,8 +19,11 @@ def test_image_grid_mixed_sizes_and_rgb():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [(dict(images=[]), "at least one"), (dict(images=np.zeros((2, 3, 3)), titles=["a"]), "one entry per image"),
-     (dict(images=np.zeros((2, 3, 3)), ncols=0), "ncols")],
+    [
+        (dict(images=[]), "at least one"),
+        (dict(images=np.zeros((2, 3, 3)), titles=["a"]), "one entry per image"),
+        (dict(images=np.zeros((2, 3, 3)), ncols=0), "ncols"),
+    ],
 )
 def test_image_grid_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -53,7 +56,9 @@ def test_confusion_matrix_against_a_loop():
 
 
 def test_plot_history_and_misclassified():
-    fig = plotting.plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]})
+    fig = plotting.plot_history(
+        {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}
+    )
     assert [a.get_title() for a in fig.axes] == ["loss", "accuracy"]
     assert len(fig.axes[0].lines) == 2
     with pytest.raises(ValueError, match="not in the history"):

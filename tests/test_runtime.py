@@ -8,7 +8,9 @@ import pytest
 from cvutils import runtime
 
 
-@pytest.mark.parametrize("value, expected", [("fast", "fast"), ("full", "full"), (" FAST ", "fast"), ("Full", "full")])
+@pytest.mark.parametrize(
+    "value, expected", [("fast", "fast"), ("full", "full"), (" FAST ", "fast"), ("Full", "full")]
+)
 def test_mode_reads_environment(monkeypatch, value, expected):
     monkeypatch.setenv("CVUTILS_MODE", value)
     assert runtime.mode() == expected
@@ -62,7 +64,12 @@ def test_setup_seeds_everything_and_prints_one_line(capsys):
     info = runtime.setup(seed=123)
     line = capsys.readouterr().out.strip()
     assert "\n" not in line
-    for part in (f"TensorFlow {info.tensorflow}", f"Keras {keras.__version__}", "mode=fast", "seed=123"):
+    for part in (
+        f"TensorFlow {info.tensorflow}",
+        f"Keras {keras.__version__}",
+        "mode=fast",
+        "seed=123",
+    ):
         assert part in line
     assert info.deterministic and info.precision == "float32"
     a = (np.random.rand(3), keras.random.uniform((3,), seed=None).numpy())

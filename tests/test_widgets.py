@@ -47,7 +47,9 @@ def test_make_kernel_blur_and_identity(f):
         np.testing.assert_array_equal(out, image)
 
 
-@pytest.mark.parametrize("name, f, match", [("sharpen", 3, "name"), ("box blur", 0, "f"), ("identity", 2.0, "f")])
+@pytest.mark.parametrize(
+    "name, f, match", [("sharpen", 3, "name"), ("box blur", 0, "f"), ("identity", 2.0, "f")]
+)
 def test_make_kernel_bad(name, f, match):
     with pytest.raises(ValueError, match=match):
         widgets.make_kernel(name, f)
@@ -59,7 +61,19 @@ def test_course_edge_example():
     np.testing.assert_array_equal(out, [[0, 30, 30, 0]] * 4)
 
 
-@pytest.mark.parametrize("n, f, pad, stride", [(6, 3, 0, 1), (6, 3, 1, 1), (7, 3, 0, 2), (7, 3, 0, 3), (5, 3, 1, 2), (4, 4, 0, 1), (5, 5, 2, 3), (1, 3, 1, 1)])
+@pytest.mark.parametrize(
+    "n, f, pad, stride",
+    [
+        (6, 3, 0, 1),
+        (6, 3, 1, 1),
+        (7, 3, 0, 2),
+        (7, 3, 0, 3),
+        (5, 3, 1, 2),
+        (4, 4, 0, 1),
+        (5, 5, 2, 3),
+        (1, 3, 1, 1),
+    ],
+)
 def test_grid_data_matches_scipy(n, f, pad, stride):
     rng = np.random.default_rng(n + 10 * f)
     image = rng.integers(-5, 6, size=(n, n)).astype(float)
@@ -97,7 +111,9 @@ def _texts(ax):
     return [t.get_text() for t in ax.texts]
 
 
-@pytest.mark.parametrize("n, f, pad, stride", [(6, 3, 0, 1), (6, 3, 1, 1), (7, 3, 0, 2), (7, 3, 0, 3)])
+@pytest.mark.parametrize(
+    "n, f, pad, stride", [(6, 3, 0, 1), (6, 3, 1, 1), (7, 3, 0, 2), (7, 3, 0, 3)]
+)
 def test_render_conv_grid(n, f, pad, stride):
     fig = widgets.render_conv_grid(n, f, pad, stride)
     assert isinstance(fig, Figure) and len(fig.axes) == 3
@@ -144,7 +160,9 @@ def test_no_frontend_in_tests_gives_static_figure():
     assert widgets.has_frontend() is False
     fig = widgets.conv_explorer()
     assert isinstance(fig, Figure) and len(fig.axes) == 3
-    fig = widgets.conv_explorer(np.arange(100.0).reshape(10, 10), conv.sobel(), n=5, pad=1, stride=2)
+    fig = widgets.conv_explorer(
+        np.arange(100.0).reshape(10, 10), conv.sobel(), n=5, pad=1, stride=2
+    )
     np.testing.assert_array_equal(np.asarray(fig.axes[1].images[0].get_array()), conv.sobel())
     assert fig.axes[2].get_title() == "output 3x3"
 
@@ -156,9 +174,13 @@ def test_explorer_widget_is_built_and_reacts():
     assert isinstance(explorer, widgets.ConvExplorer)
     assert isinstance(explorer.widget, ipywidgets.VBox)
     assert set(explorer.controls) == {"n", "f", "pad", "stride", "kernel", "row", "col"}
-    assert explorer.settings() == dict(n=6, f=3, pad=0, stride=1, kernel="vertical edge", row=0, col=0)
+    assert explorer.settings() == dict(
+        n=6, f=3, pad=0, stride=1, kernel="vertical edge", row=0, col=0
+    )
     assert "<b>4</b>" in explorer.formula.value
-    np.testing.assert_array_equal(explorer.figure.axes[2].images[0].get_array(), [[0, 30, 30, 0]] * 4)
+    np.testing.assert_array_equal(
+        explorer.figure.axes[2].images[0].get_array(), [[0, 30, 30, 0]] * 4
+    )
     assert explorer.controls["row"].max == 3
 
     explorer.controls["n"].value = 7
@@ -168,7 +190,9 @@ def test_explorer_widget_is_built_and_reacts():
 
     explorer.controls["col"].value = 1
     explorer.controls["kernel"].value = "horizontal edge"
-    np.testing.assert_array_equal(explorer.figure.axes[1].images[0].get_array(), conv.horizontal_edge())
+    np.testing.assert_array_equal(
+        explorer.figure.axes[1].images[0].get_array(), conv.horizontal_edge()
+    )
     explorer.controls["stride"].value = 1  # the highlighted cell stays where it was
     assert explorer.settings()["col"] == 1 and explorer.controls["col"].max == 4
 

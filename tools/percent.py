@@ -22,7 +22,9 @@ def py_to_nb(text: str):
             return
         body = "\n".join(lines).strip("\n")
         if kind == "markdown":
-            body = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in body.split("\n"))
+            body = "\n".join(
+                line[2:] if line.startswith("# ") else line.lstrip("#") for line in body.split("\n")
+            )
             cells.append(nbformat.v4.new_markdown_cell(body))
         else:
             cells.append(nbformat.v4.new_code_cell(body))

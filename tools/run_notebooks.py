@@ -23,7 +23,7 @@ def key_result(nb) -> str:
             if out.get("output_type") == "stream":
                 for line in out.get("text", "").splitlines():
                     if line.startswith("RESULT:"):
-                        found = line[len("RESULT:"):].strip()
+                        found = line[len("RESULT:") :].strip()
     return found
 
 
@@ -46,7 +46,9 @@ def main(src: str, dst: str) -> int:
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         try:
-            NotebookClient(nb, timeout=3600, resources={"metadata": {"path": str(path.parent)}}).execute()
+            NotebookClient(
+                nb, timeout=3600, resources={"metadata": {"path": str(path.parent)}}
+            ).execute()
             status = key_result(nb)
         except Exception as err:  # report and go on with the next notebook
             failures += 1
