@@ -43,7 +43,10 @@ __all__ = [
 
 
 def _float_array(value, name: str, ndim: int | tuple[int, ...] | None) -> np.ndarray:
-    """Converts to a finite float64 array of the given rank(s) (None: any rank >= 1), or raises ValueError."""
+    """Converts to a finite float64 array of the given rank(s) (None: any rank >= 1).
+
+    Raises ValueError otherwise.
+    """
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -86,7 +89,8 @@ def _labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
             raise ValueError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
     if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
         raise ValueError(
-            f"{name} must hold class indices in 0..{n_classes - 1}, got values in {arr.min()}..{arr.max()}"
+            f"{name} must hold class indices in 0..{n_classes - 1}, "
+            f"got values in {arr.min()}..{arr.max()}"
         )
     return arr.astype(np.int64)
 
@@ -214,7 +218,9 @@ def pairwise_sq_distances(A, B) -> np.ndarray:
 
 
 def _k_smallest_stable(d: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the ``k`` smallest entries of each row, as ``np.argsort(d, kind="stable")[:, :k]``.
+    """Column indices of the ``k`` smallest entries of each row.
+
+    The result equals ``np.argsort(d, kind="stable")[:, :k]``.
 
     Linear time per row instead of a full sort: the k-th smallest value is found with
     `numpy.partition`; every entry up to it (ties included) is a candidate, and only the
@@ -279,7 +285,8 @@ class KNNClassifier:
         labels = np.asarray(y)
         if labels.ndim != 1 or labels.shape[0] != x.shape[0]:
             raise ValueError(
-                f"y must have shape ({x.shape[0]},) (one label per row of X), got shape {labels.shape}"
+                f"y must have shape ({x.shape[0]},) (one label per row of X), "
+                f"got shape {labels.shape}"
             )
         if labels.dtype.kind not in "iu":
             raise ValueError(f"y must hold integer class labels, got dtype {labels.dtype}")
@@ -307,7 +314,8 @@ class KNNClassifier:
         q = _float_array(q.reshape(len(q), -1), "X", 2)
         if q.shape[1] != self._x.shape[1]:
             raise ValueError(
-                f"X must have {self._x.shape[1]} features per example like the training set, got {q.shape[1]}"
+                f"X must have {self._x.shape[1]} features per example like the training set, "
+                f"got {q.shape[1]}"
             )
         dist = np.empty((len(q), self.k))
         idx = np.empty((len(q), self.k), dtype=np.int64)
@@ -412,18 +420,21 @@ def one_vs_one_vote(votes, n_classes: int, first: int = 0) -> np.ndarray | int:
     v = np.asarray(votes)
     if v.ndim not in (1, 2) or v.dtype.kind not in "iu":
         raise ValueError(
-            f"votes must be a 1-D or 2-D array of integer class labels, got shape {v.shape} dtype {v.dtype}"
+            f"votes must be a 1-D or 2-D array of integer class labels, "
+            f"got shape {v.shape} dtype {v.dtype}"
         )
     n_pairs = n_classes * (n_classes - 1) // 2
     if v.shape[-1] != n_pairs:
         raise ValueError(
-            f"votes must hold n_classes*(n_classes-1)/2 = {n_pairs} votes per example for n_classes={n_classes}, "
+            f"votes must hold n_classes*(n_classes-1)/2 = {n_pairs} votes per example "
+            f"for n_classes={n_classes}, "
             f"got {v.shape[-1]}"
         )
     idx = v.astype(np.int64) - int(first)
     if idx.min() < 0 or idx.max() >= n_classes:
         raise ValueError(
-            f"votes must be class labels in {first}..{first + n_classes - 1}, got values in {v.min()}..{v.max()}"
+            f"votes must be class labels in {first}..{first + n_classes - 1}, "
+            f"got values in {v.min()}..{v.max()}"
         )
     rows = np.atleast_2d(idx)
     counts = np.zeros((rows.shape[0], n_classes), dtype=np.int64)

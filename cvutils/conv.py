@@ -234,7 +234,8 @@ def _check_cache(cache: Any, size: int, layout: str) -> tuple:
     if not isinstance(cache, tuple | list) or len(cache) != size:
         raise ValueError(
             f"cache must be the tuple {layout} returned by the forward pass; "
-            f"got {type(cache).__name__} of length {len(cache) if hasattr(cache, '__len__') else '?'}."
+            f"got {type(cache).__name__} of length "
+            f"{len(cache) if hasattr(cache, '__len__') else '?'}."
         )
     return tuple(cache)
 

@@ -159,7 +159,8 @@ def download(
         if found == sha256:
             return target
         print(
-            f"Cached {target} is corrupt (sha256 {found[:12]}..., expected {sha256[:12]}...); fetching it again."
+            f"Cached {target} is corrupt (sha256 {found[:12]}..., "
+            f"expected {sha256[:12]}...); fetching it again."
         )
         target.unlink()
     hint = f" Offline alternative: {offline_alternative}" if offline_alternative else ""

@@ -42,7 +42,8 @@ def _check_float64_input(x: Any) -> np.ndarray:
         )
     if not x.flags.writeable:
         raise ValueError(
-            f"x must be writeable (it is perturbed in place); got a read-only array of shape {x.shape}."
+            f"x must be writeable (it is perturbed in place); "
+            f"got a read-only array of shape {x.shape}."
         )
     if not np.all(np.isfinite(x)):
         raise ValueError(

@@ -71,7 +71,8 @@ def check(name: str, got, expected, *, atol: float = 1e-8, rtol: float = 1e-6) -
         diff = np.abs(g.astype(float) - e.astype(float))
         where = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
         raise CheckFailed(
-            f"{name}: values differ; largest difference {diff.max():.3g} at index {tuple(int(i) for i in where)}"
+            f"{name}: values differ; largest difference {diff.max():.3g} "
+            f"at index {tuple(int(i) for i in where)}"
             f" (got {g[where] if diff.ndim else g}, expected {e[where] if diff.ndim else e})"
         )
     if not name.endswith("]"):

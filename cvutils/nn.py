@@ -72,7 +72,8 @@ def init_weights(
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
     if not isinstance(rng, np.random.Generator):
         raise ValueError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
         )
     w = rng.standard_normal((int(fan_in), int(fan_out)))
     if init == "small":

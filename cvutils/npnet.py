@@ -14,8 +14,9 @@ pooling window holds the same value (the bias). The course's mask (`conv.pool_ba
 sends the window's gradient to *every* tied entry, which counts the bias gradient up to four
 times; the true derivative along the bias is that of *one* entry. So by default the model
 routes each window's gradient to its first maximum in row-major order, as TensorFlow does
-(``max_pool_ties="first"``); ``"all"`` uses `conv.pool_backward` and the course's mask. It is fast enough to train one epoch on a few thousand MNIST digits on a
-laptop CPU in seconds, which shows that the vectorized layers are correct *and* usable.
+(``max_pool_ties="first"``); ``"all"`` uses `conv.pool_backward` and the course's mask. It
+is fast enough to train one epoch on a few thousand MNIST digits on a laptop CPU in
+seconds, which shows that the vectorized layers are correct *and* usable.
 
 Example:
     >>> model = ConvNet(input_shape=(28, 28, 1), n_filters=8, n_classes=10, seed=0)
@@ -217,7 +218,8 @@ class ConvNet:
             )
         if not np.issubdtype(x.dtype, np.floating):
             raise ValueError(
-                f"x must be floating point (scale images first, e.g. x / 255.0); got dtype {x.dtype}."
+                f"x must be floating point (scale images first, e.g. x / 255.0); "
+                f"got dtype {x.dtype}."
             )
         return x.astype(self.dtype, copy=False)
 

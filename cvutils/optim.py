@@ -172,7 +172,10 @@ class StepDecay:
         return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
 
     def __repr__(self) -> str:
-        return f"StepDecay(initial_learning_rate={self.initial_learning_rate}, drop={self.drop}, every={self.every})"
+        return (
+            f"StepDecay(initial_learning_rate={self.initial_learning_rate}, "
+            f"drop={self.drop}, every={self.every})"
+        )
 
 
 class ExponentialDecay:
@@ -275,7 +278,8 @@ class Optimizer:
         params, grads = list(params), list(grads)
         if len(params) != len(grads):
             raise ValueError(
-                f"grads must have one entry per parameter: got {len(grads)} grads for {len(params)} params"
+                f"grads must have one entry per parameter: "
+                f"got {len(grads)} grads for {len(params)} params"
             )
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
@@ -285,7 +289,8 @@ class Optimizer:
                 )
             if np.shape(g) != p.shape:
                 raise ValueError(
-                    f"grads[{i}] has shape {np.shape(g)}, expected the shape of params[{i}] {p.shape}"
+                    f"grads[{i}] has shape {np.shape(g)}, "
+                    f"expected the shape of params[{i}] {p.shape}"
                 )
         shapes = [p.shape for p in params]
         if self._n_params is None:

@@ -191,7 +191,9 @@ def plot_confusion_matrix(
 def plot_misclassified(
     images, y_true, y_pred, class_names: Sequence[str] | None = None, max_images: int = 16
 ):
-    """A grid of the first ``max_images`` images whose prediction is wrong, titled true -> predicted.
+    """A grid of the first ``max_images`` images whose prediction is wrong.
+
+    Each image is titled true -> predicted.
 
     Returns:
         The matplotlib `Figure`, or None when nothing is misclassified.

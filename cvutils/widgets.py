@@ -250,8 +250,8 @@ def render_conv_grid(
     rest = (size - f) % stride
     note = f"  (floored: {rest} row(s)/col(s) hatched, never reached)" if rest else ""
     fig.suptitle(
-        rf"$\lfloor (n + 2p - f)/s \rfloor + 1 = \lfloor ({n} + 2\cdot{pad} - {f})/{stride} \rfloor + 1 = {o}$"
-        + note,
+        rf"$\lfloor (n + 2p - f)/s \rfloor + 1 = "
+        rf"\lfloor ({n} + 2\cdot{pad} - {f})/{stride} \rfloor + 1 = {o}$" + note,
         fontsize=10,
     )
     fig.tight_layout(rect=(0, 0, 1, 0.95))

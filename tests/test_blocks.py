@@ -17,7 +17,10 @@ def out_size(n, k, s):
 
 
 def loop_oracle(x, kernel, bias, k, s, out_h, out_w):
-    """out[b, i, j, :] = patch(i, j) flattened (k_h, k_w, c) @ kernel[i * out_w + j] + bias[i, j]."""
+    """The loop reference for the locally connected layer.
+
+    out[b, i, j, :] = patch(i, j) flattened (k_h, k_w, c) @ kernel[i * out_w + j] + bias[i, j].
+    """
     (k_h, k_w), (s_h, s_w) = k, s
     out = np.zeros((x.shape[0], out_h, out_w, kernel.shape[-1]))
     for i in range(out_h):

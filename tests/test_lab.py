@@ -27,7 +27,10 @@ def _free_port() -> int:
 )
 def test_make_lab_serves_the_notebook_list():
     port, token = _free_port(), "cvutils-test-token"
-    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} --ServerApp.open_browser=False"
+    args = (
+        f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} "
+        "--ServerApp.open_browser=False"
+    )
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(ROOT / "build" / "jupyter-runtime")}
     proc = subprocess.Popen(
         ["make", "-s", "lab", f"LAB_ARGS={args}"],

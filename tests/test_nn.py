@@ -102,7 +102,10 @@ def test_batchnorm_train_output_is_normalized():
 
 
 def _num_grad(f, x, df, h=1e-6):
-    """Centred differences of sum(f(x) * df) with respect to x (cvutils.gradcheck, tested on its own)."""
+    """Centred differences of sum(f(x) * df) with respect to x.
+
+    Uses cvutils.gradcheck, which is tested on its own.
+    """
     return gradcheck.numerical_gradient(lambda x_: np.sum(f(x_) * df), x, eps=h)
 
 

@@ -1,4 +1,7 @@
-"""Every notebook follows the skeleton: stored clean, badge, setup, checks, summary, README entry."""
+"""Every notebook follows the skeleton.
+
+Stored clean, badge, setup, checks, summary, README entry.
+"""
 
 import json
 import re

@@ -114,7 +114,9 @@ def test_mirrored_strategy_on_two_logical_cpus():
         """
         import numpy as np, tensorflow as tf, keras
         cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+        )
         from cvutils import runtime
         s = runtime.strategy(devices=["/cpu:0", "/cpu:1"])
         assert type(s).__name__ == "MirroredStrategy", type(s)
