@@ -21,7 +21,7 @@ export MPLBACKEND ?= Agg
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help setup lab test unit notebooks lint run student grade clean
+.PHONY: help setup lab test unit notebooks lint format run student grade clean
 
 help:
 	@echo "make lab      set up .venv (first time) and start JupyterLab on notebooks/"
@@ -47,7 +47,7 @@ lab: $(STAMP)
 test: export CVUTILS_MODE ?= fast
 test: $(STAMP)
 	@start=$$(date +%s); \
-	$(BIN)/ruff check . && \
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && \
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=600 -p no:cacheprovider \
 	    tests notebooks $(PYTEST_ARGS); status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s, mode=$$CVUTILS_MODE, exit $$status"; exit $$status
@@ -62,6 +62,11 @@ notebooks: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 run: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py notebooks build
