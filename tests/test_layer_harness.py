@@ -172,6 +172,18 @@ def test_fails_on_a_wrong_expectation(kwargs, match):
         run_layer_test(Scale, {}, (2, 3), **args)
 
 
+def test_fails_when_compute_output_shape_disagrees_with_the_call():
+    class WrongShape(Scale):
+        def compute_output_shape(self, input_shape):
+            return (*input_shape[:-1], 1)
+
+    # Keras derives a symbolic call's output from compute_output_shape: the eager call disagrees.
+    with pytest.raises(
+        AssertionError, match=r"symbolic keras.Input: output shape\(s\) \(None, 1\)"
+    ):
+        run_layer_test(WrongShape, {}, (2, 3), (2, 3))
+
+
 def test_fails_when_the_layer_is_not_serializable():
     class Unregistered(keras.layers.Layer):
         def call(self, inputs):
