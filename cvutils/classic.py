@@ -3,7 +3,7 @@
 What notebook 01 builds and then imports from here:
 
 * linear-classifier losses: the multiclass SVM (hinge) loss `svm_loss`, a numerically
-  stable `softmax` and `softmax_cross_entropy` (natural log like Keras, or any base);
+  stable `softmax` and `softmax_cross_entropy_losses` (natural log like Keras, or any base);
 * k-nearest neighbours on raw pixels: `pairwise_sq_distances`, `KNNClassifier`;
 * kernels and multiclass decisions: `histogram_intersection_kernel` (usable as
   ``sklearn.svm.SVC(kernel=histogram_intersection_kernel)``), `one_vs_rest_decision`,
@@ -34,7 +34,7 @@ __all__ = [
     "polynomial_predict",
     "rms_error",
     "softmax",
-    "softmax_cross_entropy",
+    "softmax_cross_entropy_losses",
     "svm_loss",
 ]
 
@@ -152,7 +152,7 @@ def softmax(scores, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def softmax_cross_entropy(scores, y, base: float = np.e):
+def softmax_cross_entropy_losses(scores, y, base: float = np.e):
     """Softmax cross-entropy ``-log_base(softmax(s)_{y_i})``, per example and averaged.
 
     With the default natural logarithm this is what

@@ -1,84 +1,93 @@
-"""Convolution and pooling in NumPy: forward and backward, naive and vectorized.
+"""The NumPy layer API: convolution and pooling layers, forward and backward.
 
-This module is the reference implementation behind the course's first lessons. It
-keeps the names, signatures and conventions of the course assignments so that a
-learner can move between the two:
+This module is the reference implementation behind the course's step-by-step assignment.
+It keeps the names, signatures and conventions of the course so that a learner can move
+between the two:
 
 * Arrays are NHWC: activations ``(m, n_H, n_W, n_C)``, filters ``(f, f, n_C_prev, n_C)``,
   biases ``(1, 1, 1, n_C)``.
 * ``conv_forward(A_prev, W, b, hparameters)`` with ``hparameters = {"stride": s, "pad": p}``
   returns ``(Z, cache)``; ``conv_backward(dZ, cache)`` returns ``(dA_prev, dW, db)``.
 * ``pool_forward(A_prev, hparameters, mode)`` with ``hparameters = {"f": f, "stride": s}``
-  returns ``(A, cache)``; ``pool_backward(dA, cache, mode)`` returns ``dA_prev``.
+  returns ``(A, cache)``; ``pool_backward(dA, cache, mode, ties)`` returns ``dA_prev``.
+* ``conv_output_size(n, f, pad, stride) = floor((n + 2 pad - f) / stride) + 1``.
 
 Every layer comes twice: a ``*_naive`` version written with explicit loops, as in the
-assignment (read it to learn), and a vectorized version (use it to compute). Both give
-the same numbers as ``tf.nn.conv2d`` / ``tf.nn.max_pool2d`` / ``tf.nn.avg_pool2d``; the
-tests check that, and the gradients against ``tf.GradientTape`` and centred differences.
+assignment (read it to learn), and a vectorized version (use it to compute; its im2col
+engine lives in the private module ``cvutils._im2col``). Both give the same numbers as
+``tf.nn.conv2d`` / ``tf.nn.max_pool2d`` / ``tf.nn.avg_pool2d``; the tests check that, and
+the gradients against ``tf.GradientTape`` and centred differences.
 
-What a ConvNet layer computes is a *cross-correlation* (the filter is not flipped). The
-signal-processing side of the module makes the difference concrete:
-``convolve1d`` / ``convolve2d`` are true convolutions (kernel flipped, matching
-``numpy.convolve`` and ``scipy.signal.convolve2d``), ``correlate1d`` / ``correlate2d`` are
-cross-correlations (matching ``numpy.correlate`` and ``scipy.signal.correlate2d``), and
-``flip_kernel`` turns one into the other. Classic kernels (vertical/horizontal edges,
-Sobel, Scharr, Gaussian) are functions returning fresh float arrays.
-
-The 2D functions default to ``mode="valid"``, the course's operator (a 6x6 image and a
-3x3 filter give 4x4), where SciPy defaults to ``"full"``; ``correlate2d`` also takes a
-ConvNet's ``pad`` and ``stride``. Output sizes follow
-``conv_output_size(n, f, pad, stride) = floor((n + 2 pad - f) / stride) + 1``.
+The signal-processing functions (true convolution, cross-correlation, classic kernels)
+live in `cvutils.filters`.
 
 Bad arguments (wrong rank, channel mismatch, a filter larger than the padded input,
-``stride < 1``, ``pad < 0``, unknown modes, NaN or inf in the inputs) raise ``ValueError``
-with a message that names the argument and the shapes or values received and expected.
+``stride < 1``, ``pad < 0``, unknown modes, NaN or inf in the inputs, sizes beyond
+`cvutils.checks.MAX_COUNT`) raise ``ValueError`` with a message that names the argument
+and the shapes or values received.
 
-Only NumPy is imported; TensorFlow and SciPy are used by the tests, never here.
+Taught in notebooks/04_convolution_step_by_step.ipynb (output sizes and padding in
+notebooks/03_padding_strides_volumes_pooling.ipynb).
+
+Example:
+    The course's 6x6 vertical-edge example through the layer API (a 1-image, 1-channel
+    batch and one 3x3 filter):
+
+    >>> import numpy as np
+    >>> A = np.array([[10, 10, 10, 0, 0, 0]] * 6, dtype=float).reshape(1, 6, 6, 1)
+    >>> W = np.array([[1, 0, -1]] * 3, dtype=float).reshape(3, 3, 1, 1)
+    >>> Z, cache = conv_forward(A, W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0})
+    >>> Z[0, :, :, 0]
+    array([[ 0., 30., 30.,  0.],
+           [ 0., 30., 30.,  0.],
+           [ 0., 30., 30.,  0.],
+           [ 0., 30., 30.,  0.]])
 """
 
 from __future__ import annotations
 
-import itertools
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from cvutils.checks import check_int
+from cvutils import _im2col
+from cvutils._im2col import window as _window
+from cvutils.checks import (
+    MAX_COUNT,
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_shape,
+    describe,
+    fail,
+)
 
 __all__ = [
-    "GAUSSIAN_5x5_159",
+    "POOL_MODES",
+    "TIES",
     "conv_backward",
     "conv_backward_naive",
     "conv_forward",
     "conv_forward_naive",
     "conv_output_size",
     "conv_single_step",
-    "convolve1d",
-    "convolve2d",
-    "correlate1d",
-    "correlate2d",
     "create_mask_from_window",
     "distribute_value",
-    "flip_kernel",
-    "gaussian_kernel",
-    "horizontal_edge",
     "pool_backward",
     "pool_backward_naive",
     "pool_forward",
     "pool_forward_naive",
     "same_padding",
-    "scharr",
-    "sobel",
-    "vertical_edge",
     "zero_pad",
 ]
 
 POOL_MODES = ("max", "average")
-SIGNAL_MODES = ("full", "same", "valid")
-DIRECTIONS = ("vertical", "horizontal")
+#: How max-pool backward routes the gradient of a window with tied maxima: ``"all"`` (the
+#: course's mask ``x == max(x)``) or ``"first"`` (the first maximum in row-major order, as
+#: TensorFlow's ``MaxPoolGrad``).
+TIES = ("all", "first")
 
 _NHWC = "(m, n_H, n_W, n_C)"
 
@@ -88,69 +97,33 @@ _NHWC = "(m, n_H, n_W, n_C)"
 # --------------------------------------------------------------------------------------
 
 
-def _check_finite(name: str, x: np.ndarray) -> None:
-    """Raises if a floating array holds NaN or inf (min/max propagate both, cheaply)."""
-    if x.size == 0 or not np.issubdtype(x.dtype, np.inexact):
-        return
-    if np.isfinite(x.min()) and np.isfinite(x.max()):
-        return
-    bad = int(np.count_nonzero(~np.isfinite(x)))
-    raise ValueError(
-        f"{name} contains {bad} non-finite value(s) (NaN or inf) in an array of shape "
-        f"{x.shape}; expected finite numbers."
-    )
-
-
-def _as_array(name: str, x: Any, ndim: int | None = None, layout: str = "") -> np.ndarray:
-    """Converts ``x`` to a real numeric array, checking its rank and that it is finite."""
-    arr = np.asarray(x)
-    if arr.dtype == np.bool_:
-        arr = arr.astype(np.int64)
-    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise ValueError(
-            f"{name} must be a real numeric array; got dtype {arr.dtype} with shape {arr.shape}."
-        )
-    if ndim is not None and arr.ndim != ndim:
-        raise ValueError(
-            f"{name} must have rank {ndim} {layout}; got shape {arr.shape} (rank {arr.ndim})."
-        )
-    _check_finite(name, arr)
-    return arr
-
-
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:
     """The common floating dtype of ``arrays`` (integers are promoted to float64)."""
     dtype = np.result_type(*arrays)
     return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
 
 
+def _check_size(name: str, shape: tuple[int, ...], what: str) -> None:
+    """Refuses an array of more than `MAX_COUNT` entries that ``name`` would make us build."""
+    if int(np.prod(shape, dtype=object)) > MAX_COUNT:
+        fail(name, f"small enough that {what} holds at most {MAX_COUNT} entries", f"{shape}")
+
+
 def _check_hparameters(hparameters: Any, keys: tuple[str, ...]) -> dict[str, int]:
     """Validates a course-style ``hparameters`` dict and returns the named integer entries."""
     if not isinstance(hparameters, Mapping):
-        raise ValueError(
-            f"hparameters must be a dict with keys {list(keys)}; "
-            f"got {type(hparameters).__name__}: {hparameters!r}."
-        )
+        fail("hparameters", f"a dict with keys {list(keys)}", describe(hparameters), kind=True)
     missing = [k for k in keys if k not in hparameters]
     if missing:
-        raise ValueError(
-            f"hparameters is missing key(s) {missing}; expected a dict with keys {list(keys)}, "
-            f"got keys {sorted(map(str, hparameters))}."
+        fail(
+            "hparameters",
+            f"a dict with keys {list(keys)} (missing {missing})",
+            f"keys {sorted(map(str, hparameters))}",
         )
     minimum = {"stride": 1, "pad": 0, "f": 1}
-    return {k: check_int(f"hparameters['{k}']", hparameters[k], minimum[k]) for k in keys}
-
-
-def _check_mode(mode: Any, allowed: tuple[str, ...]) -> str:
-    if mode not in allowed:
-        raise ValueError(f"mode must be one of {list(allowed)}; got {mode!r}.")
-    return mode
-
-
-def _check_direction(direction: Any) -> str:
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {list(DIRECTIONS)}; got {direction!r}.")
-    return direction
+    return {
+        k: check_int(f"hparameters['{k}']", hparameters[k], minimum[k], MAX_COUNT) for k in keys
+    }
 
 
 def _check_conv_inputs(
@@ -162,38 +135,35 @@ def _check_conv_inputs(
         ``(A_prev, W, b, stride, pad, Z_shape)`` with the arrays cast to one floating dtype
         and ``Z_shape = (m, n_H, n_W, n_C)``.
     """
-    A_prev = _as_array("A_prev", A_prev, 4, "(m, n_H_prev, n_W_prev, n_C_prev)")
-    W = _as_array("W", W, 4, "(f, f, n_C_prev, n_C)")
-    b = _as_array("b", b)
+    A_prev = check_array("A_prev", A_prev, ndim=4, layout="(m, n_H_prev, n_W_prev, n_C_prev)")
+    W = check_array("W", W, ndim=4, layout="(f, f, n_C_prev, n_C)")
     hp = _check_hparameters(hparameters, ("stride", "pad"))
     stride, pad = hp["stride"], hp["pad"]
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
     f_H, f_W, w_C_prev, n_C = W.shape
-    if w_C_prev != n_C_prev:
-        raise ValueError(
-            f"W has {w_C_prev} input channels (W.shape[2]) but A_prev has {n_C_prev} "
-            f"(A_prev.shape[3]); got W.shape={W.shape}, A_prev.shape={A_prev.shape}."
-        )
-    if b.shape != (1, 1, 1, n_C):
-        raise ValueError(
-            f"b must have shape (1, 1, 1, n_C) = (1, 1, 1, {n_C}) to match W.shape={W.shape}; "
-            f"got b.shape={b.shape}."
-        )
+    b = check_array("b", b, shape=(1, 1, 1, n_C), layout=f"(1, 1, 1, n_C) with n_C = {n_C}")
     if min(n_H_prev, n_W_prev, n_C_prev) < 1:
-        raise ValueError(
-            f"A_prev must have non-zero height, width and channels; got shape {A_prev.shape}."
-        )
+        fail("A_prev", "an array with non-zero height, width and channels", describe(A_prev))
     if min(f_H, f_W, n_C) < 1:
-        raise ValueError(f"W must have non-zero sizes (f, f, n_C_prev, n_C); got {W.shape}.")
+        fail("W", "an array with non-zero sizes (f, f, n_C_prev, n_C)", describe(W))
+    if w_C_prev != n_C_prev:
+        fail(
+            "W",
+            f"filters with W.shape[2] == A_prev.shape[3] = {n_C_prev} input channels",
+            f"W.shape={W.shape} with A_prev.shape={A_prev.shape}",
+        )
+    _check_size("hparameters['pad']", (m, n_H_prev + 2 * pad, n_W_prev + 2 * pad), "A_prev padded")
     if f_H > n_H_prev + 2 * pad or f_W > n_W_prev + 2 * pad:
-        raise ValueError(
-            f"filter W of size {f_H}x{f_W} (W.shape={W.shape}) is larger than the padded input "
-            f"A_prev of size {n_H_prev + 2 * pad}x{n_W_prev + 2 * pad} "
-            f"(A_prev.shape={A_prev.shape}, pad={pad})."
+        fail(
+            "W",
+            f"a filter no larger than the padded input A_prev of size "
+            f"{n_H_prev + 2 * pad}x{n_W_prev + 2 * pad} (A_prev.shape={A_prev.shape}, pad={pad})",
+            f"a {f_H}x{f_W} filter (W.shape={W.shape})",
         )
     dtype = _float_dtype(A_prev, W, b)
     n_H = (n_H_prev + 2 * pad - f_H) // stride + 1
     n_W = (n_W_prev + 2 * pad - f_W) // stride + 1
+    _check_size("A_prev and W", (m, n_H, n_W, n_C), "the output Z")
     return (
         A_prev.astype(dtype, copy=False),
         W.astype(dtype, copy=False),
@@ -206,14 +176,16 @@ def _check_conv_inputs(
 
 def _check_pool_inputs(A_prev: Any, hparameters: Any) -> tuple[np.ndarray, int, int, tuple]:
     """Validates a pooling layer's input; returns ``(A_prev, f, stride, A_shape)``."""
-    A_prev = _as_array("A_prev", A_prev, 4, "(m, n_H_prev, n_W_prev, n_C_prev)")
+    A_prev = check_array("A_prev", A_prev, ndim=4, layout="(m, n_H_prev, n_W_prev, n_C_prev)")
     hp = _check_hparameters(hparameters, ("f", "stride"))
     f, stride = hp["f"], hp["stride"]
     m, n_H_prev, n_W_prev, n_C = A_prev.shape
     if f > n_H_prev or f > n_W_prev:
-        raise ValueError(
-            f"hparameters['f']={f} is larger than the input A_prev of size "
-            f"{n_H_prev}x{n_W_prev} (A_prev.shape={A_prev.shape})."
+        fail(
+            "hparameters['f']",
+            f"at most the size {n_H_prev}x{n_W_prev} of the input A_prev "
+            f"(A_prev.shape={A_prev.shape})",
+            repr(f),
         )
     A_prev = A_prev.astype(_float_dtype(A_prev), copy=False)
     shape = (m, (n_H_prev - f) // stride + 1, (n_W_prev - f) // stride + 1, n_C)
@@ -221,33 +193,16 @@ def _check_pool_inputs(A_prev: Any, hparameters: Any) -> tuple[np.ndarray, int, 
 
 
 def _check_gradient_shape(name: str, d: Any, expected: tuple, dtype: np.dtype) -> np.ndarray:
-    d = _as_array(name, d, 4, _NHWC)
+    d = check_array(name, d, ndim=4, layout=_NHWC)
     if d.shape != tuple(expected):
-        raise ValueError(
-            f"{name} must have the shape of the layer's output {tuple(expected)}; "
-            f"got {name}.shape={d.shape}."
-        )
+        fail(name, f"an array of the layer's output shape {tuple(expected)}", describe(d))
     return d.astype(np.result_type(d.dtype, dtype), copy=False)
 
 
 def _check_cache(cache: Any, size: int, layout: str) -> tuple:
     if not isinstance(cache, tuple | list) or len(cache) != size:
-        raise ValueError(
-            f"cache must be the tuple {layout} returned by the forward pass; "
-            f"got {type(cache).__name__} of length "
-            f"{len(cache) if hasattr(cache, '__len__') else '?'}."
-        )
+        fail("cache", f"the tuple {layout} returned by the forward pass", describe(cache))
     return tuple(cache)
-
-
-def _window(A: np.ndarray, i: int, j: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
-    """The view ``A[:, i + stride*h, j + stride*w, :]`` for ``h < n_H``, ``w < n_W``.
-
-    These are the input entries that filter offset ``(i, j)`` meets at every output
-    position; looping over the ``f * f`` offsets (not over the output positions) is what
-    makes the vectorized layers fast.
-    """
-    return A[:, i : i + stride * (n_H - 1) + 1 : stride, j : j + stride * (n_W - 1) + 1 : stride, :]
 
 
 # --------------------------------------------------------------------------------------
@@ -261,11 +216,13 @@ def conv_output_size(n: int, f: int, pad: int = 0, stride: int = 1, strict: bool
     ``floor((n + 2*pad - f) / stride) + 1``: an ``n x n`` input, an ``f x f`` filter,
     padding ``pad`` and stride ``stride`` give an output of that size per side.
 
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
+
     Args:
-        n: input size (height or width), an integer >= 1.
+        n: input size (height or width), an integer in 1..MAX_COUNT.
         f: filter size, an integer >= 1 and at most ``n + 2*pad``.
-        pad: zero padding on each side, an integer >= 0.
-        stride: step between filter positions, an integer >= 1.
+        pad: zero padding on each side, an integer in 0..MAX_COUNT.
+        stride: step between filter positions, an integer in 1..MAX_COUNT.
         strict: if True, refuse a stride that does not tile the padded input exactly,
             i.e. ``(n + 2*pad - f) % stride != 0`` (frameworks floor and silently drop the
             last rows/columns; strict mode makes that visible).
@@ -277,24 +234,23 @@ def conv_output_size(n: int, f: int, pad: int = 0, stride: int = 1, strict: bool
         ValueError: on a non-integer or out-of-range argument, or (strict) an inexact stride.
 
     Example:
-        >>> conv_output_size(6, 3), conv_output_size(227, 11, stride=4)
-        (4, 55)
+        >>> conv_output_size(6, 3), conv_output_size(6, 3, pad=1)
+        (4, 6)
+        >>> conv_output_size(227, 11, stride=4)
+        55
     """
-    n = check_int("n", n, 1)
-    f = check_int("f", f, 1)
-    pad = check_int("pad", pad, 0)
-    stride = check_int("stride", stride, 1)
-    if f > n + 2 * pad:
-        raise ValueError(
-            f"f={f} is larger than the padded input n + 2*pad = {n} + 2*{pad} = {n + 2 * pad}; "
-            f"expected f <= {n + 2 * pad}."
-        )
-    if strict and (n + 2 * pad - f) % stride:
-        raise ValueError(
-            f"stride={stride} does not fit exactly: (n + 2*pad - f) = ({n} + 2*{pad} - {f}) = "
-            f"{n + 2 * pad - f} is not divisible by {stride}; frameworks floor the size to "
-            f"{(n + 2 * pad - f) // stride + 1} and ignore the last "
-            f"{(n + 2 * pad - f) % stride} row(s)/column(s)."
+    n = check_int("n", n, 1, MAX_COUNT)
+    pad = check_int("pad", pad, 0, MAX_COUNT)
+    f = check_int("f", f, 1, n + 2 * pad)
+    stride = check_int("stride", stride, 1, MAX_COUNT)
+    strict = check_bool("strict", strict)
+    rest = (n + 2 * pad - f) % stride
+    if strict and rest:
+        fail(
+            "stride",
+            f"a divisor of n + 2*pad - f = {n} + 2*{pad} - {f} = {n + 2 * pad - f} (strict=True)",
+            f"{stride}; frameworks floor the size to {(n + 2 * pad - f) // stride + 1} and "
+            f"ignore the last {rest} row(s)/column(s)",
         )
     return (n + 2 * pad - f) // stride + 1
 
@@ -305,8 +261,10 @@ def same_padding(f: int) -> int:
     ``p = (f - 1) / 2`` so that ``n + 2p - f + 1 = n``. Only odd ``f`` allow it with the same
     padding on both sides, which is one reason filters are almost always odd (3, 5, 7).
 
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
+
     Args:
-        f: filter size, an odd integer >= 1.
+        f: filter size, an odd integer in 1..MAX_COUNT.
 
     Returns:
         ``(f - 1) // 2``.
@@ -314,12 +272,18 @@ def same_padding(f: int) -> int:
     Raises:
         ValueError: if ``f`` is not a positive integer, or is even (``f - 1`` is then odd and
             would need asymmetric padding, as TensorFlow's ``padding="SAME"`` does).
+
+    Example:
+        >>> same_padding(3), same_padding(5)
+        (1, 2)
     """
-    f = check_int("f", f, 1)
+    f = check_int("f", f, 1, MAX_COUNT)
     if f % 2 == 0:
-        raise ValueError(
-            f"f={f} is even: 'same' padding needs p = (f - 1)/2 = {(f - 1) / 2}, which is not "
-            f"an integer, so the two sides would need different padding; expected an odd f."
+        fail(
+            "f",
+            "an odd integer: 'same' padding p = (f - 1)/2 must be a whole number of pixels on "
+            "each side",
+            f"{f}, which would need p = {(f - 1) / 2}",
         )
     return (f - 1) // 2
 
@@ -332,20 +296,30 @@ def same_padding(f: int) -> int:
 def zero_pad(X: Any, pad: int) -> np.ndarray:
     """Pads the height and width of a batch of images with zeros.
 
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
+
     Args:
         X: (m, n_H, n_W, n_C) batch of images.
         pad: number of zeros added on each side of the height and width, an integer >= 0.
 
     Returns:
         (m, n_H + 2*pad, n_W + 2*pad, n_C) padded copy of ``X`` (same dtype).
+
+    Example:
+        >>> zero_pad(np.ones((4, 3, 3, 2)), 3).shape
+        (4, 9, 9, 2)
     """
-    X = _as_array("X", X, 4, _NHWC)
-    pad = check_int("pad", pad, 0)
+    X = check_array("X", X, ndim=4, layout=_NHWC)
+    pad = check_int("pad", pad, 0, MAX_COUNT)
+    m, n_H, n_W, n_C = X.shape
+    _check_size("pad", (m, n_H + 2 * pad, n_W + 2 * pad, n_C), "the padded X")
     return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
 
 
-def conv_single_step(a_slice_prev: Any, W: Any, b: Any) -> float:
+def conv_single_step(a_slice_prev: Any, W: Any, b: Any) -> np.floating:
     """Applies one filter to one slice of the previous activation: ``sum(a * W) + b``.
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     Args:
         a_slice_prev: (f, f, n_C_prev) slice of the input.
@@ -353,19 +327,28 @@ def conv_single_step(a_slice_prev: Any, W: Any, b: Any) -> float:
         b: (1, 1, 1) bias of that filter (any array holding one number).
 
     Returns:
-        The scalar ``Z``, a Python ``float``.
+        The scalar ``Z``, a NumPy scalar of the inputs' common floating dtype
+        (``np.float64`` for float64 or integer inputs, as the course's test requires).
+
+    Example:
+        >>> Z = conv_single_step(np.ones((3, 3, 2)), np.full((3, 3, 2), 0.5), np.ones((1, 1, 1)))
+        >>> Z, type(Z).__name__
+        (np.float64(10.0), 'float64')
     """
-    a_slice_prev = _as_array("a_slice_prev", a_slice_prev, 3, "(f, f, n_C_prev)")
-    W = _as_array("W", W, 3, "(f, f, n_C_prev)")
-    b = _as_array("b", b)
+    a_slice_prev = check_array("a_slice_prev", a_slice_prev, ndim=3, layout="(f, f, n_C_prev)")
+    W = check_array("W", W, ndim=3, layout="(f, f, n_C_prev)")
+    b = check_array("b", b)
     if a_slice_prev.shape != W.shape:
-        raise ValueError(
-            f"a_slice_prev and W must have the same shape (f, f, n_C_prev); "
-            f"got a_slice_prev.shape={a_slice_prev.shape}, W.shape={W.shape}."
+        fail(
+            "W",
+            f"an array of the shape of a_slice_prev {a_slice_prev.shape} (f, f, n_C_prev)",
+            describe(W),
         )
     if b.size != 1:
-        raise ValueError(f"b must hold one number, shape (1, 1, 1); got b.shape={b.shape}.")
-    return float(np.sum(a_slice_prev * W)) + float(b.reshape(()))
+        fail("b", "one number, shape (1, 1, 1)", describe(b))
+    dtype = _float_dtype(a_slice_prev, W, b)
+    Z = np.sum(a_slice_prev * W, dtype=dtype) + b.astype(dtype).reshape(())
+    return dtype.type(Z)
 
 
 def conv_forward_naive(A_prev: Any, W: Any, b: Any, hparameters: Mapping) -> tuple:
@@ -373,6 +356,8 @@ def conv_forward_naive(A_prev: Any, W: Any, b: Any, hparameters: Mapping) -> tup
 
     Loops over examples, output rows, output columns and filters, exactly as in the course
     assignment; use :func:`conv_forward` to compute.
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     Args:
         A_prev: (m, n_H_prev, n_W_prev, n_C_prev) activations of the previous layer.
@@ -383,6 +368,17 @@ def conv_forward_naive(A_prev: Any, W: Any, b: Any, hparameters: Mapping) -> tup
     Returns:
         ``(Z, cache)``: Z is (m, n_H, n_W, n_C) with
         ``n_H = floor((n_H_prev + 2p - f) / s) + 1``; ``cache = (A_prev, W, b, hparameters)``.
+
+    Raises:
+        ValueError: as :func:`conv_forward`.
+
+    Example:
+        >>> A, W = np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 1))
+        >>> conv_forward_naive(A, W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 1})[0][0, :, :, 0]
+        array([[4., 6., 6., 4.],
+               [6., 9., 9., 6.],
+               [6., 9., 9., 6.],
+               [4., 6., 6., 4.]])
     """
     A, Wf, bf, stride, pad, shape = _check_conv_inputs(A_prev, W, b, hparameters)
     m, n_H, n_W, n_C = shape
@@ -403,104 +399,6 @@ def conv_forward_naive(A_prev: Any, W: Any, b: Any, hparameters: Mapping) -> tup
     return Z, (A_prev, W, b, hparameters)
 
 
-# Bytes of unrolled receptive fields processed at a time: small enough to stay in cache
-# between the copy and the matrix product, large enough to keep BLAS efficient.
-_CHUNK_BYTES = 1 << 22
-
-
-def _receptive_fields(
-    A_pad: np.ndarray, f_H: int, f_W: int, stride: int, n_H: int, n_W: int
-) -> np.ndarray:
-    """Every receptive field of a padded input, as a read-only view (nothing is copied).
-
-    Returns:
-        (m, n_H, n_W, f_H, f_W * n_C_prev) view ``V`` with
-        ``V[n, h, w, i] = A_pad[n, h*s + i, w*s : w*s + f_W, :].ravel()``. In NHWC the
-        ``f_W * n_C_prev`` entries of one filter row are contiguous in memory, so copying
-        ``V`` moves long contiguous runs. Flattened, its last two axes follow the order of
-        ``W.reshape(f_H * f_W * n_C_prev, n_C)``.
-    """
-    m, n_H_pad, n_W_pad, n_C_prev = A_pad.shape
-    rows = np.ascontiguousarray(A_pad).reshape(m, n_H_pad, n_W_pad * n_C_prev)
-    step = stride * n_C_prev
-    # (m, n_H_pad, n_W, f_W * n_C_prev): the filter-row segments along each padded row.
-    v = sliding_window_view(rows, f_W * n_C_prev, axis=2)[:, :, : step * (n_W - 1) + 1 : step]
-    # (m, n_H, n_W, f_W * n_C_prev, f_H): f_H consecutive rows, every stride-th start.
-    v = sliding_window_view(v, f_H, axis=1)[:, : stride * (n_H - 1) + 1 : stride]
-    return np.moveaxis(v, -1, 3)
-
-
-def _chunks(m: int, n_H: int, row_bytes: int):
-    """Splits the output into blocks of about ``_CHUNK_BYTES`` of receptive fields.
-
-    Yields ``(images, rows)`` slices: several whole images when one image is small,
-    otherwise bands of output rows of one image.
-    """
-    image_bytes = max(1, n_H * row_bytes)
-    if image_bytes <= _CHUNK_BYTES:
-        k = _CHUNK_BYTES // image_bytes
-        for n0 in range(0, m, k):
-            yield slice(n0, min(n0 + k, m)), slice(0, n_H)
-    else:
-        bands = min(n_H, -(-image_bytes // _CHUNK_BYTES))  # ceil, at most one band per row
-        edges = [n_H * q // bands for q in range(bands + 1)]  # (nearly) equal heights >= 1
-        for n in range(m):
-            for h0, h1 in itertools.pairwise(edges):
-                yield slice(n, n + 1), slice(h0, h1)
-
-
-class _Im2col:
-    """im2col by blocks: the unrolled receptive fields of one block of the output at a time.
-
-    ``block(images, rows)`` returns a contiguous (k * r * n_W, f_H * f_W * n_C_prev) matrix,
-    one receptive field per row, written into a buffer reused for every block.
-    """
-
-    def __init__(self, A_pad: np.ndarray, f_H: int, f_W: int, stride: int, n_H: int, n_W: int):
-        self.fields = _receptive_fields(A_pad, f_H, f_W, stride, n_H, n_W)
-        self.K = f_H * f_W * A_pad.shape[3]
-        self.row_bytes = n_W * self.K * A_pad.dtype.itemsize
-        self.blocks = list(_chunks(A_pad.shape[0], n_H, self.row_bytes))
-        size = max((i.stop - i.start) * (r.stop - r.start) for i, r in self.blocks) * n_W * self.K
-        self.buffer = np.empty(size, dtype=A_pad.dtype)
-
-    def block(self, images: slice, rows: slice) -> np.ndarray:
-        src = self.fields[images, rows]
-        cols = self.buffer[: src.size].reshape(src.shape)
-        np.copyto(cols, src)
-        return cols.reshape(-1, self.K)
-
-
-def _correlate_batch(
-    X_pad: np.ndarray,
-    W: np.ndarray,
-    stride: int,
-    n_H: int,
-    n_W: int,
-    bias: np.ndarray | None = None,
-) -> np.ndarray:
-    """``Z[n, h, w, c] = sum_{i, j, k} X_pad[n, h*s + i, w*s + j, k] * W[i, j, k, c] (+ bias[c])``.
-
-    The engine of :func:`conv_forward` (and of the stride-1 input gradient): im2col block by
-    block, each block times ``W.reshape(f_H * f_W * n_C_prev, n_C)`` written in place into Z.
-    """
-    f_H, f_W, _, n_C = W.shape
-    Z = np.empty((X_pad.shape[0], n_H, n_W, n_C), dtype=X_pad.dtype)
-    if Z.size == 0:
-        return Z
-    im2col = _Im2col(X_pad, f_H, f_W, stride, n_H, n_W)
-    W_2d, Z_2d = np.ascontiguousarray(W).reshape(-1, n_C), Z.reshape(-1, n_C)
-    for images, rows in im2col.blocks:
-        # A block's outputs are consecutive rows of Z_2d: write them in place.
-        first = (images.start * n_H + rows.start) * n_W
-        last = ((images.stop - 1) * n_H + rows.stop) * n_W
-        out = Z_2d[first:last]
-        np.matmul(im2col.block(images, rows), W_2d, out=out)
-        if bias is not None:
-            out += bias  # while the block is still in cache
-    return Z
-
-
 def conv_forward(A_prev: Any, W: Any, b: Any, hparameters: Mapping) -> tuple:
     """Forward pass of a convolution layer, vectorized (im2col + matrix products).
 
@@ -513,6 +411,8 @@ def conv_forward(A_prev: Any, W: Any, b: Any, hparameters: Mapping) -> tuple:
     The rows are unrolled a few MiB at a time into one reused buffer, so the copy stays in
     cache and no huge temporary is allocated. The computation keeps the input's floating
     dtype (float32 stays float32; integer inputs are computed in float64).
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     Args:
         A_prev: (m, n_H_prev, n_W_prev, n_C_prev) activations of the previous layer.
@@ -527,11 +427,19 @@ def conv_forward(A_prev: Any, W: Any, b: Any, hparameters: Mapping) -> tuple:
 
     Raises:
         ValueError: on a wrong rank, a channel mismatch, a bias of the wrong shape, a filter
-            larger than the padded input, ``stride < 1``, ``pad < 0`` or non-finite values.
+            larger than the padded input, ``stride < 1``, ``pad < 0``, non-finite values or
+            an output beyond `MAX_COUNT` entries.
+
+    Example:
+        >>> A = np.array([[10, 10, 10, 0, 0, 0]] * 6, dtype=float).reshape(1, 6, 6, 1)
+        >>> W = np.array([[1, 0, -1]] * 3, dtype=float).reshape(3, 3, 1, 1)
+        >>> Z, cache = conv_forward(A, W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0})
+        >>> Z.shape, Z[0, 0, :, 0].tolist()
+        ((1, 4, 4, 1), [0.0, 30.0, 30.0, 0.0])
     """
     A, Wf, bf, stride, pad, (_, n_H, n_W, n_C) = _check_conv_inputs(A_prev, W, b, hparameters)
     A_pad = np.pad(A, ((0, 0), (pad, pad), (pad, pad), (0, 0))) if pad else A
-    Z = _correlate_batch(A_pad, Wf, stride, n_H, n_W, bias=bf.reshape(n_C))
+    Z = _im2col.correlate_batch(A_pad, Wf, stride, n_H, n_W, bias=bf.reshape(n_C))
     return Z, (A_prev, W, b, hparameters)
 
 
@@ -540,25 +448,6 @@ def _unpack_conv_cache(dZ: Any, cache: Any) -> tuple:
     A, Wf, bf, stride, pad, shape = _check_conv_inputs(A_prev, W, b, hparameters)
     dZ = _check_gradient_shape("dZ", dZ, shape, A.dtype)
     return A, Wf, bf, stride, pad, dZ
-
-
-def _input_gradient_stride1(dZ: np.ndarray, W: np.ndarray, pad: int, A_shape: tuple) -> np.ndarray:
-    """dA_prev of a stride-1 convolution, as a convolution itself.
-
-    Each input entry collects ``W[i, j, :, c] * dZ[h, w, c]`` from every output that saw
-    it, which is a *full* cross-correlation of ``dZ`` with the filters rotated by 180
-    degrees and their input/output channels swapped. Pad ``dZ`` by ``f - 1 - pad`` (crop
-    instead when ``pad > f - 1``) and reuse the forward engine: no scatter-add needed.
-    """
-    f_H, f_W = W.shape[:2]
-    n_H_prev, n_W_prev = A_shape[1:3]
-    q_H, q_W = f_H - 1 - pad, f_W - 1 - pad
-    dZ_pad = np.pad(dZ, ((0, 0), (max(q_H, 0),) * 2, (max(q_W, 0),) * 2, (0, 0)))
-    W_rot = W[::-1, ::-1].transpose(0, 1, 3, 2)  # (f_H, f_W, n_C, n_C_prev)
-    n_H_full, n_W_full = dZ_pad.shape[1] - f_H + 1, dZ_pad.shape[2] - f_W + 1
-    dA = _correlate_batch(dZ_pad, W_rot, 1, n_H_full, n_W_full)
-    c_H, c_W = max(-q_H, 0), max(-q_W, 0)
-    return dA[:, c_H : c_H + n_H_prev, c_W : c_W + n_W_prev, :]
 
 
 def conv_backward(dZ: Any, cache: tuple) -> tuple:
@@ -571,10 +460,12 @@ def conv_backward(dZ: Any, cache: tuple) -> tuple:
       its receptive field; col2im adds those back at the input positions they came from
       (one strided add per filter offset, overlaps accumulate) and the padding is cut off.
       For stride 1 the same sum is computed as a full convolution of ``dZ`` with the
-      rotated filters, which is faster (see ``_input_gradient_stride1``).
+      rotated filters, which is faster.
 
     Works block by block like :func:`conv_forward`, in the common floating dtype of
     ``A_prev`` and ``dZ``.
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     Args:
         dZ: (m, n_H, n_W, n_C) gradient of the cost with respect to the output Z.
@@ -583,6 +474,17 @@ def conv_backward(dZ: Any, cache: tuple) -> tuple:
     Returns:
         ``(dA_prev, dW, db)`` with the shapes of ``A_prev`` (m, n_H_prev, n_W_prev, n_C_prev),
         ``W`` (f, f, n_C_prev, n_C) and ``b`` (1, 1, 1, n_C).
+
+    Raises:
+        ValueError: naming ``dZ`` or ``cache`` (or the cached arguments, as
+            :func:`conv_forward`).
+
+    Example:
+        >>> A, W = np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))
+        >>> Z, cache = conv_forward(A, W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0})
+        >>> dA, dW, db = conv_backward(np.ones_like(Z), cache)
+        >>> dA[0, :, :, 0].tolist(), float(db.sum())
+        ([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]], 4.0)
     """
     A, Wf, _, stride, pad, dZ = _unpack_conv_cache(dZ, cache)
     _, n_H, n_W, n_C = dZ.shape
@@ -593,10 +495,10 @@ def conv_backward(dZ: Any, cache: tuple) -> tuple:
     A_pad = np.pad(A, ((0, 0), (pad, pad), (pad, pad), (0, 0))) if pad else A
     dW_2d = np.zeros(W_2d.shape, dtype=dtype)
     db = dZ.sum(axis=(0, 1, 2), dtype=dtype).reshape(1, 1, 1, n_C)
-    scatter = stride > 1  # col2im for dA_prev; stride 1 uses _input_gradient_stride1
+    scatter = stride > 1  # col2im for dA_prev; stride 1 uses _im2col.input_gradient_stride1
     dA_pad = np.zeros(A_pad.shape, dtype=dtype) if scatter else None
     if dZ.size:
-        im2col = _Im2col(A_pad, f_H, f_W, stride, n_H, n_W)
+        im2col = _im2col.Im2col(A_pad, f_H, f_W, stride, n_H, n_W)
         dcols_buffer = np.empty_like(im2col.buffer) if scatter else None
         for images, rows in im2col.blocks:
             dZ_block = dZ[images, rows]
@@ -618,7 +520,7 @@ def conv_backward(dZ: Any, cache: tuple) -> tuple:
         n_H_prev, n_W_prev = A.shape[1:3]
         dA_prev = dA_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]
     else:
-        dA_prev = _input_gradient_stride1(dZ, Wf, pad, A.shape)
+        dA_prev = _im2col.input_gradient_stride1(dZ, Wf, pad, A.shape)
     return np.ascontiguousarray(dA_prev), dW_2d.reshape(Wf.shape), db
 
 
@@ -629,12 +531,23 @@ def conv_backward_naive(dZ: Any, cache: tuple) -> tuple:
     produced ``Z[i, h, w, c]`` receives ``W[..., c] * dZ[i, h, w, c]`` and the filter
     receives ``a_slice * dZ[i, h, w, c]``, as in the course assignment.
 
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
+
     Args:
         dZ: (m, n_H, n_W, n_C) gradient of the cost with respect to the output Z.
         cache: ``(A_prev, W, b, hparameters)`` from :func:`conv_forward`.
 
     Returns:
         ``(dA_prev, dW, db)`` with the shapes of ``A_prev``, ``W`` and ``b``.
+
+    Raises:
+        ValueError: as :func:`conv_backward`.
+
+    Example:
+        >>> A, W = np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))
+        >>> Z, cache = conv_forward(A, W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0})
+        >>> conv_backward_naive(np.ones_like(Z), cache)[1][:, :, 0, 0].tolist()
+        [[4.0, 4.0], [4.0, 4.0]]
     """
     A, Wf, _, stride, pad, dZ = _unpack_conv_cache(dZ, cache)
     m, n_H, n_W, n_C = dZ.shape
@@ -673,41 +586,52 @@ def conv_backward_naive(dZ: Any, cache: tuple) -> tuple:
 def create_mask_from_window(x: Any) -> np.ndarray:
     """Boolean mask of the maximum of a pooling window: ``x == max(x)``.
 
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
+
     Args:
-        x: (f, f) window (any shape works).
+        x: (f, f) window (any shape works), non-empty and finite.
 
     Returns:
         Boolean array of the shape of ``x``, True where ``x`` equals its maximum. With ties
         every tied maximum is True (the course's convention; TensorFlow picks one).
+
+    Example:
+        >>> create_mask_from_window([[1, 3], [4, 2]]).tolist()
+        [[False, False], [True, False]]
     """
-    x = _as_array("x", x)
-    if x.size == 0:
-        raise ValueError(f"x must be a non-empty window; got shape {x.shape}.")
+    x = check_array("x", x, allow_empty=False)
     return x == np.max(x)
 
 
 def distribute_value(dz: Any, shape: tuple) -> np.ndarray:
     """Spreads a gradient evenly over a pooling window (backward of average pooling).
 
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
+
     Args:
-        dz: the scalar gradient of one output of the average pool.
-        shape: ``(n_H, n_W)`` of the window.
+        dz: the scalar gradient of one output of the average pool (a number or a
+            one-element array).
+        shape: ``(n_H, n_W)`` of the window, positive integers.
 
     Returns:
-        (n_H, n_W) float array with every entry ``dz / (n_H * n_W)``.
+        (n_H, n_W) float64 array with every entry ``dz / (n_H * n_W)``.
+
+    Example:
+        >>> distribute_value(2.0, (2, 2)).tolist()
+        [[0.5, 0.5], [0.5, 0.5]]
     """
-    dz_arr = _as_array("dz", dz)
+    dz_arr = check_array("dz", dz)
     if dz_arr.size != 1:
-        raise ValueError(f"dz must be a scalar; got shape {dz_arr.shape}.")
-    if not isinstance(shape, tuple | list) or len(shape) != 2:
-        raise ValueError(f"shape must be a pair (n_H, n_W); got {shape!r}.")
-    n_H = check_int("shape[0]", shape[0], 1)
-    n_W = check_int("shape[1]", shape[1], 1)
+        fail("dz", "a scalar (one number)", describe(dz_arr))
+    n_H, n_W = check_shape("shape", shape, ndim=2)
+    _check_size("shape", (n_H, n_W), "the window")
     return np.full((n_H, n_W), float(dz_arr.reshape(())) / (n_H * n_W))
 
 
 def pool_forward_naive(A_prev: Any, hparameters: Mapping, mode: str = "max") -> tuple:
     """Forward pass of a pooling layer with explicit loops (the teaching version).
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     Args:
         A_prev: (m, n_H_prev, n_W_prev, n_C) input.
@@ -717,9 +641,18 @@ def pool_forward_naive(A_prev: Any, hparameters: Mapping, mode: str = "max") -> 
     Returns:
         ``(A, cache)``: A is (m, n_H, n_W, n_C) with ``n_H = floor((n_H_prev - f) / s) + 1``;
         ``cache = (A_prev, hparameters)``.
+
+    Raises:
+        ValueError: as :func:`pool_forward`.
+
+    Example:
+        >>> A = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]])
+        >>> pool_forward_naive(A.reshape(1, 4, 4, 1), {"f": 2, "stride": 2})[0][0, :, :, 0]
+        array([[9., 2.],
+               [6., 3.]])
     """
     A_in, f, stride, shape = _check_pool_inputs(A_prev, hparameters)
-    mode = _check_mode(mode, POOL_MODES)
+    mode = check_choice("mode", mode, POOL_MODES)
     m, n_H, n_W, n_C = shape
     A = np.zeros(shape, dtype=A_in.dtype)
     for i in range(m):
@@ -743,6 +676,8 @@ def pool_forward(A_prev: Any, hparameters: Mapping, mode: str = "max") -> tuple:
 
     Matches ``tf.nn.max_pool2d`` / ``tf.nn.avg_pool2d`` with ``padding="VALID"``.
 
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
+
     Args:
         A_prev: (m, n_H_prev, n_W_prev, n_C) input.
         hparameters: ``{"f": f, "stride": s}`` (no padding; windows may overlap when s < f).
@@ -755,9 +690,18 @@ def pool_forward(A_prev: Any, hparameters: Mapping, mode: str = "max") -> tuple:
     Raises:
         ValueError: on a wrong rank, missing or invalid ``hparameters``, a window larger
             than the input, an unknown mode or non-finite values.
+
+    Example:
+        The course's example: max pooling with f = 2, s = 2.
+
+        >>> A = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]])
+        >>> P, cache = pool_forward(A.reshape(1, 4, 4, 1), {"f": 2, "stride": 2})
+        >>> P[0, :, :, 0]
+        array([[9., 2.],
+               [6., 3.]])
     """
     A_in, f, stride, shape = _check_pool_inputs(A_prev, hparameters)
-    mode = _check_mode(mode, POOL_MODES)
+    mode = check_choice("mode", mode, POOL_MODES)
     _, n_H, n_W, _ = shape
     A = _window(A_in, 0, 0, stride, n_H, n_W).copy()
     for i in range(f):
@@ -774,68 +718,113 @@ def pool_forward(A_prev: Any, hparameters: Mapping, mode: str = "max") -> tuple:
     return A, (A_prev, hparameters)
 
 
-def _unpack_pool_cache(dA: Any, cache: Any, mode: Any) -> tuple:
+def _unpack_pool_cache(dA: Any, cache: Any, mode: Any, ties: Any) -> tuple:
     A_prev, hparameters = _check_cache(cache, 2, "(A_prev, hparameters)")
     A_in, f, stride, shape = _check_pool_inputs(A_prev, hparameters)
-    mode = _check_mode(mode, POOL_MODES)
+    mode = check_choice("mode", mode, POOL_MODES)
+    ties = check_choice("ties", ties, TIES)
     dA = _check_gradient_shape("dA", dA, shape, A_in.dtype)
-    return A_in, f, stride, dA, mode
+    return A_in, f, stride, dA, mode, ties
 
 
-def pool_backward(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
+def pool_backward(dA: Any, cache: tuple, mode: str = "max", ties: str = "all") -> np.ndarray:
     """Backward pass of a pooling layer, vectorized.
 
-    * ``"max"``: each output's gradient goes to the input position(s) equal to the window
-      maximum, the course's mask ``x == max(x)``. If a window has tied maxima, *every*
-      tied position receives the full gradient (TensorFlow sends it to one of them). With
-      continuous random data ties do not happen and both agree.
-    * ``"average"``: each output's gradient is spread evenly, ``dA / (f*f)``, over its window.
+    * ``"max"``: each output's gradient goes to the input position of the window maximum.
+      Where a window has tied maxima, ``ties`` decides:
+
+      - ``"all"`` (default, the course's rule): the mask ``x == max(x)``, so *every* tied
+        position receives the full gradient;
+      - ``"first"`` (TensorFlow's rule, ``tf.nn.max_pool2d``'s gradient): only the first
+        maximum in row-major order receives it, which is the true derivative along a
+        direction that moves the whole window (e.g. a flat background and the bias).
+
+      With continuous random data ties do not happen and both rules agree.
+    * ``"average"``: each output's gradient is spread evenly, ``dA / (f*f)``, over its window
+      (``ties`` is not used).
 
     Overlapping windows (``stride < f``) accumulate.
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     Args:
         dA: (m, n_H, n_W, n_C) gradient of the cost with respect to the pooling output.
         cache: ``(A_prev, hparameters)`` from :func:`pool_forward`.
         mode: ``"max"`` or ``"average"``; the mode of the forward pass.
+        ties: ``"all"`` or ``"first"``: where the gradient of a window with tied maxima goes.
 
     Returns:
         dA_prev: (m, n_H_prev, n_W_prev, n_C) gradient with respect to the input.
+
+    Raises:
+        ValueError: naming ``dA``, ``cache``, ``mode`` or ``ties``.
+
+    Example:
+        A flat 2x2 window: the course's rule routes the gradient to all four entries,
+        TensorFlow's to the first.
+
+        >>> A, cache = pool_forward(np.ones((1, 2, 2, 1)), {"f": 2, "stride": 2})
+        >>> pool_backward(np.ones((1, 1, 1, 1)), cache)[0, :, :, 0].tolist()
+        [[1.0, 1.0], [1.0, 1.0]]
+        >>> pool_backward(np.ones((1, 1, 1, 1)), cache, ties="first")[0, :, :, 0].tolist()
+        [[1.0, 0.0], [0.0, 0.0]]
     """
-    A_in, f, stride, dA, mode = _unpack_pool_cache(dA, cache, mode)
+    A_in, f, stride, dA, mode, ties = _unpack_pool_cache(dA, cache, mode, ties)
     _, n_H, n_W, _ = dA.shape
     dA_prev = np.zeros(A_in.shape, dtype=np.result_type(A_in.dtype, dA.dtype))
-    if mode == "max":
-        A = _window(A_in, 0, 0, stride, n_H, n_W).copy()
-        for i in range(f):
-            for j in range(f):
-                np.maximum(A, _window(A_in, i, j, stride, n_H, n_W), out=A)
-        for i in range(f):
-            for j in range(f):
-                mask = _window(A_in, i, j, stride, n_H, n_W) == A
-                _window(dA_prev, i, j, stride, n_H, n_W)[...] += mask * dA
-    else:
+    if mode == "average":
         share = dA / (f * f)
         for i in range(f):
             for j in range(f):
                 _window(dA_prev, i, j, stride, n_H, n_W)[...] += share
+        return dA_prev
+    offsets = [(i, j) for i in range(f) for j in range(f)]  # row-major order
+    A = _window(A_in, 0, 0, stride, n_H, n_W).copy()
+    if ties == "first":
+        first = np.zeros(A.shape, dtype=np.int64)  # index of the first maximum so far
+        for k, (i, j) in enumerate(offsets[1:], start=1):
+            window = _window(A_in, i, j, stride, n_H, n_W)
+            larger = window > A
+            np.copyto(A, window, where=larger)
+            first[larger] = k
+        for k, (i, j) in enumerate(offsets):
+            _window(dA_prev, i, j, stride, n_H, n_W)[...] += (first == k) * dA
+        return dA_prev
+    for i, j in offsets[1:]:
+        np.maximum(A, _window(A_in, i, j, stride, n_H, n_W), out=A)
+    for i, j in offsets:
+        mask = _window(A_in, i, j, stride, n_H, n_W) == A
+        _window(dA_prev, i, j, stride, n_H, n_W)[...] += mask * dA
     return dA_prev
 
 
-def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
+def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max", ties: str = "all") -> np.ndarray:
     """Backward pass of a pooling layer with explicit loops (the teaching version).
 
     Uses :func:`create_mask_from_window` (max) and :func:`distribute_value` (average)
-    window by window, as in the course assignment; see :func:`pool_backward` for ties.
+    window by window, as in the course assignment; with ``ties="first"`` the mask keeps
+    only the first maximum (``np.argmax``). See :func:`pool_backward` for ties.
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     Args:
         dA: (m, n_H, n_W, n_C) gradient of the cost with respect to the pooling output.
         cache: ``(A_prev, hparameters)`` from :func:`pool_forward`.
         mode: ``"max"`` or ``"average"``.
+        ties: ``"all"`` or ``"first"``.
 
     Returns:
         dA_prev: (m, n_H_prev, n_W_prev, n_C) gradient with respect to the input.
+
+    Raises:
+        ValueError: as :func:`pool_backward`.
+
+    Example:
+        >>> A, cache = pool_forward(np.ones((1, 2, 2, 1)), {"f": 2, "stride": 2})
+        >>> pool_backward_naive(np.ones((1, 1, 1, 1)), cache, "average")[0, :, :, 0].tolist()
+        [[0.25, 0.25], [0.25, 0.25]]
     """
-    A_in, f, stride, dA, mode = _unpack_pool_cache(dA, cache, mode)
+    A_in, f, stride, dA, mode, ties = _unpack_pool_cache(dA, cache, mode, ties)
     m, n_H, n_W, n_C = dA.shape
     dA_prev = np.zeros(A_in.shape, dtype=np.result_type(A_in.dtype, dA.dtype))
     for i in range(m):
@@ -849,7 +838,11 @@ def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
                 for c in range(n_C):
                     if mode == "max":
                         a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]
-                        mask = create_mask_from_window(a_prev_slice)
+                        if ties == "all":
+                            mask = create_mask_from_window(a_prev_slice)
+                        else:
+                            mask = np.zeros(a_prev_slice.shape, dtype=bool)
+                            mask.flat[np.argmax(a_prev_slice)] = True
                         dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += (
                             mask * dA[i, h, w, c]
                         )
@@ -858,280 +851,3 @@ def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
                             distribute_value(dA[i, h, w, c], (f, f))
                         )
     return dA_prev
-
-
-# --------------------------------------------------------------------------------------
-# Signal processing: true convolution vs cross-correlation
-# --------------------------------------------------------------------------------------
-
-
-def _check_signal_pair(
-    name_x: str, x: Any, name_k: str, k: Any, ndim: int, layout_x: str, layout_k: str
-) -> tuple[np.ndarray, np.ndarray]:
-    x = _as_array(name_x, x, ndim, layout_x)
-    k = _as_array(name_k, k, ndim, layout_k)
-    for name, arr in ((name_x, x), (name_k, k)):
-        if arr.size == 0:
-            raise ValueError(f"{name} must not be empty; got shape {arr.shape}.")
-    dtype = np.result_type(x, k)  # like NumPy and SciPy: integers stay integers
-    return x.astype(dtype, copy=False), k.astype(dtype, copy=False)
-
-
-def _correlate_full_1d(x: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Full cross-correlation, ``out[t] = sum_j xpad[t + j] * k[j]``, length N + M - 1."""
-    xp = np.pad(x, (k.size - 1, k.size - 1))
-    return sliding_window_view(xp, k.size) @ k
-
-
-def _correlate_full_2d(x: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Full 2D cross-correlation, shape (n + k - 1, m + l - 1)."""
-    kh, kw = k.shape
-    xp = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
-    return np.tensordot(sliding_window_view(xp, k.shape), k, axes=((2, 3), (0, 1)))
-
-
-def _crop_1d(full: np.ndarray, n: int, m: int, mode: str, same_start: int) -> np.ndarray:
-    if mode == "full":
-        return full
-    if mode == "same":
-        return full[same_start : same_start + max(n, m)]
-    return full[min(n, m) - 1 : min(n, m) - 1 + abs(n - m) + 1]
-
-
-def convolve1d(x: Any, k: Any, mode: str = "full") -> np.ndarray:
-    """True 1D convolution (the kernel is flipped), identical to ``numpy.convolve``.
-
-    ``(x * k)[t] = sum_j x[j] * k[t - j]``.
-
-    Args:
-        x: (N,) signal.
-        k: (M,) kernel.
-        mode: ``"full"`` (length N + M - 1, the default as in NumPy), ``"same"`` (length
-            max(N, M), centred as NumPy does) or ``"valid"`` (length max(N, M) - min(N, M) + 1).
-
-    Returns:
-        1D array in the common dtype of ``x`` and ``k``.
-
-    Example:
-        >>> convolve1d([1, 0, -1], [0, 1, 2]).tolist()
-        [0, 1, 2, -1, -2]
-    """
-    x, k = _check_signal_pair("x", x, "k", k, 1, "(N,)", "(M,)")
-    mode = _check_mode(mode, SIGNAL_MODES)
-    full = _correlate_full_1d(x, k[::-1])
-    return _crop_1d(full, x.size, k.size, mode, (min(x.size, k.size) - 1) // 2)
-
-
-def correlate1d(x: Any, k: Any, mode: str = "valid") -> np.ndarray:
-    """1D cross-correlation (no flip), identical to ``numpy.correlate``.
-
-    ``out[t] = sum_j x[t + j] * k[j]`` (shifted so that "full" starts with the kernel's
-    last entry over the signal's first).
-
-    Args:
-        x: (N,) signal.
-        k: (M,) kernel.
-        mode: ``"valid"`` (the default, as in NumPy), ``"same"`` or ``"full"``.
-
-    Returns:
-        1D array in the common dtype of ``x`` and ``k``.
-    """
-    x, k = _check_signal_pair("x", x, "k", k, 1, "(N,)", "(M,)")
-    mode = _check_mode(mode, SIGNAL_MODES)
-    full = _correlate_full_1d(x, k)
-    # NumPy centres "same" differently when it swaps the inputs (kernel longer than signal).
-    same_start = (k.size - 1) // 2 if k.size <= x.size else x.size // 2
-    return _crop_1d(full, x.size, k.size, mode, same_start)
-
-
-def flip_kernel(k: Any) -> np.ndarray:
-    """Rotates a 2D kernel by 180 degrees (flips both axes).
-
-    Convolving with ``k`` is cross-correlating with ``flip_kernel(k)``.
-
-    Args:
-        k: (f_H, f_W) kernel.
-
-    Returns:
-        (f_H, f_W) copy of ``k[::-1, ::-1]``.
-
-    Example:
-        >>> flip_kernel([[3, 4, 5], [1, 0, 2], [-1, 9, 7]]).tolist()
-        [[7, 9, -1], [2, 0, 1], [5, 4, 3]]
-    """
-    k = _as_array("k", k, 2, "(f_H, f_W)")
-    return k[::-1, ::-1].copy()
-
-
-def _correlate2d_checked(
-    image: np.ndarray, kernel: np.ndarray, mode: str, same_offset: tuple[int, int]
-) -> np.ndarray:
-    """Crops the full 2D cross-correlation of validated inputs to ``mode``.
-
-    "same" keeps ``image.shape`` starting at ``same_offset`` of the full output; SciPy uses
-    ``(f - 1) // 2`` for convolution and ``f // 2`` for correlation (they differ for even
-    kernels). "valid" keeps the positions where one input covers the other, for a kernel
-    larger than the image too (SciPy swaps the inputs then).
-    """
-    (n, m), (kh, kw) = image.shape, kernel.shape
-    if mode == "valid" and not ((n >= kh and m >= kw) or (n <= kh and m <= kw)):
-        raise ValueError(
-            f"mode='valid' needs image larger than kernel in every dimension (or smaller in "
-            f"every dimension); got image.shape={image.shape}, kernel.shape={kernel.shape}."
-        )
-    full = _correlate_full_2d(image, kernel)
-    if mode == "full":
-        return full
-    if mode == "same":
-        r, c = same_offset
-        return full[r : r + n, c : c + m]
-    r, c = min(n, kh) - 1, min(m, kw) - 1
-    return full[r : r + abs(n - kh) + 1, c : c + abs(m - kw) + 1]
-
-
-def convolve2d(image: Any, kernel: Any, mode: str = "valid") -> np.ndarray:
-    """True 2D convolution (kernel rotated by 180 degrees), like ``scipy.signal.convolve2d``.
-
-    Args:
-        image: (n_H, n_W) image.
-        kernel: (f_H, f_W) kernel.
-        mode: ``"valid"`` (default: the course's operator, (n_H - f_H + 1, n_W - f_W + 1)),
-            ``"same"`` (the image's shape, centred as SciPy does) or ``"full"``
-            ((n_H + f_H - 1, n_W + f_W - 1)). Note SciPy's default is ``"full"``.
-
-    Returns:
-        2D array in the common dtype of ``image`` and ``kernel``.
-    """
-    image, kernel = _check_signal_pair(
-        "image", image, "kernel", kernel, 2, "(n_H, n_W)", "(f_H, f_W)"
-    )
-    mode = _check_mode(mode, SIGNAL_MODES)
-    kh, kw = kernel.shape
-    return _correlate2d_checked(image, kernel[::-1, ::-1], mode, ((kh - 1) // 2, (kw - 1) // 2))
-
-
-def correlate2d(
-    image: Any, kernel: Any, mode: str = "valid", pad: int = 0, stride: int = 1
-) -> np.ndarray:
-    """2D cross-correlation, what a ConvNet layer computes; like ``scipy.signal.correlate2d``.
-
-    ``out[h, w] = sum_{i, j} image[h + i, w + j] * kernel[i, j]`` (mode "valid"). The image
-    is first zero-padded by ``pad`` on every side, then the output is taken every
-    ``stride`` positions, so in mode "valid" the output has
-    ``conv_output_size(n, f, pad, stride)`` rows/columns, as in a ConvNet layer.
-
-    Args:
-        image: (n_H, n_W) image.
-        kernel: (f_H, f_W) kernel (not flipped).
-        mode: ``"valid"`` (default: the course's operator, 6x6 with 3x3 gives 4x4),
-            ``"same"`` (the padded image's shape, centred as SciPy does) or ``"full"``.
-            With ``pad=0, stride=1`` the result equals ``scipy.signal.correlate2d`` in every
-            mode (SciPy's default mode is ``"full"``).
-        pad: zero padding on each side of the image, an integer >= 0.
-        stride: step between output positions, an integer >= 1.
-
-    Returns:
-        2D array in the common dtype of ``image`` and ``kernel``.
-
-    Example:
-        >>> img = [[10, 10, 10, 0, 0, 0]] * 6
-        >>> correlate2d(img, vertical_edge())[0].tolist()
-        [0.0, 30.0, 30.0, 0.0]
-    """
-    image, kernel = _check_signal_pair(
-        "image", image, "kernel", kernel, 2, "(n_H, n_W)", "(f_H, f_W)"
-    )
-    mode = _check_mode(mode, SIGNAL_MODES)
-    pad = check_int("pad", pad, 0)
-    stride = check_int("stride", stride, 1)
-    if pad:
-        image = np.pad(image, pad)
-    kh, kw = kernel.shape
-    out = _correlate2d_checked(image, kernel, mode, (kh // 2, kw // 2))
-    return out[::stride, ::stride] if stride > 1 else out
-
-
-# --------------------------------------------------------------------------------------
-# Classic kernels
-# --------------------------------------------------------------------------------------
-
-
-def vertical_edge() -> np.ndarray:
-    """The course's 3x3 vertical edge detector ``[[1, 0, -1]] * 3`` (bright left, dark right)."""
-    return np.array([[1.0, 0.0, -1.0]] * 3)
-
-
-def horizontal_edge() -> np.ndarray:
-    """The 3x3 horizontal edge detector, the transpose of :func:`vertical_edge`."""
-    return vertical_edge().T.copy()
-
-
-def _directional(kernel: list[list[float]], direction: str) -> np.ndarray:
-    k = np.array(kernel, dtype=np.float64)
-    return k if _check_direction(direction) == "vertical" else k.T.copy()
-
-
-def sobel(direction: str = "vertical") -> np.ndarray:
-    """Sobel filter: ``[[1, 0, -1], [2, 0, -2], [1, 0, -1]]`` ("vertical") or its transpose.
-
-    Args:
-        direction: ``"vertical"`` (detects vertical edges) or ``"horizontal"``.
-
-    Returns:
-        (3, 3) float64 array.
-    """
-    return _directional([[1, 0, -1], [2, 0, -2], [1, 0, -1]], direction)
-
-
-def scharr(direction: str = "vertical") -> np.ndarray:
-    """Scharr filter: ``[[3, 0, -3], [10, 0, -10], [3, 0, -3]]`` ("vertical") or its transpose.
-
-    Args:
-        direction: ``"vertical"`` (detects vertical edges) or ``"horizontal"``.
-
-    Returns:
-        (3, 3) float64 array.
-    """
-    return _directional([[3, 0, -3], [10, 0, -10], [3, 0, -3]], direction)
-
-
-def gaussian_kernel(size: int = 5, sigma: float = 1.4) -> np.ndarray:
-    """Sampled 2D Gaussian ``exp(-(x^2 + y^2) / (2 sigma^2))``, normalized to sum to 1.
-
-    Args:
-        size: side of the square kernel, an integer >= 1 (centred at ``(size - 1) / 2``).
-        sigma: standard deviation in pixels, a finite number > 0.
-
-    Returns:
-        (size, size) float64 array summing to 1. ``gaussian_kernel(5, 1.4)`` is close to
-        :data:`GAUSSIAN_5x5_159`.
-    """
-    size = check_int("size", size, 1)
-    if (
-        isinstance(sigma, bool)
-        or not isinstance(sigma, numbers.Real)
-        or not np.isfinite(sigma)
-        or sigma <= 0
-    ):
-        raise ValueError(f"sigma must be a finite number > 0; got {sigma!r}.")
-    ax = np.arange(size, dtype=np.float64) - (size - 1) / 2
-    k = np.exp(-(ax[:, None] ** 2 + ax[None, :] ** 2) / (2.0 * float(sigma) ** 2))
-    return k / k.sum()
-
-
-GAUSSIAN_5x5_159 = (
-    np.array(
-        [
-            [2, 4, 5, 4, 2],
-            [4, 9, 12, 9, 4],
-            [5, 12, 15, 12, 5],
-            [4, 9, 12, 9, 4],
-            [2, 4, 5, 4, 2],
-        ],
-        dtype=np.float64,
-    )
-    / 159.0
-)
-"""The classic integer 5x5 Gaussian (sigma about 1.4, as in Canny's detector) divided by 159
-so it sums to 1. Read-only; copy it to modify."""
-GAUSSIAN_5x5_159.flags.writeable = False

@@ -10,6 +10,8 @@ In float64 with ``eps = 1e-6`` a correct backward pass of a smooth (or piecewise
 away from its kinks) function gives about 1e-9 or less; a wrong one gives 1e-2 or more.
 Float32 is not precise enough for the check, so float64 is required.
 
+Taught in notebooks/04_convolution_step_by_step.ipynb.
+
 Example:
     >>> import numpy as np
     >>> x = np.array([1.0, -2.0, 3.0])
@@ -25,54 +27,39 @@ from typing import Any
 
 import numpy as np
 
+from cvutils.checks import (
+    check_array,
+    check_callable,
+    check_int,
+    check_real,
+    describe,
+    fail,
+)
+
 __all__ = ["check_gradient", "check_layer_gradients", "numerical_gradient", "relative_error"]
 
 
 def _check_float64_input(x: Any) -> np.ndarray:
-    """Checks that ``x`` is a writeable, finite float64 array (it is perturbed in place)."""
+    """Checks that ``x`` is a writeable, finite float64 NumPy array (it is perturbed in place)."""
     if not isinstance(x, np.ndarray):
-        raise ValueError(
-            f"x must be a float64 NumPy array (it is perturbed in place); got {type(x).__name__}."
-        )
-    if x.dtype != np.float64:
-        raise ValueError(
-            f"x must have dtype float64 for a numerical gradient (float32 rounding swamps "
-            f"centred differences); got dtype {x.dtype} with shape {x.shape}. "
-            f"Use x.astype(np.float64)."
-        )
+        fail("x", "a float64 NumPy array (it is perturbed in place)", describe(x), kind=True)
+    check_array("x", x, dtype=np.float64, cast=False)  # float32 rounding swamps differences
     if not x.flags.writeable:
-        raise ValueError(
-            f"x must be writeable (it is perturbed in place); "
-            f"got a read-only array of shape {x.shape}."
-        )
-    if not np.all(np.isfinite(x)):
-        raise ValueError(
-            f"x contains {int(np.count_nonzero(~np.isfinite(x)))} non-finite value(s) "
-            f"(NaN or inf) in an array of shape {x.shape}; expected finite numbers."
-        )
+        fail("x", "a writeable array (it is perturbed in place)", f"a read-only {describe(x)}")
     return x
-
-
-def _check_eps(eps: Any) -> float:
-    if (
-        isinstance(eps, bool)
-        or not isinstance(eps, int | float | np.floating)
-        or not (np.isfinite(eps) and eps > 0)
-    ):
-        raise ValueError(f"eps must be a finite number > 0; got {eps!r}.")
-    return float(eps)
 
 
 def _scalar(value: Any) -> float:
     """The scalar value of ``f(x)``, checked to be one finite number."""
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        arr = np.asarray(None)
     if arr.size != 1 or not np.issubdtype(arr.dtype, np.number):
-        raise ValueError(
-            f"f must return a scalar (the cost); got {type(value).__name__} of shape {arr.shape}."
-        )
-    out = float(arr.reshape(()))
-    if not np.isfinite(out):
-        raise ValueError(f"f returned a non-finite value {out}; expected a finite cost.")
+        fail("f", "a function returning a scalar (the cost)", describe(value), kind=True)
+    out = float(np.real(arr.reshape(())))
+    if not np.isfinite(out) or np.iscomplexobj(arr):
+        fail("f", "a function returning a finite real cost", repr(value))
     return out
 
 
@@ -80,6 +67,8 @@ def numerical_gradient(
     f: Callable[[np.ndarray], Any], x: np.ndarray, eps: float = 1e-6
 ) -> np.ndarray:
     """Gradient of a scalar function by centred differences, one entry of ``x`` at a time.
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     ``grad[idx] = (f(x + eps e_idx) - f(x - eps e_idx)) / (2 eps)``. ``x`` is modified in
     place during the evaluation and restored afterwards (also if ``f`` raises).
@@ -96,8 +85,9 @@ def numerical_gradient(
         ValueError: if ``x`` is not a finite, writeable float64 array, ``eps`` is not
             positive, or ``f`` does not return one finite number.
     """
+    f = check_callable("f", f)
     x = _check_float64_input(x)
-    eps = _check_eps(eps)
+    eps = check_real("eps", eps, low=0.0, low_open=True)
     grad = np.zeros_like(x)
     for idx in np.ndindex(x.shape):
         old = x[idx]
@@ -115,7 +105,13 @@ def numerical_gradient(
 def relative_error(a: Any, b: Any) -> float:
     """Relative error ``||a - b|| / max(||a|| + ||b||, tiny)`` (Frobenius norms).
 
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
+
     Symmetric, between 0 and 1, and 0 when both are zero.
+
+    Example:
+        >>> relative_error([1.0, 2.0], [1.0, 2.0]), round(relative_error([1.0, 0.0], [0.0, 1.0]), 4)
+        (0.0, 0.7071)
 
     Args:
         a: array of any shape.
@@ -127,12 +123,13 @@ def relative_error(a: Any, b: Any) -> float:
     Raises:
         ValueError: if the shapes differ.
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = check_array("a", a, dtype=np.float64)
+    b = check_array("b", b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(
-            f"a and b must have the same shape; got a.shape={a.shape}, b.shape={b.shape}."
-        )
+        fail("b", f"an array of the shape of a {a.shape}", describe(b))
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    if scale > 0:  # the ratio does not change; the norms of huge values no longer overflow
+        a, b = a / scale, b / scale
     denominator = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(np.float64).tiny)
     return float(np.linalg.norm(a - b) / denominator)
 
@@ -145,6 +142,8 @@ def check_gradient(
     tol: float = 1e-7,
 ) -> float:
     """Compares an analytic gradient with centred differences.
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     Args:
         f: scalar function of ``x`` (the cost).
@@ -161,12 +160,11 @@ def check_gradient(
             the tolerance and the entry that differs most.
         ValueError: on invalid arguments (see :func:`numerical_gradient`) or a shape mismatch.
     """
-    analytic = np.asarray(analytic_grad, dtype=np.float64)
-    if analytic.shape != np.shape(x):
-        raise ValueError(
-            f"analytic_grad must have the shape of x; got analytic_grad.shape={analytic.shape}, "
-            f"x.shape={np.shape(x)}."
-        )
+    tol = check_real("tol", tol, low=0.0)
+    x = _check_float64_input(x)
+    analytic = check_array("analytic_grad", analytic_grad, dtype=np.float64)
+    if analytic.shape != x.shape:
+        fail("analytic_grad", f"an array of the shape of x {x.shape}", describe(analytic))
     numeric = numerical_gradient(f, x, eps)
     error = relative_error(analytic, numeric)
     if not error <= tol:
@@ -193,6 +191,8 @@ def check_layer_gradients(
     tol: float = 1e-7,
 ) -> dict[str, float]:
     """Gradient-checks a layer with the course's ``forward``/``backward`` convention.
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     The cost is ``J = sum(out * dout)`` for a fixed random upstream gradient ``dout``, so
     ``backward(dout, cache)`` must return ``dJ/d(input)`` for every input.
@@ -224,15 +224,28 @@ def check_layer_gradients(
         >>> max(errs.values()) < 1e-7
         True
     """
-    inputs = {name: np.array(value, copy=True) for name, value in inputs.items()}
+    forward = check_callable("forward", forward)
+    backward = check_callable("backward", backward)
+    if not isinstance(inputs, Mapping) or not inputs:
+        fail("inputs", "a non-empty dict of float64 arrays by name", describe(inputs), kind=True)
+    upstream_seed = check_int("upstream_seed", upstream_seed, 0)
+    eps = check_real("eps", eps, low=0.0, low_open=True)
+    tol = check_real("tol", tol, low=0.0)
+    inputs = {
+        name: check_array(f"inputs[{name!r}]", value, dtype=np.float64, cast=False).copy()
+        for name, value in inputs.items()
+    }
     out, cache = forward(**inputs)
     dout = np.random.default_rng(upstream_seed).standard_normal(np.shape(out))
     grads = backward(dout, cache)
     if isinstance(grads, np.ndarray):
         grads = (grads,)
-    if len(grads) != len(inputs):
-        raise ValueError(
-            f"backward must return one gradient per input {list(inputs)}; got {len(grads)}."
+    if not isinstance(grads, tuple | list) or len(grads) != len(inputs):
+        fail(
+            "backward",
+            f"a function returning one gradient per input {list(inputs)}",
+            describe(grads),
+            kind=not isinstance(grads, tuple | list),
         )
     errors: dict[str, float] = {}
     failures = []

@@ -1,5 +1,7 @@
 """A tiny ConvNet in NumPy, trained with the layers of `cvutils.conv`.
 
+Taught in notebooks/04_convolution_step_by_step.ipynb.
+
 The network is the smallest one that is still a ConvNet::
 
     x (m, H, W, C) -> conv f x f, n_filters, stride 1, "same" padding -> ReLU
@@ -14,111 +16,84 @@ pooling window holds the same value (the bias). The course's mask (`conv.pool_ba
 sends the window's gradient to *every* tied entry, which counts the bias gradient up to four
 times; the true derivative along the bias is that of *one* entry. So by default the model
 routes each window's gradient to its first maximum in row-major order, as TensorFlow does
-(``max_pool_ties="first"``); ``"all"`` uses `conv.pool_backward` and the course's mask. It
+(``max_pool_ties="first"``, i.e. ``conv.pool_backward(..., ties="first")``); ``"all"`` uses
+the course's mask. It
 is fast enough to train one epoch on a few thousand MNIST digits on a laptop CPU in
 seconds, which shows that the vectorized layers are correct *and* usable.
 
 Example:
-    >>> model = ConvNet(input_shape=(28, 28, 1), n_filters=8, n_classes=10, seed=0)
-    >>> losses = train_epoch(model, x_train, y_train, batch_size=32, lr=0.05)
-    >>> accuracy(model, x_test, y_test)
+    Learn which half of an 8x8 image is bright (two classes):
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 64)
+    >>> x = rng.uniform(0, 0.2, (64, 8, 8))
+    >>> x[y == 0, :, :4] += 0.8
+    >>> x[y == 1, :, 4:] += 0.8
+    >>> model = ConvNet(input_shape=(8, 8, 1), n_filters=4, n_classes=2, seed=0)
+    >>> for _ in range(5):
+    ...     losses = train_epoch(model, x, y, batch_size=16, lr=0.05, progress=False)
+    >>> accuracy(model, x, y)
+    1.0
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from cvutils import conv
-from cvutils.checks import check_int, check_real
+from cvutils.checks import (
+    MAX_COUNT,
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_labels,
+    check_real,
+    check_shape,
+    describe,
+    fail,
+)
 
-__all__ = ["ConvNet", "accuracy", "max_pool_backward_first", "softmax_cross_entropy", "train_epoch"]
+__all__ = ["ConvNet", "accuracy", "softmax_cross_entropy_and_grad", "train_epoch"]
 
 POOL = {"f": 2, "stride": 2}
-TIES = ("first", "all")
 
 
-def _check_labels(y: Any, m: int, n_classes: int) -> np.ndarray:
-    """Validates integer class labels of shape (m,) in ``0..n_classes-1``."""
-    y = np.asarray(y)
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(
-            f"y must be a 1-D array of integer class labels; got dtype {y.dtype}, shape {y.shape}."
-        )
-    if y.shape[0] != m:
-        raise ValueError(f"y has {y.shape[0]} labels but there are {m} examples; expected {m}.")
-    if m and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(
-            f"y must hold class labels in 0..{n_classes - 1}; got values in {y.min()}..{y.max()}."
-        )
-    return y.astype(np.int64, copy=False)
-
-
-def max_pool_backward_first(dP: Any, A: Any, f: int = 2) -> np.ndarray:
-    """Backward of a non-overlapping f x f max pool (stride f), one maximum per window.
-
-    Each window's gradient goes to its *first* maximum in row-major order, the entry
-    TensorFlow's ``MaxPoolGrad`` picks; without ties this equals `conv.pool_backward`.
-    Rows and columns that the pool dropped (``H % f``, ``W % f``) get zero gradient.
-
-    Args:
-        dP: (m, H // f, W // f, C) gradient with respect to the pool's output.
-        A: (m, H, W, C) the pool's input.
-        f: window size and stride, >= 1.
-
-    Returns:
-        (m, H, W, C) gradient with respect to ``A``.
-    """
-    f = check_int("f", f, 1)
-    A = np.asarray(A)
-    dP = np.asarray(dP)
-    if A.ndim != 4:
-        raise ValueError(f"A must have shape (m, H, W, C); got {A.shape}.")
-    m, H, W, C = A.shape
-    n_H, n_W = H // f, W // f
-    if dP.shape != (m, n_H, n_W, C):
-        raise ValueError(
-            f"dP must have shape {(m, n_H, n_W, C)} for A.shape={A.shape}, f={f}; got {dP.shape}."
-        )
-    # (m, n_H, n_W, C, f*f): the entries of each window, in row-major order.
-    windows = A[:, : n_H * f, : n_W * f].reshape(m, n_H, f, n_W, f, C).transpose(0, 1, 3, 5, 2, 4)
-    first = windows.reshape(m, n_H, n_W, C, f * f).argmax(axis=-1)
-    routed = (np.arange(f * f) == first[..., None]) * dP[..., None]
-    dA = np.zeros(A.shape, dtype=np.result_type(A.dtype, dP.dtype))
-    dA[:, : n_H * f, : n_W * f] = (
-        routed.reshape(m, n_H, n_W, C, f, f)
-        .transpose(0, 1, 4, 2, 5, 3)
-        .reshape(m, n_H * f, n_W * f, C)
-    )
-    return dA
-
-
-def softmax_cross_entropy(logits: Any, y: Any) -> tuple[float, np.ndarray]:
-    """Mean softmax cross-entropy of a batch and its gradient with respect to the logits.
+def softmax_cross_entropy_and_grad(logits: Any, y: Any) -> tuple[float, np.ndarray]:
+    """Mean softmax cross-entropy of a batch *and* its gradient with respect to the logits.
 
     ``loss = mean_i( logsumexp(logits_i) - logits_i[y_i] )``, computed stably (the row
     maximum is subtracted first); the gradient is ``(softmax(logits) - one_hot(y)) / m``.
+    (`cvutils.classic.softmax_cross_entropy_losses` returns the per-example losses instead.)
+
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
 
     Args:
-        logits: (m, n_classes) unnormalised scores, floating point.
-        y: (m,) integer labels in ``0..n_classes-1``.
+        logits: (m, n_classes) unnormalised scores, finite (integers become float64).
+        y: (m,) integer labels in ``0..n_classes-1`` (integer-valued floats accepted).
 
     Returns:
-        ``(loss, dlogits)``: a Python float and the (m, n_classes) gradient, in the dtype
-        of ``logits``.
+        ``(loss, dlogits)``: a Python float and the (m, n_classes) gradient, in the floating
+        dtype of ``logits``.
 
     Raises:
-        ValueError: if ``logits`` is not a non-empty 2-D float array or ``y`` does not match.
+        ValueError: if ``logits`` is not a non-empty, finite 2-D array or ``y`` does not
+            match it (the message names the argument).
+
+    Example:
+        >>> loss, dlogits = softmax_cross_entropy_and_grad(np.zeros((2, 4)), [0, 3])
+        >>> round(loss, 6), dlogits[0].tolist()
+        (1.386294, [-0.375, 0.125, 0.125, 0.125])
     """
-    logits = np.asarray(logits)
-    if logits.ndim != 2 or logits.shape[0] == 0 or not np.issubdtype(logits.dtype, np.floating):
-        raise ValueError(
-            f"logits must be a non-empty 2-D float array (m, n_classes); "
-            f"got dtype {logits.dtype}, shape {logits.shape}."
-        )
+    logits = check_array(
+        "logits", logits, ndim=2, dtype="float", allow_empty=False, layout="(m, n_classes)"
+    )
     m, n_classes = logits.shape
-    y = _check_labels(y, m, n_classes)
+    y = check_labels("y", y, n_classes, n=m)
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(m)
@@ -129,6 +104,12 @@ def softmax_cross_entropy(logits: Any, y: Any) -> tuple[float, np.ndarray]:
     return loss, dlogits
 
 
+def _check_model(model: Any) -> ConvNet:
+    if not isinstance(model, ConvNet):
+        fail("model", "a cvutils.npnet.ConvNet", describe(model), kind=True)
+    return model
+
+
 class ConvNet:
     """conv -> ReLU -> max-pool 2x2 -> flatten -> dense, in NumPy, with SGD + momentum.
 
@@ -137,9 +118,11 @@ class ConvNet:
     ``n_flat = (H // 2) * (W // 2) * n_filters``. Weights are He-initialised
     (normal, variance ``2 / fan_in``) from ``seed``; biases start at zero.
 
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
+
     Args:
         input_shape: ``(H, W, C)`` of one example, H and W >= 2.
-        n_filters: number of convolution filters.
+        n_filters: number of convolution filters, >= 1.
         n_classes: number of classes (>= 2).
         f: odd filter size; the padding ``(f - 1) // 2`` keeps H x W.
         seed: seeds the initialisation and the shuffling of `train_epoch`.
@@ -147,10 +130,15 @@ class ConvNet:
         dtype: float32 (fast) or float64 (gradient checks).
         max_pool_ties: ``"first"`` routes each pooling window's gradient to one maximum (the
             true derivative where a whole window is flat, as on MNIST's background);
-            ``"all"`` uses the course's mask, `conv.pool_backward`.
+            ``"all"`` uses the course's mask. Passed to `conv.pool_backward` as ``ties``.
 
     Raises:
-        ValueError: on any out-of-range argument.
+        ValueError: on any out-of-range argument, naming it.
+
+    Example:
+        >>> model = ConvNet(input_shape=(8, 8, 1), n_filters=2, n_classes=3)
+        >>> {k: v.shape for k, v in model.params.items()}
+        {'W1': (3, 3, 1, 2), 'b1': (1, 1, 1, 2), 'W2': (32, 3), 'b2': (3,)}
     """
 
     def __init__(
@@ -164,29 +152,32 @@ class ConvNet:
         dtype: Any = np.float32,
         max_pool_ties: str = "first",
     ) -> None:
-        if not isinstance(input_shape, tuple | list) or len(input_shape) != 3:
-            raise ValueError(f"input_shape must be (H, W, C); got {input_shape!r}.")
-        H, W, C = (check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(input_shape))
+        H, W, C = check_shape("input_shape", input_shape, ndim=3)
         if H < POOL["f"] or W < POOL["f"]:
-            raise ValueError(
-                f"input_shape must have H and W >= 2 for the 2x2 pool; got {input_shape!r}."
-            )
-        self.n_filters = check_int("n_filters", n_filters, 1)
-        self.n_classes = check_int("n_classes", n_classes, 2)
-        self.f = check_int("f", f, 1)
+            fail("input_shape", "(H, W, C) with H and W >= 2 for the 2x2 pool", repr(input_shape))
+        self.n_filters = check_int("n_filters", n_filters, 1, MAX_COUNT)
+        self.n_classes = check_int("n_classes", n_classes, 2, MAX_COUNT)
+        self.f = check_int("f", f, 1, MAX_COUNT)
         self.pad = conv.same_padding(self.f)
         self.seed = check_int("seed", seed, 0)
-        self.momentum = check_real("momentum", momentum, low=0.0)
-        if self.momentum >= 1:
-            raise ValueError(f"momentum must be in [0, 1); got {momentum!r}.")
-        self.dtype = np.dtype(dtype)
+        self.momentum = check_real("momentum", momentum, low=0.0, high=1.0)
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            fail("dtype", "float32 or float64", describe(dtype), kind=True)
         if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64; got {self.dtype}.")
-        if max_pool_ties not in TIES:
-            raise ValueError(f"max_pool_ties must be one of {list(TIES)}; got {max_pool_ties!r}.")
-        self.max_pool_ties = max_pool_ties
+            fail("dtype", "float32 or float64", str(self.dtype))
+        self.max_pool_ties = check_choice("max_pool_ties", max_pool_ties, conv.TIES)
         self.input_shape = (H, W, C)
         n_flat = (H // 2) * (W // 2) * self.n_filters
+        for name, count in (
+            ("input_shape", H * W * C),
+            ("f", self.f * self.f * C * self.n_filters),
+            ("n_filters", H * W * self.n_filters),
+            ("n_classes", n_flat * self.n_classes),
+        ):
+            if count > MAX_COUNT:
+                fail(name, f"small enough for layers of at most {MAX_COUNT} entries", repr(count))
         rng = np.random.default_rng(self.seed)
         fan_in_conv = self.f * self.f * C
         self.params = {
@@ -208,19 +199,15 @@ class ConvNet:
 
     def _inputs(self, x: Any) -> np.ndarray:
         """Validates a batch and returns it as (m, H, W, C) in the model's dtype."""
-        x = np.asarray(x)
-        if x.ndim == 3 and self.input_shape[2] == 1:
+        H, W, C = self.input_shape
+        layout = f"(m, {H}, {W}, {C})" + (f" or (m, {H}, {W})" if C == 1 else "")
+        x = check_array("x", x, ndim=(3, 4) if C == 1 else 4, layout=layout)
+        if x.ndim == 3:
             x = x[..., None]
-        if x.ndim != 4 or x.shape[1:] != self.input_shape:
-            raise ValueError(
-                f"x must have shape (m, {', '.join(map(str, self.input_shape))})"
-                f"{' or (m, H, W)' if self.input_shape[2] == 1 else ''}; got {x.shape}."
-            )
+        if x.shape[1:] != self.input_shape:
+            fail("x", f"an array of shape {layout}", describe(x))
         if not np.issubdtype(x.dtype, np.floating):
-            raise ValueError(
-                f"x must be floating point (scale images first, e.g. x / 255.0); "
-                f"got dtype {x.dtype}."
-            )
+            fail("x", "floating point (scale images first, e.g. x / 255.0)", describe(x))
         return x.astype(self.dtype, copy=False)
 
     def forward(self, x: Any) -> tuple[np.ndarray, tuple]:
@@ -241,7 +228,7 @@ class ConvNet:
         logits = flat @ p["W2"] + p["b2"]
         return logits, (conv_cache, Z, pool_cache, P.shape, flat)
 
-    def backward(self, dlogits: np.ndarray, cache: tuple) -> dict[str, np.ndarray]:
+    def backward(self, dlogits: Any, cache: tuple) -> dict[str, np.ndarray]:
         """Backward pass: gradients of the loss for every parameter.
 
         Args:
@@ -251,19 +238,14 @@ class ConvNet:
         Returns:
             Dict with ``W1``, ``b1``, ``W2``, ``b2`` gradients, shaped like ``self.params``.
         """
+        if not isinstance(cache, tuple) or len(cache) != 5:
+            fail("cache", "the cache returned by ConvNet.forward", describe(cache), kind=True)
         conv_cache, Z, pool_cache, P_shape, flat = cache
-        dlogits = np.asarray(dlogits)
-        if dlogits.shape != (flat.shape[0], self.n_classes):
-            raise ValueError(
-                f"dlogits must have shape {(flat.shape[0], self.n_classes)}; got {dlogits.shape}."
-            )
+        dlogits = check_array("dlogits", dlogits, shape=(flat.shape[0], self.n_classes))
         dW2 = flat.T @ dlogits
         db2 = dlogits.sum(axis=0)
         dP = (dlogits @ self.params["W2"].T).reshape(P_shape)
-        if self.max_pool_ties == "first":
-            dA = max_pool_backward_first(dP, pool_cache[0], POOL["f"])
-        else:
-            dA = conv.pool_backward(dP, pool_cache, mode="max")
+        dA = conv.pool_backward(dP, pool_cache, mode="max", ties=self.max_pool_ties)
         dZ = dA * (Z > 0)
         _, dW1, db1 = conv.conv_backward(dZ, conv_cache)
         return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
@@ -279,27 +261,43 @@ class ConvNet:
             ``(loss, grads)``.
         """
         logits, cache = self.forward(x)
-        loss, dlogits = softmax_cross_entropy(logits, y)
+        loss, dlogits = softmax_cross_entropy_and_grad(logits, y)
         return loss, self.backward(dlogits, cache)
 
-    def step(self, grads: dict[str, np.ndarray], lr: float) -> None:
-        """One SGD-with-momentum update: ``v = momentum * v - lr * g``; ``p += v``."""
+    def step(self, grads: Mapping[str, Any], lr: float) -> None:
+        """One SGD-with-momentum update: ``v = momentum * v - lr * g``; ``p += v``.
+
+        All-or-nothing: every gradient is checked (keys, shapes, finite values) and the
+        update computed before any parameter changes, and an update that would overflow
+        to inf is refused, so a bad step never poisons the model.
+
+        Args:
+            grads: ``{"W1", "b1", "W2", "b2"}`` gradients shaped like ``self.params``.
+            lr: learning rate, a finite number > 0.
+
+        Raises:
+            ValueError: naming ``lr`` or ``grads[...]``.
+        """
         lr = check_real("lr", lr, low=0.0, low_open=True)
+        if not isinstance(grads, Mapping):
+            fail("grads", f"a dict with keys {sorted(self.params)}", describe(grads), kind=True)
         if set(grads) != set(self.params):
-            raise ValueError(f"grads must have keys {sorted(self.params)}; got {sorted(grads)}.")
-        for k, g in grads.items():
-            if np.shape(g) != self.params[k].shape:
-                raise ValueError(
-                    f"grads[{k!r}] has shape {np.shape(g)}; expected {self.params[k].shape}."
-                )
-            v = self.velocity[k]
-            v *= self.momentum
-            v -= lr * np.asarray(g, dtype=self.dtype)
-            self.params[k] += v
+            fail("grads", f"a dict with keys {sorted(self.params)}", f"keys {sorted(grads)}")
+        new_v, new_p = {}, {}
+        with np.errstate(over="ignore", invalid="ignore"):
+            for k, p in self.params.items():
+                g = check_array(f"grads[{k!r}]", grads[k], shape=p.shape)
+                new_v[k] = self.momentum * self.velocity[k] - lr * g.astype(self.dtype)
+                new_p[k] = p + new_v[k]
+                if not np.isfinite(new_p[k]).all():
+                    fail("lr", f"small enough to keep {k} finite", f"{lr!r}")
+        for k in self.params:
+            self.velocity[k][...] = new_v[k]
+            self.params[k][...] = new_p[k]
 
     def predict(self, x: Any, batch_size: int = 500) -> np.ndarray:
         """(m, ...) batch -> (m,) predicted class labels, computed ``batch_size`` at a time."""
-        batch_size = check_int("batch_size", batch_size, 1)
+        batch_size = check_int("batch_size", batch_size, 1, MAX_COUNT)
         x = self._inputs(x)
         out = [
             self.forward(x[i : i + batch_size])[0].argmax(axis=1)
@@ -316,6 +314,8 @@ def train_epoch(
     The order comes from ``model.rng`` (seeded by the model's seed), so a run is
     reproducible and successive epochs see different orders. The last batch may be smaller.
 
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
+
     Args:
         model: a `ConvNet`.
         x: (m, H, W, C) float inputs ((m, H, W) when C == 1).
@@ -329,16 +329,16 @@ def train_epoch(
 
     Raises:
         ValueError: on inputs that do not fit the model, bad labels, ``batch_size < 1`` or
-            ``lr <= 0``.
+            ``lr <= 0``, naming the argument.
     """
-    if not isinstance(model, ConvNet):
-        raise ValueError(f"model must be a cvutils.npnet.ConvNet; got {type(model).__name__}.")
-    batch_size = check_int("batch_size", batch_size, 1)
+    model = _check_model(model)
+    batch_size = check_int("batch_size", batch_size, 1, MAX_COUNT)
     lr = check_real("lr", lr, low=0.0, low_open=True)
+    progress = check_bool("progress", progress)
     x = model._inputs(x)
-    y = _check_labels(y, len(x), model.n_classes)
     if len(x) == 0:
-        raise ValueError("x must hold at least one example; got 0.")
+        fail("x", "at least one example", describe(x))
+    y = check_labels("y", y, model.n_classes, n=len(x))
     order = model.rng.permutation(len(x))
     starts = range(0, len(x), batch_size)
     if progress:
@@ -359,6 +359,8 @@ def train_epoch(
 def accuracy(model: ConvNet, x: Any, y: Any, batch_size: int = 500) -> float:
     """Fraction of examples whose predicted class equals the label.
 
+    Taught in notebooks/04_convolution_step_by_step.ipynb.
+
     Args:
         model: a `ConvNet`.
         x: (m, H, W, C) float inputs.
@@ -367,11 +369,13 @@ def accuracy(model: ConvNet, x: Any, y: Any, batch_size: int = 500) -> float:
 
     Returns:
         Accuracy in [0, 1], a Python float.
+
+    Raises:
+        ValueError: naming ``model``, ``x``, ``y`` or ``batch_size``.
     """
-    if not isinstance(model, ConvNet):
-        raise ValueError(f"model must be a cvutils.npnet.ConvNet; got {type(model).__name__}.")
+    model = _check_model(model)
     x = model._inputs(x)
-    y = _check_labels(y, len(x), model.n_classes)
     if len(x) == 0:
-        raise ValueError("x must hold at least one example; got 0.")
+        fail("x", "at least one example", describe(x))
+    y = check_labels("y", y, model.n_classes, n=len(x))
     return float(np.mean(model.predict(x, batch_size) == y))

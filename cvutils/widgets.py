@@ -8,17 +8,26 @@ and the output-size formula ``floor((n + 2p - f) / s) + 1``.
 Where no notebook front end can show a widget (a plain Python session, a test, or when
 ``ipywidgets`` is missing), the same picture is drawn once as a static matplotlib figure
 by `render_conv_grid`, which notebooks and tests can also call directly.
+
+Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
-from cvutils import conv
-from cvutils.checks import check_int
+from cvutils import conv, filters
+from cvutils.checks import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_shape,
+    describe,
+    fail,
+)
 
 __all__ = [
     "KERNELS",
@@ -34,6 +43,9 @@ __all__ = [
 KERNELS = ("vertical edge", "horizontal edge", "box blur", "identity")
 
 _PAD_COLOUR = "#d9d9d9"
+#: The largest input side and filter size drawn or computed (a grid of 1000 x 1000 numbers
+#: is already unreadable).
+MAX_GRID = 1000
 
 
 def make_kernel(name: str, f: int) -> np.ndarray:
@@ -52,19 +64,24 @@ def make_kernel(name: str, f: int) -> np.ndarray:
 
     Raises:
         ValueError: for an unknown name or a bad ``f``.
+
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
+
+    Example:
+        >>> make_kernel("vertical edge", 3).tolist()
+        [[1.0, 0.0, -1.0], [1.0, 0.0, -1.0], [1.0, 0.0, -1.0]]
     """
-    f = check_int("f", f, 1)
-    if name not in KERNELS:
-        raise ValueError(f"name must be one of {list(KERNELS)}; got {name!r}.")
+    name = check_choice("name", name, KERNELS)
+    f = check_int("f", f, 1, MAX_GRID)
     if name == "box blur":
         return np.full((f, f), 1.0 / (f * f))
     if name == "identity":
         k = np.zeros((f, f))
         k[(f - 1) // 2, (f - 1) // 2] = 1.0
         return k
-    row = np.sign((f - 1) / 2 - np.arange(f)).astype(np.float64)
-    k = np.tile(row, (f, 1))
-    return k if name == "vertical edge" else k.T.copy()
+    if name == "vertical edge":
+        return filters.vertical_edge(f)
+    return filters.horizontal_edge(f)
 
 
 def default_image(n: int) -> np.ndarray:
@@ -72,10 +89,16 @@ def default_image(n: int) -> np.ndarray:
 
     ``default_image(6)`` is the 6x6 example of the edge-detection lecture.
 
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
+
     Returns:
         ``(n, n)`` float64 array.
+
+    Example:
+        >>> default_image(4).tolist()[0]
+        [10.0, 10.0, 0.0, 0.0]
     """
-    n = check_int("n", n, 1)
+    n = check_int("n", n, 1, MAX_GRID)
     image = np.zeros((n, n))
     image[:, : (n + 1) // 2] = 10.0
     return image
@@ -97,31 +120,38 @@ def conv_grid_data(
     Returns:
         ``(padded, kernel, output)``: the ``(n + 2p, n + 2p)`` zero-padded input, the
         ``(f, f)`` kernel and the ``(o, o)`` cross-correlation with
-        ``o = floor((n + 2p - f) / s) + 1`` (computed by `cvutils.conv.correlate2d`).
+        ``o = floor((n + 2p - f) / s) + 1`` (computed by `cvutils.filters.correlate2d`).
 
     Raises:
         ValueError: naming the argument, for bad sizes, an image that is not ``(n, n)``, a
             kernel that is not ``(f, f)`` or a filter larger than the padded input.
+
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
+
+    Example:
+        >>> padded, kernel, output = conv_grid_data(6, 3, pad=1, stride=2)
+        >>> padded.shape, kernel.shape, output.shape
+        ((8, 8), (3, 3), (3, 3))
     """
-    n = check_int("n", n, 1)
-    f = check_int("f", f, 1)
-    pad = check_int("pad", pad, 0)
-    stride = check_int("stride", stride, 1)
+    n = check_int("n", n, 1, MAX_GRID)
+    f = check_int("f", f, 1, MAX_GRID)
+    pad = check_int("pad", pad, 0, MAX_GRID)
+    stride = check_int("stride", stride, 1, MAX_GRID)
     conv.conv_output_size(n, f, pad, stride)  # raises when f > n + 2 * pad
     if image is None:
         image = default_image(n)
-    image = np.asarray(image, dtype=np.float64)
-    if image.shape != (n, n):
-        raise ValueError(f"image must have shape (n, n) = ({n}, {n}); got shape {image.shape}.")
+    image = check_array(
+        "image", image, shape=(n, n), dtype=np.float64, layout=f"(n, n) = ({n}, {n})"
+    )
     if kernel is None:
         kernel = "vertical edge"
-    kernel = (
-        make_kernel(kernel, f) if isinstance(kernel, str) else np.asarray(kernel, dtype=np.float64)
+    if isinstance(kernel, str):
+        kernel = make_kernel(check_choice("kernel", kernel, KERNELS), f)
+    kernel = check_array(
+        "kernel", kernel, shape=(f, f), dtype=np.float64, layout=f"(f, f) = ({f}, {f})"
     )
-    if kernel.shape != (f, f):
-        raise ValueError(f"kernel must have shape (f, f) = ({f}, {f}); got shape {kernel.shape}.")
     padded = np.pad(image, pad)
-    output = conv.correlate2d(image, kernel, mode="valid", pad=pad, stride=stride)
+    output = filters.correlate2d(image, kernel, mode="valid", pad=pad, stride=stride)
     return padded, kernel, output
 
 
@@ -193,21 +223,15 @@ def render_conv_grid(
 
     Raises:
         ValueError: as `conv_grid_data`, or for a ``highlight`` outside the output.
+
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
     padded, kernel, output = conv_grid_data(n, f, pad, stride, image, kernel)
     o = output.shape[0]
-    if (
-        not isinstance(highlight, (tuple, list))
-        or len(highlight) != 2
-        or not all(isinstance(v, numbers.Integral) and 0 <= v < o for v in highlight)
-    ):
-        raise ValueError(
-            f"highlight must be a pair (row, col) of ints in 0..{o - 1}; got {highlight!r}."
-        )
-    r, c = (int(v) for v in highlight)
+    r, c = check_shape("highlight", highlight, ndim=2, minimum=0, maximum=o - 1)
     size = padded.shape[0]
     pad_mask = np.ones_like(padded, dtype=bool)
     pad_mask[pad : pad + n, pad : pad + n] = False
@@ -261,8 +285,24 @@ def render_conv_grid(
 # ------------------------------------------------------------------------------ widget
 
 
+def _check_image(image: Any) -> np.ndarray:
+    """A non-empty, finite 2-D float64 image to take the ``n x n`` input from."""
+    return check_array("image", image, ndim=2, dtype=np.float64, allow_empty=False, layout="(H, W)")
+
+
+def _check_kernel(kernel: Any) -> np.ndarray:
+    """A square, non-empty, finite 2-D float64 kernel."""
+    kernel = check_array("kernel", kernel, ndim=2, dtype=np.float64, allow_empty=False)
+    if kernel.shape[0] != kernel.shape[1] or kernel.shape[0] > MAX_GRID:
+        fail("kernel", f"a square array (f, f) with f <= {MAX_GRID}", describe(kernel))
+    return kernel
+
+
 def has_frontend() -> bool:
-    """True when ipywidgets is installed and code runs in an IPython kernel (a notebook)."""
+    """True when ipywidgets is installed and code runs in an IPython kernel (a notebook).
+
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
+    """
     try:
         import ipywidgets  # noqa: F401
         from IPython import get_ipython
@@ -282,6 +322,8 @@ class ConvExplorer:
         formula: the `ipywidgets.HTML` line with the output-size formula (or why the
             settings are impossible).
         figure: the last matplotlib `Figure` drawn (None when the settings are impossible).
+
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
     """
 
     def __init__(
@@ -296,24 +338,10 @@ class ConvExplorer:
     ):
         import ipywidgets as w
 
-        self._image = None if image is None else np.asarray(image, dtype=np.float64)
-        self._kernel = (
-            None
-            if kernel is None or isinstance(kernel, str)
-            else np.asarray(kernel, dtype=np.float64)
-        )
-        if self._image is not None and (self._image.ndim != 2 or min(self._image.shape) < 1):
-            raise ValueError(f"image must be a 2-D array (H, W); got shape {self._image.shape}.")
-        if self._kernel is not None and (
-            self._kernel.ndim != 2 or self._kernel.shape[0] != self._kernel.shape[1]
-        ):
-            raise ValueError(
-                f"kernel must be a square 2-D array (f, f); got shape {self._kernel.shape}."
-            )
-        if isinstance(kernel, str) and kernel not in KERNELS:
-            raise ValueError(
-                f"kernel must be an array, None or one of {list(KERNELS)}; got {kernel!r}."
-            )
+        self._image = None if image is None else _check_image(image)
+        self._kernel = None if kernel is None or isinstance(kernel, str) else _check_kernel(kernel)
+        if isinstance(kernel, str):
+            check_choice("kernel", kernel, KERNELS)
         n_max = 12 if self._image is None else min(12, *self._image.shape)
         if self._kernel is not None:
             f = self._kernel.shape[0]
@@ -448,23 +476,23 @@ def conv_explorer(
 
     Raises:
         ValueError: for bad settings, or ``interactive=True`` without ``ipywidgets``.
+
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
     """
-    if interactive is None:
-        interactive = has_frontend()
+    interactive = has_frontend() if interactive is None else check_bool("interactive", interactive)
     if not interactive:
         if image is not None:
-            image = np.asarray(image, dtype=np.float64)
-            if image.ndim != 2:
-                raise ValueError(f"image must be a 2-D array (H, W); got shape {image.shape}.")
-            image = image[:n, :n]
+            image = _check_image(image)[:n, :n]
         if kernel is not None and not isinstance(kernel, str):
-            f = int(np.shape(kernel)[0])
+            kernel = _check_kernel(kernel)
+            f = kernel.shape[0]
         return render_conv_grid(n, f, pad, stride, image, kernel)
     try:
         import ipywidgets  # noqa: F401
-    except ImportError as err:
-        raise ValueError(
-            "interactive=True needs ipywidgets (pip install ipywidgets); got interactive=True "
-            "without it. Use interactive=None to fall back to the static figure."
-        ) from err
+    except ImportError:
+        fail(
+            "interactive",
+            "False or None without ipywidgets (pip install ipywidgets)",
+            "True, but ipywidgets is not installed",
+        )
     return ConvExplorer(image, kernel, n=n, f=f, pad=pad, stride=stride)

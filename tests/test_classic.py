@@ -33,8 +33,8 @@ def test_course_hinge_example():
 def test_course_softmax_example():
     probs = classic.softmax(COURSE_SCORES[0])
     np.testing.assert_array_equal(np.round(probs, 2), [0.13, 0.87, 0.00])
-    (loss10,), _ = classic.softmax_cross_entropy(COURSE_SCORES[:1], [0], base=10)
-    (loss_e,), _ = classic.softmax_cross_entropy(COURSE_SCORES[:1], [0])
+    (loss10,), _ = classic.softmax_cross_entropy_losses(COURSE_SCORES[:1], [0], base=10)
+    (loss_e,), _ = classic.softmax_cross_entropy_losses(COURSE_SCORES[:1], [0])
     assert round(loss10, 2) == 0.89
     assert round(loss_e, 2) == 2.04
     assert np.isclose(loss10, -np.log10(probs[0]))
@@ -113,7 +113,7 @@ def test_cross_entropy_matches_scipy_log_softmax(n, c, base):
     rng = np.random.default_rng(c)
     scores = rng.normal(scale=3.0, size=(n, c))
     y = rng.integers(0, c, size=n)
-    losses, mean = classic.softmax_cross_entropy(scores, y, base=base)
+    losses, mean = classic.softmax_cross_entropy_losses(scores, y, base=base)
     expected = -scipy.special.log_softmax(scores, axis=1)[np.arange(n), y] / np.log(base)
     np.testing.assert_allclose(losses, expected, rtol=1e-12)
     assert np.isclose(mean, expected.mean())
@@ -127,7 +127,7 @@ def test_cross_entropy_matches_keras():
     per_example = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)(
         y, scores
     )
-    losses, mean = classic.softmax_cross_entropy(scores, y)
+    losses, mean = classic.softmax_cross_entropy_losses(scores, y)
     np.testing.assert_allclose(losses, np.asarray(per_example), rtol=1e-5)
     keras_mean = float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, scores))
     assert np.isclose(mean, keras_mean, rtol=1e-5)
@@ -335,8 +335,8 @@ def test_m9_interpolates_ten_points_and_rms_formula():
         (lambda: classic.svm_loss([[np.nan, 1.0]], [0]), "scores"),
         (lambda: classic.softmax(np.ones((2, 3)), axis=2), "axis"),
         (lambda: classic.softmax(3.0), "scores"),
-        (lambda: classic.softmax_cross_entropy(np.zeros((2, 3)), [0, 1], base=1), "base"),
-        (lambda: classic.softmax_cross_entropy(np.zeros((2, 3)), [-1, 1]), "y"),
+        (lambda: classic.softmax_cross_entropy_losses(np.zeros((2, 3)), [0, 1], base=1), "base"),
+        (lambda: classic.softmax_cross_entropy_losses(np.zeros((2, 3)), [-1, 1]), "y"),
         (lambda: classic.pairwise_sq_distances(np.zeros((2, 3)), np.zeros((2, 4))), "A and B"),
         (lambda: classic.pairwise_sq_distances(np.zeros(3), np.zeros((2, 3))), "A"),
         (lambda: classic.KNNClassifier(0), "k"),

@@ -1,9 +1,9 @@
-"""The course's worked edge-detection and convolution examples, through `cvutils.conv`.
+"""The course's worked edge-detection and convolution examples, through `cvutils.filters`.
 
 Every number here is a hand-worked example of the course (notebook 02 asserts the same
 numbers with a loop implementation). Each example runs through three routes that must
-agree: `conv.correlate2d`, the layer `conv.conv_forward` on a 1x1-channel NHWC batch, and
-the true convolution `conv.convolve2d` with the flipped kernel. SciPy is the independent
+agree: `filters.correlate2d`, the layer `conv.conv_forward` on a 1x1-channel NHWC batch, and
+the true convolution `filters.convolve2d` with the flipped kernel. SciPy is the independent
 reference for the signal-processing functions, scikit-image for the Sobel/Scharr scale.
 """
 
@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import scipy.signal
 from course_examples import CHECKER, IMAGE_6X6, IMAGE_6X6_VERTICAL, STEP
-from skimage import data, filters
+from skimage import data
+from skimage import filters as skfilters
 
-from cvutils import conv
+from cvutils import conv, filters
 
 X6 = IMAGE_6X6
 VERTICAL = np.array([[1, 0, -1]] * 3)
@@ -50,7 +51,7 @@ EXAMPLES = {
 
 
 def _via_correlate2d(image, kernel, pad):
-    return conv.correlate2d(image, kernel, pad=pad)
+    return filters.correlate2d(image, kernel, pad=pad)
 
 
 def _via_conv_forward(image, kernel, pad):
@@ -64,7 +65,7 @@ def _via_conv_forward(image, kernel, pad):
 
 
 def _via_convolve2d_flipped(image, kernel, pad):
-    return conv.convolve2d(np.pad(image, pad), conv.flip_kernel(kernel))
+    return filters.convolve2d(np.pad(image, pad), filters.flip_kernel(kernel))
 
 
 ROUTES = {
@@ -104,13 +105,13 @@ def test_bar_paddings_sizes():
 
 
 def test_course_kernels():
-    np.testing.assert_array_equal(conv.vertical_edge(), VERTICAL)
-    np.testing.assert_array_equal(conv.horizontal_edge(), HORIZONTAL)
-    np.testing.assert_array_equal(conv.sobel("vertical"), np.outer([1, 2, 1], [1, 0, -1]))
-    np.testing.assert_array_equal(conv.sobel("horizontal"), np.outer([1, 0, -1], [1, 2, 1]))
-    np.testing.assert_array_equal(conv.scharr("vertical"), np.outer([3, 10, 3], [1, 0, -1]))
-    np.testing.assert_array_equal(conv.scharr("horizontal"), np.outer([1, 0, -1], [3, 10, 3]))
-    np.testing.assert_array_equal(np.round(conv.GAUSSIAN_5x5_159 * 159).sum(), 159)
+    np.testing.assert_array_equal(filters.vertical_edge(), VERTICAL)
+    np.testing.assert_array_equal(filters.horizontal_edge(), HORIZONTAL)
+    np.testing.assert_array_equal(filters.sobel("vertical"), np.outer([1, 2, 1], [1, 0, -1]))
+    np.testing.assert_array_equal(filters.sobel("horizontal"), np.outer([1, 0, -1], [1, 2, 1]))
+    np.testing.assert_array_equal(filters.scharr("vertical"), np.outer([3, 10, 3], [1, 0, -1]))
+    np.testing.assert_array_equal(filters.scharr("horizontal"), np.outer([1, 0, -1], [3, 10, 3]))
+    np.testing.assert_array_equal(np.round(filters.GAUSSIAN_5x5_159 * 159).sum(), 159)
 
 
 @pytest.mark.parametrize(
@@ -122,8 +123,8 @@ def test_course_kernels():
     ],
 )
 def test_flip_kernel_example(kernel, flipped):
-    np.testing.assert_array_equal(conv.flip_kernel(kernel), flipped)
-    np.testing.assert_array_equal(conv.flip_kernel(flipped), kernel)
+    np.testing.assert_array_equal(filters.flip_kernel(kernel), flipped)
+    np.testing.assert_array_equal(filters.flip_kernel(flipped), kernel)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +138,7 @@ def test_flip_kernel_example(kernel, flipped):
 )
 def test_convolve1d_course_example(x, k, mode, expected):
     np.testing.assert_array_equal(np.convolve(x, k, mode=mode), expected)
-    np.testing.assert_array_equal(conv.convolve1d(x, k, mode=mode), expected)
+    np.testing.assert_array_equal(filters.convolve1d(x, k, mode=mode), expected)
 
 
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
@@ -149,8 +150,8 @@ def test_2d_modes_sizes_and_scipy(mode, shape, kshape):
     size = {"full": (n + k - 1, m + ell - 1), "same": (n, m), "valid": (n - k + 1, m - ell + 1)}[
         mode
     ]
-    got_conv = conv.convolve2d(image, kernel, mode=mode)
-    got_corr = conv.correlate2d(image, kernel, mode=mode)
+    got_conv = filters.convolve2d(image, kernel, mode=mode)
+    got_corr = filters.correlate2d(image, kernel, mode=mode)
     assert got_conv.shape == got_corr.shape == size
     np.testing.assert_allclose(
         got_conv, scipy.signal.convolve2d(image, kernel, mode=mode), atol=1e-12
@@ -166,10 +167,10 @@ def test_associativity_convolution_not_correlation(seed):
     A, B, C = rng.standard_normal((8, 8)), rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
 
     def conv_full(a, b):
-        return conv.convolve2d(a, b, mode="full")
+        return filters.convolve2d(a, b, mode="full")
 
     def corr_full(a, b):
-        return conv.correlate2d(a, b, mode="full")
+        return filters.correlate2d(a, b, mode="full")
 
     np.testing.assert_allclose(
         conv_full(conv_full(A, B), C), conv_full(A, conv_full(B, C)), atol=1e-10
@@ -184,14 +185,14 @@ def test_associativity_convolution_not_correlation(seed):
 @pytest.mark.parametrize(
     "skimage_filter, kernel, scale",
     [
-        (filters.sobel_v, conv.sobel("vertical"), -1 / 4),
-        (filters.sobel_h, conv.sobel("horizontal"), -1 / 4),
-        (filters.scharr_v, conv.scharr("vertical"), -1 / 16),
-        (filters.scharr_h, conv.scharr("horizontal"), -1 / 16),
+        (skfilters.sobel_v, filters.sobel("vertical"), -1 / 4),
+        (skfilters.sobel_h, filters.sobel("horizontal"), -1 / 4),
+        (skfilters.scharr_v, filters.scharr("vertical"), -1 / 16),
+        (skfilters.scharr_h, filters.scharr("horizontal"), -1 / 16),
     ],
 )
 def test_sobel_scharr_match_skimage_up_to_scale(skimage_filter, kernel, scale):
     image = data.camera()[100:228, 200:328] / 255.0
     np.testing.assert_allclose(
-        skimage_filter(image)[1:-1, 1:-1], scale * conv.correlate2d(image, kernel), atol=1e-12
+        skimage_filter(image)[1:-1, 1:-1], scale * filters.correlate2d(image, kernel), atol=1e-12
     )

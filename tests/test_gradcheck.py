@@ -62,11 +62,12 @@ def test_numerical_gradient_restores_x_when_f_raises():
 @pytest.mark.parametrize(
     ("x", "match"),
     [
-        (np.ones(3, dtype=np.float32), r"x must have dtype float64 .*got dtype float32"),
-        (np.ones(3, dtype=int), r"x must have dtype float64"),
-        ([1.0, 2.0], r"x must be a float64 NumPy array .*got list"),
-        (np.array([1.0, np.nan]), r"x contains 1 non-finite"),
-        (np.array([np.inf, 1.0, -np.inf]), r"x contains 2 non-finite"),
+        (np.ones(3, dtype=np.float32), r"x must be an array of dtype float64; .*dtype float32"),
+        (np.ones(3, dtype=int), r"x must be an array of dtype float64"),
+        ([1.0, 2.0], r"x must be a float64 NumPy array .*\(list\)"),
+        (None, r"x must be a float64 NumPy array"),
+        (np.array([1.0, np.nan]), r"x must be an array of finite numbers; got 1 NaN or inf"),
+        (np.array([np.inf, 1.0, -np.inf]), r"x must be an array of finite numbers; got 2 NaN"),
     ],
 )
 def test_numerical_gradient_bad_x(x, match):
@@ -77,7 +78,7 @@ def test_numerical_gradient_bad_x(x, match):
 def test_numerical_gradient_read_only_x():
     x = np.ones(3)
     x.flags.writeable = False
-    with pytest.raises(ValueError, match="x must be writeable"):
+    with pytest.raises(ValueError, match="x must be a writeable array"):
         numerical_gradient(quadratic, x)
 
 
@@ -90,9 +91,11 @@ def test_numerical_gradient_bad_eps(eps):
 @pytest.mark.parametrize(
     ("f", "match"),
     [
-        (lambda v: v, r"f must return a scalar .*shape \(2,\)"),
-        (lambda v: float("nan"), r"f returned a non-finite value"),
-        (lambda v: "cost", r"f must return a scalar"),
+        (lambda v: v, r"f must be a function returning a scalar .*shape \(2,\)"),
+        (lambda v: float("nan"), r"f must be a function returning a finite real cost; got nan"),
+        (lambda v: "cost", r"f must be a function returning a scalar"),
+        (lambda v: 1j, r"f must be a function returning a finite real cost"),
+        ("not callable", r"f must be callable"),
     ],
 )
 def test_numerical_gradient_bad_f(f, match):
@@ -111,7 +114,9 @@ def test_relative_error():
 
 
 def test_relative_error_shape_mismatch():
-    with pytest.raises(ValueError, match=r"a.shape=\(2, 3\), b.shape=\(3, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"b must be an array of the shape of a \(2, 3\); got .*\(3, 2\)"
+    ):
         relative_error(np.zeros((2, 3)), np.zeros((3, 2)))
 
 
@@ -130,7 +135,9 @@ def test_check_gradient_catches_a_wrong_gradient():
 
 
 def test_check_gradient_shape_mismatch():
-    with pytest.raises(ValueError, match=r"analytic_grad.shape=\(2,\), x.shape=\(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"analytic_grad must be an array of the shape of x \(3,\); got .*\(2,\)"
+    ):
         check_gradient(quadratic, np.ones(3), np.ones(2))
 
 
@@ -172,7 +179,10 @@ def test_check_layer_gradients_names_the_wrong_input():
 
 
 def test_check_layer_gradients_wrong_number_of_gradients():
-    with pytest.raises(ValueError, match=r"one gradient per input \['x', 'y'\]; got 1"):
+    with pytest.raises(
+        ValueError,
+        match=r"backward must be a function returning one gradient per input \['x', 'y'\]",
+    ):
         check_layer_gradients(
             lambda x, y: (x * y, None), lambda d, cache: (d,), {"x": np.ones(2), "y": np.ones(2)}
         )
@@ -183,3 +193,47 @@ def test_check_layer_gradients_leaves_inputs_untouched():
     before = x.copy()
     check_layer_gradients(lambda x: (x**2, x), lambda d, cache: 2 * cache * d, {"x": x})
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: relative_error([1.0, np.nan], [1.0, 2.0]), r"a must be an array of finite"),
+        (lambda: relative_error([1.0, 2.0], [np.inf, 2.0]), r"b must be an array of finite"),
+        (lambda: relative_error("ab", [1.0]), r"a must be a numeric array"),
+        (lambda: check_gradient(quadratic, np.ones(2), [np.nan, 1.0]), r"analytic_grad must be"),
+        (lambda: check_gradient(quadratic, np.ones(2), 2 * np.ones(2), tol=-1.0), r"tol must be"),
+        (lambda: check_gradient(quadratic, np.ones(2), 2 * np.ones(2), tol=np.nan), r"tol must"),
+        (lambda: check_layer_gradients(None, lambda d, c: d, {"x": np.ones(2)}), r"forward must"),
+        (lambda: check_layer_gradients(lambda x: (x, x), 3, {"x": np.ones(2)}), r"backward must"),
+        (lambda: check_layer_gradients(lambda x: (x, x), lambda d, c: d, {}), r"inputs must"),
+        (lambda: check_layer_gradients(lambda x: (x, x), lambda d, c: d, [1.0]), r"inputs must"),
+        (
+            lambda: check_layer_gradients(
+                lambda x: (x, x), lambda d, c: d, {"x": np.ones(2, dtype=np.float32)}
+            ),
+            r"inputs\['x'\] must be an array of dtype float64",
+        ),
+        (
+            lambda: check_layer_gradients(
+                lambda x: (x, x), lambda d, c: d, {"x": np.ones(2)}, upstream_seed=-1
+            ),
+            r"upstream_seed must be an integer >= 0",
+        ),
+        (
+            lambda: check_layer_gradients(
+                lambda x: (x, x), lambda d, c: d, {"x": np.ones(2)}, eps=0
+            ),
+            r"eps must be",
+        ),
+    ],
+)
+def test_bad_inputs_name_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_relative_error_of_huge_values_does_not_overflow():
+    a = np.array([1e200, 2e200])
+    assert relative_error(a, a) == 0.0
+    assert relative_error(a, 2 * a) == pytest.approx(1 / 3)

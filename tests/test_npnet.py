@@ -67,52 +67,41 @@ def test_flat_pooling_windows_need_one_maximum_per_window():
     assert errors["all"] > 1e-2  # the course's mask counts the flat windows' gradient 4 times
 
 
-@pytest.mark.parametrize("shape", [(2, 4, 4, 3), (1, 5, 7, 2), (3, 6, 2, 1)])
-def test_max_pool_backward_first_matches_tensorflow_even_with_ties(shape):
-    tf = pytest.importorskip("tensorflow")
-    rng = np.random.default_rng(sum(shape))
-    A = rng.integers(0, 3, shape).astype(np.float64)  # many ties
-    P = tf.nn.max_pool2d(tf.constant(A), 2, 2, "VALID")
-    dP = rng.standard_normal(P.shape)
-    A_t = tf.constant(A)
-    with tf.GradientTape() as tape:
-        tape.watch(A_t)
-        J = tf.reduce_sum(tf.nn.max_pool2d(A_t, 2, 2, "VALID") * dP)
-    np.testing.assert_allclose(
-        npnet.max_pool_backward_first(dP, A), tape.gradient(J, A_t).numpy(), atol=1e-15
-    )
-
-
-@pytest.mark.parametrize("f", [1, 2, 3])
-def test_max_pool_backward_first_equals_conv_pool_backward_without_ties(f):
+def test_the_model_routes_ties_through_conv_pool_backward(monkeypatch):
+    """max_pool_ties is passed on as conv.pool_backward's ties (one max-pool backward)."""
     from cvutils import conv
 
-    rng = np.random.default_rng(f)
-    A = rng.standard_normal((2, 7, 6, 3))
-    P, cache = conv.pool_forward(A, {"f": f, "stride": f})
-    dP = rng.standard_normal(P.shape)
-    np.testing.assert_allclose(
-        npnet.max_pool_backward_first(dP, A, f), conv.pool_backward(dP, cache), atol=1e-15
-    )
+    seen = []
+    original = conv.pool_backward
+
+    def spy(dA, cache, mode="max", ties="all"):
+        seen.append(ties)
+        return original(dA, cache, mode=mode, ties=ties)
+
+    monkeypatch.setattr(conv, "pool_backward", spy)
+    x, y = np.random.default_rng(0).random((2, 6, 6, 1)), np.array([0, 1])
+    for ties in ("first", "all"):
+        npnet.ConvNet((6, 6, 1), n_filters=2, n_classes=2, max_pool_ties=ties).loss_and_grads(x, y)
+    assert seen == ["first", "all"]
 
 
 @pytest.mark.parametrize(("m", "n_classes", "scale"), [(1, 2, 1.0), (5, 10, 3.0), (8, 3, 100.0)])
-def test_softmax_cross_entropy_matches_scipy(m, n_classes, scale):
+def test_softmax_cross_entropy_and_grad_matches_scipy(m, n_classes, scale):
     rng = np.random.default_rng(m)
     logits = scale * rng.normal(size=(m, n_classes))
     y = rng.integers(0, n_classes, m)
-    loss, dlogits = npnet.softmax_cross_entropy(logits, y)
+    loss, dlogits = npnet.softmax_cross_entropy_and_grad(logits, y)
     ref = -log_softmax(logits, axis=1)[np.arange(m), y].mean()
     np.testing.assert_allclose(loss, ref, rtol=1e-12)
     probs = np.exp(log_softmax(logits, axis=1))
     np.testing.assert_allclose(dlogits, (probs - np.eye(n_classes)[y]) / m, atol=1e-15)
     if scale == 1.0:
-        num = centred_difference(lambda: npnet.softmax_cross_entropy(logits, y)[0], logits)
+        num = centred_difference(lambda: npnet.softmax_cross_entropy_and_grad(logits, y)[0], logits)
         assert rel_error(dlogits, num) < 1e-8
 
 
 def test_uniform_logits_give_log_n_classes():
-    loss, _ = npnet.softmax_cross_entropy(np.zeros((4, 10)), np.arange(4))
+    loss, _ = npnet.softmax_cross_entropy_and_grad(np.zeros((4, 10)), np.arange(4))
     assert loss == pytest.approx(np.log(10), rel=1e-12)
 
 
@@ -211,7 +200,7 @@ def test_accuracy_and_predict_match_argmax_of_logits():
         (dict(input_shape=(1, 28, 1)), "input_shape"),
         (dict(n_filters=0), "n_filters"),
         (dict(n_classes=1), "n_classes"),
-        (dict(f=2), "f=2"),
+        (dict(f=2), "f must be an odd integer"),
         (dict(momentum=1.0), "momentum"),
         (dict(momentum=-0.1), "momentum"),
         (dict(dtype=np.int32), "dtype"),
@@ -224,46 +213,144 @@ def test_bad_constructor_arguments_raise(kwargs, match):
         npnet.ConvNet(**kwargs)
 
 
-def _bad_call(case):
-    model = npnet.ConvNet((6, 6, 1), n_filters=2, n_classes=3)
-    x = np.zeros((4, 6, 6, 1))
-    y = np.array([0, 1, 2, 0])
-    calls = {
-        "x shape": lambda: model.forward(np.zeros((4, 7, 6, 1))),
-        "x dtype": lambda: model.forward(np.zeros((4, 6, 6, 1), dtype=np.uint8)),
-        "y length": lambda: model.loss_and_grads(x, y[:3]),
-        "y range": lambda: model.loss_and_grads(x, np.array([0, 1, 3, 0])),
-        "y float": lambda: model.loss_and_grads(x, y.astype(float)),
-        "batch_size": lambda: npnet.train_epoch(model, x, y, batch_size=0, progress=False),
-        "lr": lambda: npnet.train_epoch(model, x, y, lr=0.0, progress=False),
-        "model": lambda: npnet.train_epoch(object(), x, y),
-        "grads": lambda: model.step({"W1": 0}, lr=0.1),
-        "logits": lambda: npnet.softmax_cross_entropy(np.zeros(3), [0]),
-        "dP shape": lambda: npnet.max_pool_backward_first(np.zeros((4, 2, 2, 1)), x),
-        "A rank": lambda: npnet.max_pool_backward_first(np.zeros((4, 3, 3)), x[..., 0]),
-        "empty": lambda: npnet.accuracy(model, np.zeros((0, 6, 6, 1)), np.zeros(0, dtype=int)),
-    }
-    return calls[case]
+def _model():
+    return npnet.ConvNet((6, 6, 1), n_filters=2, n_classes=3)
 
 
-@pytest.mark.parametrize(
-    ("case", "match"),
-    [
-        ("x shape", r"x must have shape \(m, 6, 6, 1\)"),
-        ("x dtype", "x / 255"),
-        ("y length", "3 labels but there are 4"),
-        ("y range", r"0\.\.2"),
-        ("y float", "integer class labels"),
-        ("batch_size", "batch_size"),
-        ("lr", "lr"),
-        ("model", "model"),
-        ("grads", "grads"),
-        ("logits", "logits"),
-        ("dP shape", r"dP must have shape \(4, 3, 3, 1\)"),
-        ("A rank", "A must have shape"),
-        ("empty", "at least one"),
-    ],
-)
-def test_bad_inputs_raise_value_error(case, match):
+_X = np.zeros((4, 6, 6, 1))
+_Y = np.array([0, 1, 2, 0])
+
+
+def _grads(model, **change):
+    grads = {k: np.zeros_like(v) for k, v in model.params.items()}
+    grads.update(change)
+    return grads
+
+
+def _nan(shape):
+    return np.full(shape, np.nan)
+
+
+BAD_CALLS = {
+    "x shape": (lambda m: m.forward(np.zeros((4, 7, 6, 1))), r"x must be an array of shape"),
+    "x rank": (lambda m: m.forward(np.zeros((6, 6))), r"x must be an array of rank 3 or 4"),
+    "x dtype": (lambda m: m.forward(np.zeros((4, 6, 6, 1), dtype=np.uint8)), "x / 255"),
+    "x nan": (lambda m: m.forward(_nan((1, 6, 6, 1))), r"x must be an array of finite numbers"),
+    "y length": (lambda m: m.loss_and_grads(_X, _Y[:3]), r"y must be 4 labels"),
+    "y range": (lambda m: m.loss_and_grads(_X, np.array([0, 1, 3, 0])), r"y must be .*0\.\.2"),
+    "y float": (lambda m: m.loss_and_grads(_X, _Y + 0.5), r"y must be integer class indices"),
+    "y nan": (lambda m: m.loss_and_grads(_X, _nan(4)), r"y must be integer class indices"),
+    "batch_size": (
+        lambda m: npnet.train_epoch(m, _X, _Y, batch_size=0, progress=False),
+        r"batch_size must be an integer in 1\.\.",
+    ),
+    "lr zero": (lambda m: npnet.train_epoch(m, _X, _Y, lr=0.0, progress=False), r"lr must be"),
+    "lr nan": (lambda m: npnet.train_epoch(m, _X, _Y, lr=np.nan, progress=False), r"lr must be"),
+    "progress": (lambda m: npnet.train_epoch(m, _X, _Y, progress="no"), r"progress must be True"),
+    "model": (lambda m: npnet.train_epoch(object(), _X, _Y), r"model must be a cvutils"),
+    "model acc": (lambda m: npnet.accuracy(None, _X, _Y), r"model must be a cvutils"),
+    "grads keys": (lambda m: m.step({"W1": 0}, lr=0.1), r"grads must be a dict with keys"),
+    "grads kind": (lambda m: m.step([1, 2], lr=0.1), r"grads must be a dict"),
+    "grads shape": (
+        lambda m: m.step(_grads(m, b2=np.zeros(2)), lr=0.1),
+        r"grads\['b2'\] must be an array of shape \(3\)",
+    ),
+    "grads nan": (
+        lambda m: m.step(_grads(m, W2=_nan(m.params["W2"].shape)), lr=0.1),
+        r"grads\['W2'\] must be an array of finite numbers",
+    ),
+    "step lr nan": (lambda m: m.step(_grads(m), lr=float("nan")), r"lr must be a finite real"),
+    "step lr inf": (lambda m: m.step(_grads(m), lr=np.inf), r"lr must be a finite real"),
+    "step overflow": (
+        lambda m: m.step(_grads(m, W2=np.full(m.params["W2"].shape, 1e30)), lr=1e30),
+        r"lr must be small enough to keep W2 finite",
+    ),
+    "logits rank": (
+        lambda m: npnet.softmax_cross_entropy_and_grad(np.zeros(3), [0]),
+        r"logits must be an array of rank 2",
+    ),
+    "logits nan": (
+        lambda m: npnet.softmax_cross_entropy_and_grad(_nan((2, 3)), [0, 1]),
+        r"logits must be an array of finite numbers",
+    ),
+    "logits inf": (
+        lambda m: npnet.softmax_cross_entropy_and_grad(np.array([[np.inf, 0.0]]), [0]),
+        r"logits must be an array of finite numbers",
+    ),
+    "logits empty": (
+        lambda m: npnet.softmax_cross_entropy_and_grad(np.zeros((0, 3)), []),
+        r"logits must be a non-empty array",
+    ),
+    "logits y": (
+        lambda m: npnet.softmax_cross_entropy_and_grad(np.zeros((2, 3)), [0, 3]),
+        r"y must be class indices in 0\.\.2",
+    ),
+    "dlogits": (
+        lambda m: m.backward(np.zeros((4, 2)), m.forward(_X)[1]),
+        r"dlogits must be an array of shape \(4, 3\)",
+    ),
+    "dlogits nan": (
+        lambda m: m.backward(_nan((4, 3)), m.forward(_X)[1]),
+        r"dlogits must be an array of finite numbers",
+    ),
+    "cache": (lambda m: m.backward(np.zeros((4, 3)), None), r"cache must be the cache"),
+    "predict batch": (lambda m: m.predict(_X, batch_size=True), r"batch_size must be an integer"),
+    "empty": (
+        lambda m: npnet.accuracy(m, np.zeros((0, 6, 6, 1)), np.zeros(0, dtype=int)),
+        r"x must be at least one example",
+    ),
+    "input_shape": (lambda m: npnet.ConvNet((6, 6)), r"input_shape must be a tuple of 3"),
+    "input_shape small": (lambda m: npnet.ConvNet((1, 6, 1)), r"input_shape must be .*H and W"),
+    "input_shape huge": (lambda m: npnet.ConvNet((10**5, 10**5, 1)), r"input_shape must be"),
+    "n_classes": (lambda m: npnet.ConvNet(n_classes=1), r"n_classes must be an integer"),
+    "n_filters": (lambda m: npnet.ConvNet(n_filters=True), r"n_filters must be an integer"),
+    "f even": (lambda m: npnet.ConvNet(f=2), r"f must be an odd integer"),
+    "momentum": (lambda m: npnet.ConvNet(momentum=1.0), r"momentum must be in \[0, 1\)"),
+    "momentum nan": (lambda m: npnet.ConvNet(momentum=np.nan), r"momentum must be a finite"),
+    "dtype": (lambda m: npnet.ConvNet(dtype=np.int32), r"dtype must be float32 or float64"),
+    "dtype kind": (lambda m: npnet.ConvNet(dtype=object()), r"dtype must be float32 or float64"),
+    "ties": (lambda m: npnet.ConvNet(max_pool_ties="last"), r"max_pool_ties must be one of"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CALLS))
+def test_bad_inputs_raise_value_error(case):
+    call, match = BAD_CALLS[case]
     with pytest.raises(ValueError, match=match):
-        _bad_call(case)()
+        call(_model())
+
+
+def test_a_refused_step_leaves_the_model_unchanged():
+    model = _model()
+    params = {k: v.copy() for k, v in model.params.items()}
+    velocity = {k: v.copy() for k, v in model.velocity.items()}
+    bad = _grads(model, b2=np.array([0.0, np.nan, 0.0]))
+    with pytest.raises(ValueError, match=r"grads\['b2'\]"):
+        model.step(bad, lr=0.1)
+    with pytest.raises(ValueError, match="lr"):
+        model.step(_grads(model, W2=np.full(model.params["W2"].shape, 1e30)), lr=1e30)
+    for k in params:
+        np.testing.assert_array_equal(model.params[k], params[k])
+        np.testing.assert_array_equal(model.velocity[k], velocity[k])
+
+
+def test_integer_valued_float_labels_are_accepted():
+    model = _model()
+    x = np.random.default_rng(0).random((4, 6, 6, 1))
+    loss_int, _ = model.loss_and_grads(x, _Y)
+    loss_float, _ = model.loss_and_grads(x, _Y.astype(float))
+    assert loss_int == loss_float
+
+
+def test_training_does_not_mutate_its_inputs():
+    model = _model()
+    x = np.random.default_rng(0).random((4, 6, 6, 1))
+    x0, y0 = x.copy(), _Y.copy()
+    grads = model.loss_and_grads(x, _Y)[1]
+    saved = {k: v.copy() for k, v in grads.items()}
+    model.step(grads, lr=0.1)
+    npnet.train_epoch(model, x, _Y, batch_size=2, progress=False)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(_Y, y0)
+    for k in grads:
+        np.testing.assert_array_equal(grads[k], saved[k])

@@ -15,7 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import signal
 
-from cvutils import conv, widgets
+from cvutils import conv, filters, widgets
 
 
 @pytest.fixture(autouse=True)
@@ -29,8 +29,10 @@ def _close_figures():
 
 def test_make_kernel_course_kernels():
     np.testing.assert_array_equal(widgets.make_kernel("vertical edge", 3), [[1, 0, -1]] * 3)
-    np.testing.assert_array_equal(widgets.make_kernel("vertical edge", 3), conv.vertical_edge())
-    np.testing.assert_array_equal(widgets.make_kernel("horizontal edge", 3), conv.horizontal_edge())
+    np.testing.assert_array_equal(widgets.make_kernel("vertical edge", 3), filters.vertical_edge())
+    np.testing.assert_array_equal(
+        widgets.make_kernel("horizontal edge", 3), filters.horizontal_edge()
+    )
     np.testing.assert_array_equal(widgets.make_kernel("vertical edge", 4), [[1, 1, -1, -1]] * 4)
     np.testing.assert_array_equal(widgets.make_kernel("vertical edge", 5)[0], [1, 1, 0, -1, -1])
 
@@ -93,10 +95,18 @@ def test_grid_data_matches_scipy(n, f, pad, stride):
         (dict(n=5, f=0), "f must"),
         (dict(n=5, f=3, pad=-1), "pad must"),
         (dict(n=5, f=3, stride=0), "stride must"),
-        (dict(n=5, f=8, pad=1), "larger than the padded input"),
-        (dict(n=5, f=3, image=np.zeros((4, 4))), r"image must have shape \(n, n\) = \(5, 5\)"),
-        (dict(n=5, f=3, kernel=np.zeros((2, 2))), r"kernel must have shape \(f, f\) = \(3, 3\)"),
-        (dict(n=5, f=3, kernel="sharpen"), "name must be one of"),
+        (dict(n=5, f=8, pad=1), r"f must be an integer in 1\.\.7; got 8"),
+        (
+            dict(n=5, f=3, image=np.zeros((4, 4))),
+            r"image must be an array of shape \(5, 5\) \(n, n\) = \(5, 5\)",
+        ),
+        (dict(n=5, f=3, kernel=np.zeros((2, 2))), r"kernel must be an array of shape \(3, 3\)"),
+        (dict(n=5, f=3, kernel="sharpen"), "kernel must be one of"),
+        (dict(n=5, f=3, image=np.full((5, 5), np.nan)), "image must be an array of finite"),
+        (dict(n=5, f=3, kernel=np.full((3, 3), np.inf)), "kernel must be an array of finite"),
+        (dict(n=5, f=3, image="abc"), "image must be a numeric array"),
+        (dict(n=10**4, f=3), r"n must be an integer in 1\.\.1000"),
+        (dict(n=5, f=3, pad=True), "pad must be an integer"),
     ],
 )
 def test_grid_data_bad_input(args, match):
@@ -161,9 +171,9 @@ def test_no_frontend_in_tests_gives_static_figure():
     fig = widgets.conv_explorer()
     assert isinstance(fig, Figure) and len(fig.axes) == 3
     fig = widgets.conv_explorer(
-        np.arange(100.0).reshape(10, 10), conv.sobel(), n=5, pad=1, stride=2
+        np.arange(100.0).reshape(10, 10), filters.sobel(), n=5, pad=1, stride=2
     )
-    np.testing.assert_array_equal(np.asarray(fig.axes[1].images[0].get_array()), conv.sobel())
+    np.testing.assert_array_equal(np.asarray(fig.axes[1].images[0].get_array()), filters.sobel())
     assert fig.axes[2].get_title() == "output 3x3"
 
 
@@ -191,7 +201,7 @@ def test_explorer_widget_is_built_and_reacts():
     explorer.controls["col"].value = 1
     explorer.controls["kernel"].value = "horizontal edge"
     np.testing.assert_array_equal(
-        explorer.figure.axes[1].images[0].get_array(), conv.horizontal_edge()
+        explorer.figure.axes[1].images[0].get_array(), filters.horizontal_edge()
     )
     explorer.controls["stride"].value = 1  # the highlighted cell stays where it was
     assert explorer.settings()["col"] == 1 and explorer.controls["col"].max == 4
@@ -223,7 +233,7 @@ def test_explorer_with_given_image_and_kernel():
         (dict(stride=0), "stride"),
         (dict(kernel="sharpen"), "kernel must be"),
         (dict(kernel=np.ones((2, 3))), "square"),
-        (dict(image=np.ones(5)), "image must be a 2-D"),
+        (dict(image=np.ones(5)), "image must be an array of rank 2"),
         (dict(image=np.ones((4, 4)), n=5), "n must be an integer in 1..4"),
     ],
 )
@@ -235,6 +245,32 @@ def test_explorer_bad_input(kwargs, match):
 def test_interactive_without_ipywidgets(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now fails
     assert widgets.has_frontend() is False
-    with pytest.raises(ValueError, match="interactive=True needs ipywidgets"):
+    with pytest.raises(ValueError, match="interactive must be False or None without ipywidgets"):
         widgets.conv_explorer(interactive=True)
     assert isinstance(widgets.conv_explorer(), Figure)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: widgets.default_image(0), r"n must be an integer in 1\.\.1000; got 0"),
+        (lambda: widgets.default_image(True), r"n must be an integer"),
+        (lambda: widgets.conv_explorer(interactive="yes"), r"interactive must be True or False"),
+        (lambda: widgets.conv_explorer(kernel=[[1.0, np.nan]] * 2, interactive=False), "kernel"),
+        (lambda: widgets.conv_explorer(image=[[np.inf]], interactive=False), "image must be"),
+        (lambda: widgets.render_conv_grid(7, 3, 0, 2, highlight=(True, 0)), r"highlight\[0\]"),
+    ],
+)
+def test_other_bad_inputs_name_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_make_kernel_uses_the_classic_edge_kernels():
+    for f in (1, 2, 3, 6):
+        np.testing.assert_array_equal(
+            widgets.make_kernel("vertical edge", f), filters.vertical_edge(f)
+        )
+        np.testing.assert_array_equal(
+            widgets.make_kernel("horizontal edge", f), filters.horizontal_edge(f)
+        )

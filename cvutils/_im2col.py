@@ -1,0 +1,142 @@
+"""The im2col engine behind `cvutils.conv` (private: no checks, inputs are validated).
+
+A convolution is a matrix product once every receptive field of the input is unrolled
+into one row of a matrix (im2col). This module unrolls the fields a few MiB at a time into
+one reused buffer, so the copy stays in cache and no huge temporary is allocated, and
+multiplies each block by the filters reshaped to ``(f_H * f_W * n_C_prev, n_C)``.
+
+Taught in notebooks/04_convolution_step_by_step.ipynb.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+# Bytes of unrolled receptive fields processed at a time: small enough to stay in cache
+# between the copy and the matrix product, large enough to keep BLAS efficient.
+CHUNK_BYTES = 1 << 22
+
+
+def window(A: np.ndarray, i: int, j: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
+    """The view ``A[:, i + stride*h, j + stride*w, :]`` for ``h < n_H``, ``w < n_W``.
+
+    These are the input entries that filter offset ``(i, j)`` meets at every output
+    position; looping over the ``f * f`` offsets (not over the output positions) is what
+    makes the vectorized layers fast.
+    """
+    return A[:, i : i + stride * (n_H - 1) + 1 : stride, j : j + stride * (n_W - 1) + 1 : stride, :]
+
+
+def receptive_fields(
+    A_pad: np.ndarray, f_H: int, f_W: int, stride: int, n_H: int, n_W: int
+) -> np.ndarray:
+    """Every receptive field of a padded input, as a read-only view (nothing is copied).
+
+    Returns:
+        (m, n_H, n_W, f_H, f_W * n_C_prev) view ``V`` with
+        ``V[n, h, w, i] = A_pad[n, h*s + i, w*s : w*s + f_W, :].ravel()``. In NHWC the
+        ``f_W * n_C_prev`` entries of one filter row are contiguous in memory, so copying
+        ``V`` moves long contiguous runs. Flattened, its last two axes follow the order of
+        ``W.reshape(f_H * f_W * n_C_prev, n_C)``.
+    """
+    m, n_H_pad, n_W_pad, n_C_prev = A_pad.shape
+    rows = np.ascontiguousarray(A_pad).reshape(m, n_H_pad, n_W_pad * n_C_prev)
+    step = stride * n_C_prev
+    # (m, n_H_pad, n_W, f_W * n_C_prev): the filter-row segments along each padded row.
+    v = sliding_window_view(rows, f_W * n_C_prev, axis=2)[:, :, : step * (n_W - 1) + 1 : step]
+    # (m, n_H, n_W, f_W * n_C_prev, f_H): f_H consecutive rows, every stride-th start.
+    v = sliding_window_view(v, f_H, axis=1)[:, : stride * (n_H - 1) + 1 : stride]
+    return np.moveaxis(v, -1, 3)
+
+
+def chunks(m: int, n_H: int, row_bytes: int):
+    """Splits the output into blocks of about `CHUNK_BYTES` of receptive fields.
+
+    Yields ``(images, rows)`` slices: several whole images when one image is small,
+    otherwise bands of output rows of one image.
+    """
+    image_bytes = max(1, n_H * row_bytes)
+    if image_bytes <= CHUNK_BYTES:
+        k = CHUNK_BYTES // image_bytes
+        for n0 in range(0, m, k):
+            yield slice(n0, min(n0 + k, m)), slice(0, n_H)
+    else:
+        bands = min(n_H, -(-image_bytes // CHUNK_BYTES))  # ceil, at most one band per row
+        edges = [n_H * q // bands for q in range(bands + 1)]  # (nearly) equal heights >= 1
+        for n in range(m):
+            for h0, h1 in itertools.pairwise(edges):
+                yield slice(n, n + 1), slice(h0, h1)
+
+
+class Im2col:
+    """im2col by blocks: the unrolled receptive fields of one block of the output at a time.
+
+    ``block(images, rows)`` returns a contiguous (k * r * n_W, f_H * f_W * n_C_prev) matrix,
+    one receptive field per row, written into a buffer reused for every block.
+    """
+
+    def __init__(self, A_pad: np.ndarray, f_H: int, f_W: int, stride: int, n_H: int, n_W: int):
+        self.fields = receptive_fields(A_pad, f_H, f_W, stride, n_H, n_W)
+        self.K = f_H * f_W * A_pad.shape[3]
+        self.row_bytes = n_W * self.K * A_pad.dtype.itemsize
+        self.blocks = list(chunks(A_pad.shape[0], n_H, self.row_bytes))
+        size = max((i.stop - i.start) * (r.stop - r.start) for i, r in self.blocks) * n_W * self.K
+        self.buffer = np.empty(size, dtype=A_pad.dtype)
+
+    def block(self, images: slice, rows: slice) -> np.ndarray:
+        src = self.fields[images, rows]
+        cols = self.buffer[: src.size].reshape(src.shape)
+        np.copyto(cols, src)
+        return cols.reshape(-1, self.K)
+
+
+def correlate_batch(
+    X_pad: np.ndarray,
+    W: np.ndarray,
+    stride: int,
+    n_H: int,
+    n_W: int,
+    bias: np.ndarray | None = None,
+) -> np.ndarray:
+    """``Z[n, h, w, c] = sum_{i, j, k} X_pad[n, h*s + i, w*s + j, k] * W[i, j, k, c] (+ bias[c])``.
+
+    The engine of ``conv_forward`` (and of the stride-1 input gradient): im2col block by
+    block, each block times ``W.reshape(f_H * f_W * n_C_prev, n_C)`` written in place into Z.
+    """
+    f_H, f_W, _, n_C = W.shape
+    Z = np.empty((X_pad.shape[0], n_H, n_W, n_C), dtype=X_pad.dtype)
+    if Z.size == 0:
+        return Z
+    im2col = Im2col(X_pad, f_H, f_W, stride, n_H, n_W)
+    W_2d, Z_2d = np.ascontiguousarray(W).reshape(-1, n_C), Z.reshape(-1, n_C)
+    for images, rows in im2col.blocks:
+        # A block's outputs are consecutive rows of Z_2d: write them in place.
+        first = (images.start * n_H + rows.start) * n_W
+        last = ((images.stop - 1) * n_H + rows.stop) * n_W
+        out = Z_2d[first:last]
+        np.matmul(im2col.block(images, rows), W_2d, out=out)
+        if bias is not None:
+            out += bias  # while the block is still in cache
+    return Z
+
+
+def input_gradient_stride1(dZ: np.ndarray, W: np.ndarray, pad: int, A_shape: tuple) -> np.ndarray:
+    """dA_prev of a stride-1 convolution, as a convolution itself.
+
+    Each input entry collects ``W[i, j, :, c] * dZ[h, w, c]`` from every output that saw
+    it, which is a *full* cross-correlation of ``dZ`` with the filters rotated by 180
+    degrees and their input/output channels swapped. Pad ``dZ`` by ``f - 1 - pad`` (crop
+    instead when ``pad > f - 1``) and reuse the forward engine: no scatter-add needed.
+    """
+    f_H, f_W = W.shape[:2]
+    n_H_prev, n_W_prev = A_shape[1:3]
+    q_H, q_W = f_H - 1 - pad, f_W - 1 - pad
+    dZ_pad = np.pad(dZ, ((0, 0), (max(q_H, 0),) * 2, (max(q_W, 0),) * 2, (0, 0)))
+    W_rot = W[::-1, ::-1].transpose(0, 1, 3, 2)  # (f_H, f_W, n_C, n_C_prev)
+    n_H_full, n_W_full = dZ_pad.shape[1] - f_H + 1, dZ_pad.shape[2] - f_W + 1
+    dA = correlate_batch(dZ_pad, W_rot, 1, n_H_full, n_W_full)
+    c_H, c_W = max(-q_H, 0), max(-q_W, 0)
+    return dA[:, c_H : c_H + n_H_prev, c_W : c_W + n_W_prev, :]
