@@ -186,7 +186,7 @@ def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 10
     Taught in notebooks/07_classic_networks.ipynb.
 
     Args:
-        input_shape: ``(n_H, n_W, n_C)``, at least 63x63.
+        input_shape: ``(n_H, n_W, n_C)``, at least 67x67.
         classes: number of classes, an integer >= 1.
 
     Returns:
@@ -288,7 +288,7 @@ def resnet50(
     Taught in notebooks/08_residual_networks.ipynb.
 
     Args:
-        input_shape: ``(n_H, n_W, n_C)``; at least 33x33 for ``"course"`` (stage 5 must be
+        input_shape: ``(n_H, n_W, n_C)``; at least 37x37 for ``"course"`` (stage 5 must be
             2x2 or more for the 2x2 pooling), 1x1 for ``"global"``.
         classes: number of classes, an integer >= 1.
         pooling: ``"course"`` or ``"global"`` (see above).
