@@ -3,7 +3,17 @@
 `LocallyConnected2D`
     A convolution-shaped layer *without* parameter sharing: every output position has its
     own filter. Keras 2 had ``keras.layers.LocallyConnected2D``; Keras 3 removed it. The
-    course uses it to show what parameter sharing buys (and costs).
+    course uses it to show what parameter sharing buys (and costs). Taught in
+    notebooks/03_padding_strides_volumes_pooling.ipynb.
+
+Network blocks (functions of the functional API, a 4-D tensor in and out), assembled into
+networks by `cvutils.models`:
+
+* `identity_block`, `convolutional_block` (the course's ResNet-50 blocks) and
+  `basic_residual_block` with its parameter-free `ZeroPadShortcut` (ResNet-20/32/56),
+  taught in notebooks/08_residual_networks.ipynb;
+* `inception_module`, `depthwise_separable`, `inverted_residual`, taught in
+  notebooks/09_network_in_network_inception_mobilenet.ipynb.
 
 Every layer here is registered with ``@keras.saving.register_keras_serializable(package="cvutils")``
 and has a ``get_config``, so a model that uses it saves to ``.keras`` and loads back with
@@ -12,7 +22,6 @@ and has a ``get_config``, so a model that uses it saves to ``.keras`` and loads 
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,6 +33,7 @@ from cvutils.checks import (
     check_bool,
     check_callable,
     check_int,
+    check_shape,
     check_str,
     describe,
     fail,
@@ -31,23 +41,37 @@ from cvutils.checks import (
 
 __all__ = ["LocallyConnected2D"]
 
+#: The most weights (kernel and bias elements) one `LocallyConnected2D` may create: 10**8
+#: float32 values are 400 MB, far beyond what the course's examples need.
+MAX_PARAMS = MAX_COUNT
+
 
 def _pair(name: str, value: Any) -> tuple[int, int]:
-    """Returns ``value`` as a pair of positive ints; an int ``k`` means ``(k, k)``."""
-    items = value if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2 or any(
-        isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1 for v in items
-    ):
-        raise ValueError(
-            f"{name} must be a positive int or a pair of positive ints (height, width); "
-            f"got {value!r}."
-        )
-    return int(items[0]), int(items[1])
+    """Returns ``value`` as a pair of ints in ``1..MAX_COUNT``; an int ``k`` means ``(k, k)``."""
+    if not isinstance(value, tuple | list):
+        k = check_int(name, value, minimum=1, maximum=MAX_COUNT)
+        return k, k
+    h, w = check_shape(name, value, ndim=2, minimum=1, maximum=MAX_COUNT)
+    return h, w
+
+
+def _identifier(name: str, value: Any, getter: Any, expected: str) -> Any:
+    """``getter(value)`` (`keras.activations.get`, `keras.initializers.get`) or the one error."""
+    try:
+        return getter(value)
+    except (ValueError, TypeError):
+        fail(name, expected, describe(value), kind=not isinstance(value, str | dict))
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
 class LocallyConnected2D(keras.layers.Layer):
     """2D locally connected layer: a "valid" convolution whose weights are not shared.
+
+    Input ``(batch, h, w, c_in)`` (channels last, ``h``, ``w`` and ``c_in`` known when it is
+    built) -> output ``(batch, out_h, out_w, filters)``, with ``out_h = floor((h - k_h) / s_h)
+    + 1`` and ``out_w`` likewise (no padding).
+
+    Taught in notebooks/03_padding_strides_volumes_pooling.ipynb.
 
     A `keras.layers.Conv2D` slides *one* ``(k_h, k_w, c_in, filters)`` kernel over every
     position. This layer has a separate kernel for each of the ``out_h * out_w`` output
@@ -55,10 +79,8 @@ class LocallyConnected2D(keras.layers.Layer):
 
         params = out_h * out_w * (k_h * k_w * c_in * filters + filters)
 
-    with ``out_h = floor((h - k_h) / s_h) + 1`` and ``out_w`` likewise (no padding).
-
-    Input ``(batch, h, w, c_in)`` (channels last, ``h`` and ``w`` known when it is built)
-    -> output ``(batch, out_h, out_w, filters)``.
+    Integer images (``uint8`` pixels) are cast to the layer's compute dtype; an empty batch
+    gives an empty output.
 
     Weights:
         kernel: ``(out_h * out_w, k_h * k_w * c_in, filters)``; row ``p = i * out_w + j``
@@ -67,22 +89,28 @@ class LocallyConnected2D(keras.layers.Layer):
         bias: ``(out_h, out_w, filters)`` (one bias per position and filter).
 
     Args:
-        filters: number of output channels, a positive int.
-        kernel_size: ``k`` or ``(k_h, k_w)``, positive ints.
-        strides: ``s`` or ``(s_h, s_w)``, positive ints (default 1).
+        filters: number of output channels, an int in ``1..MAX_COUNT``.
+        kernel_size: ``k`` or ``(k_h, k_w)``, ints in ``1..MAX_COUNT``, at most the input's
+            height and width.
+        strides: ``s`` or ``(s_h, s_w)``, ints in ``1..MAX_COUNT`` (default 1).
         activation: any `keras.activations.get` identifier (default: none, linear).
         use_bias: add the per-position bias (default True).
         kernel_initializer, bias_initializer: Keras initializer identifiers.
         **kwargs: passed to `keras.layers.Layer` (``name``, ``dtype``, ...).
 
     Raises:
-        ValueError: for a bad ``filters``, ``kernel_size`` or ``strides`` (at construction),
-            and when built on an input that is not rank 4, has unknown height/width/channels,
-            or is smaller than the kernel.
+        ValueError: (`cvutils.checks.ArgumentTypeError` for a value of the wrong kind) for a
+            bad argument at construction; when built on ``inputs`` that are not rank 4, have
+            unknown height, width or channels, are smaller than ``kernel_size``, or would need
+            more than ``MAX_PARAMS`` weights; when called on ``inputs`` whose height, width
+            or channels differ from those it was built for.
 
     Example:
+        >>> import numpy as np
         >>> layer = LocallyConnected2D(6, 5)
-        >>> y = layer(np.zeros((1, 32, 32, 3), "float32"))   # (1, 28, 28, 6)
+        >>> y = layer(np.zeros((1, 32, 32, 3), "float32"))
+        >>> tuple(y.shape)
+        (1, 28, 28, 6)
         >>> layer.count_params()                             # 28 * 28 * (5*5*3*6 + 6)
         357504
     """
@@ -99,18 +127,23 @@ class LocallyConnected2D(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) or filters < 1:
-            raise ValueError(f"filters must be a positive int; got {filters!r}.")
-        if not isinstance(use_bias, bool):
-            raise ValueError(f"use_bias must be True or False; got {use_bias!r}.")
-        self.filters = int(filters)
+        self.filters = check_int("filters", filters, minimum=1, maximum=MAX_COUNT)
         self.kernel_size = _pair("kernel_size", kernel_size)
         self.strides = _pair("strides", strides)
-        self.activation = keras.activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.input_spec = keras.layers.InputSpec(ndim=4)
+        self.use_bias = check_bool("use_bias", use_bias)
+        self.activation = _identifier(
+            "activation",
+            activation,
+            keras.activations.get,
+            "a Keras activation (a name such as 'relu', a callable or None)",
+        )
+        initializer = "a Keras initializer (a name such as 'he_normal' or an Initializer)"
+        self.kernel_initializer = _identifier(
+            "kernel_initializer", kernel_initializer, keras.initializers.get, initializer
+        )
+        self.bias_initializer = _identifier(
+            "bias_initializer", bias_initializer, keras.initializers.get, initializer
+        )
 
     # ------------------------------------------------------------------ shapes
 
@@ -118,23 +151,23 @@ class LocallyConnected2D(keras.layers.Layer):
         """Validates a ``(batch, h, w, c)`` shape; returns ``(out_h, out_w, c_in)``."""
         shape = tuple(input_shape)
         if len(shape) != 4:
-            raise ValueError(
-                f"inputs of LocallyConnected2D must have rank 4 (batch, height, width, channels); "
-                f"got shape {shape}."
-            )
+            fail("inputs", "of rank 4 (batch, height, width, channels)", f"shape {shape}")
         _, h, w, c = shape
         if h is None or w is None or c is None:
-            raise ValueError(
-                f"LocallyConnected2D needs known height, width and channels (each position "
-                f"has its own weights); got input shape {shape}."
+            fail(
+                "inputs",
+                "of known height, width and channels (each position has its own weights)",
+                f"shape {shape}",
             )
         (k_h, k_w), (s_h, s_w) = self.kernel_size, self.strides
         if k_h > h or k_w > w:
-            raise ValueError(
-                f"kernel_size={self.kernel_size} is larger than the input's height x width "
-                f"{h}x{w} (input shape {shape}); expected kernel_size <= ({h}, {w})."
+            fail(
+                "kernel_size",
+                f"at most the input's height x width {h}x{w} (input shape {shape})",
+                repr(self.kernel_size),
             )
-        return (h - k_h) // s_h + 1, (w - k_w) // s_w + 1, int(c)
+        out_h, out_w = (h - k_h) // s_h + 1, (w - k_w) // s_w + 1
+        return out_h, out_w, int(c)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """``(batch, h, w, c_in)`` -> ``(batch, out_h, out_w, filters)``."""
@@ -144,6 +177,16 @@ class LocallyConnected2D(keras.layers.Layer):
     def build(self, input_shape: tuple) -> None:
         out_h, out_w, c_in = self._output_hw(input_shape)
         k_h, k_w = self.kernel_size
+        n_params = out_h * out_w * (k_h * k_w * c_in * self.filters + self.filters)
+        if n_params > MAX_PARAMS:
+            fail(
+                "filters and kernel_size",
+                f"small enough for at most {MAX_PARAMS:,} weights on input shape "
+                f"{tuple(input_shape)}",
+                f"filters={self.filters}, kernel_size={self.kernel_size}, "
+                f"strides={self.strides}: {n_params:,} weights",
+            )
+        self.input_hwc = tuple(int(d) for d in input_shape[1:])
         self.out_hw = (out_h, out_w)
         self.kernel = self.add_weight(
             name="kernel",
@@ -157,14 +200,24 @@ class LocallyConnected2D(keras.layers.Layer):
             if self.use_bias
             else None
         )
-        self.input_spec = keras.layers.InputSpec(
-            ndim=4, axes={1: input_shape[1], 2: input_shape[2], 3: c_in}
-        )
 
     # ------------------------------------------------------------------ forward
 
     def call(self, inputs):
         """``(batch, h, w, c_in)`` -> ``(batch, out_h, out_w, filters)``."""
+        shape = tuple(inputs.shape)  # a traced graph may not know every size: check the known
+        if len(shape) != 4 or any(
+            d is not None and d != e for d, e in zip(shape[1:], self.input_hwc, strict=True)
+        ):
+            h, w, c = self.input_hwc
+            fail(
+                "inputs",
+                f"of shape (batch, {h}, {w}, {c}) (batch, height, width, channels), the shape "
+                "this layer was built for",
+                describe(inputs),
+            )
+        if keras.backend.standardize_dtype(inputs.dtype) != self.compute_dtype:
+            inputs = ops.cast(inputs, self.compute_dtype)  # integer images
         out_h, out_w = self.out_hw
         # (batch, out_h, out_w, k_h * k_w * c_in), each patch flattened as (k_h, k_w, c_in)
         patches = ops.image.extract_patches(
@@ -174,10 +227,10 @@ class LocallyConnected2D(keras.layers.Layer):
             padding="valid",
             data_format="channels_last",
         )
-        patches = ops.reshape(patches, (-1, out_h * out_w, patches.shape[-1]))
-        # One matrix product per position p: (batch, K) @ (K, filters).
-        outputs = ops.einsum("bpk,pkf->bpf", patches, self.kernel)
-        outputs = ops.reshape(outputs, (-1, out_h, out_w, self.filters))
+        # One matrix product per position (i, j): (batch, K) @ (K, filters). No reshape of
+        # the batch axis, so an empty batch gives an empty output.
+        kernel = ops.reshape(self.kernel, (out_h, out_w, -1, self.filters))
+        outputs = ops.einsum("bijk,ijkf->bijf", patches, kernel)
         if self.use_bias:
             outputs = outputs + self.bias
         return self.activation(outputs) if self.activation is not None else outputs

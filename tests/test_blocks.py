@@ -8,8 +8,10 @@ import pytest
 import tensorflow as tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from layer_harness import run_layer_test
 
 from cvutils.blocks import LocallyConnected2D
+from cvutils.checks import MAX_COUNT, ArgumentTypeError
 
 
 def out_size(n, k, s):
@@ -133,50 +135,80 @@ def test_equals_conv2d_when_weights_are_shared(h, w, c, filters, k, s):
     np.testing.assert_allclose(np.asarray(layer(x)), np.asarray(conv(x)), rtol=1e-5, atol=1e-5)
 
 
-def _model(h=6, w=6, c=2):
-    inputs = keras.Input((h, w, c))
-    y = LocallyConnected2D(4, 3, strides=(1, 2), activation="relu", name="lc")(inputs)
-    outputs = keras.layers.Dense(2)(keras.layers.Flatten()(y))
-    return keras.Model(inputs, outputs)
-
-
-def test_save_and_load_round_trip(tmp_path):
-    keras.utils.set_random_seed(0)
-    model = _model()
-    x = np.random.default_rng(0).normal(size=(4, 6, 6, 2)).astype("float32")
-    path = tmp_path / "lc.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path)
-    assert isinstance(loaded.get_layer("lc"), LocallyConnected2D)
-    np.testing.assert_array_equal(
-        np.asarray(loaded.predict(x, verbose=0)), np.asarray(model.predict(x, verbose=0))
+@pytest.mark.parametrize(
+    "init_kwargs, input_shape, output_shape, n_weights, n_params, input_dtype",
+    [
+        (
+            dict(filters=3, kernel_size=3),
+            (2, 6, 6, 2),
+            (2, 4, 4, 3),
+            2,
+            16 * (18 * 3 + 3),
+            "float32",
+        ),
+        (
+            dict(
+                filters=2,
+                kernel_size=(3, 2),
+                strides=(2, 1),
+                activation="relu",
+                use_bias=False,
+                kernel_initializer="he_normal",
+                name="lc",
+            ),
+            (2, 7, 5, 3),
+            (2, 3, 4, 2),
+            1,
+            12 * (3 * 2 * 3 * 2),
+            "float32",
+        ),
+        (
+            dict(filters=2, kernel_size=2, strides=2, activation="tanh"),
+            (3, 5, 5, 1),
+            (3, 2, 2, 2),
+            2,
+            4 * (4 * 2 + 2),
+            "uint8",
+        ),
+    ],
+)
+def test_layer_harness(init_kwargs, input_shape, output_shape, n_weights, n_params, input_dtype):
+    run_layer_test(
+        LocallyConnected2D,
+        init_kwargs,
+        input_shape,
+        output_shape,
+        expected_num_trainable_weights=n_weights,
+        expected_num_non_trainable_weights=0,
+        expected_num_trainable_params=n_params,
+        input_dtype=input_dtype,
+        atol=1e-5,
     )
 
 
-def test_from_config_round_trip():
-    layer = LocallyConnected2D(
-        5,
-        (3, 2),
+def test_registered_name():
+    data = keras.saving.serialize_keras_object(LocallyConnected2D(2, 3))
+    assert data["registered_name"] == "cvutils>LocallyConnected2D"
+    assert isinstance(keras.saving.deserialize_keras_object(data), LocallyConnected2D)
+
+
+def test_config_is_complete():
+    kwargs = dict(
+        filters=5,
+        kernel_size=(3, 2),
         strides=(2, 1),
         activation="relu",
         use_bias=False,
         kernel_initializer="he_normal",
-        name="x",
+        bias_initializer="ones",
     )
-    config = layer.get_config()
+    config = LocallyConnected2D(**kwargs).get_config()
+    assert set(kwargs) <= set(config)
     assert config["filters"] == 5 and tuple(config["kernel_size"]) == (3, 2)
     assert tuple(config["strides"]) == (2, 1) and config["use_bias"] is False
+    assert config["activation"] == "relu"
     clone = LocallyConnected2D.from_config(config)
     assert clone.get_config() == config
-    x = np.random.default_rng(3).normal(size=(2, 7, 6, 3)).astype("float32")
-    layer.build(x.shape)
-    clone.build(x.shape)
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_array_equal(np.asarray(clone(x)), np.asarray(layer(x)))
-    # Also through keras's generic (de)serialization, which uses the registered name.
-    data = keras.saving.serialize_keras_object(layer)
-    assert data["registered_name"] == "cvutils>LocallyConnected2D"
-    assert isinstance(keras.saving.deserialize_keras_object(data), LocallyConnected2D)
 
 
 def test_gradients_flow_to_every_weight_and_input():
@@ -252,35 +284,129 @@ def test_output_shape_property(h, w, c, filters, k_h, k_w, s_h, s_w):
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "kwargs, match, kind",
     [
-        (dict(filters=0, kernel_size=3), "filters"),
-        (dict(filters=-2, kernel_size=3), "filters"),
-        (dict(filters=2.5, kernel_size=3), "filters"),
-        (dict(filters=True, kernel_size=3), "filters"),
-        (dict(filters=2, kernel_size=0), "kernel_size"),
-        (dict(filters=2, kernel_size=(3, 0)), "kernel_size"),
-        (dict(filters=2, kernel_size=(1, 2, 3)), "kernel_size"),
-        (dict(filters=2, kernel_size="3"), "kernel_size"),
-        (dict(filters=2, kernel_size=2.0), "kernel_size"),
-        (dict(filters=2, kernel_size=3, strides=0), "strides"),
-        (dict(filters=2, kernel_size=3, strides=(1, -1)), "strides"),
-        (dict(filters=2, kernel_size=3, use_bias="yes"), "use_bias"),
+        (dict(filters=0, kernel_size=3), "filters must be an integer in 1..", False),
+        (dict(filters=-2, kernel_size=3), "filters", False),
+        (dict(filters=10**9, kernel_size=3), "filters", False),
+        (dict(filters=2.5, kernel_size=3), "filters", True),
+        (dict(filters=True, kernel_size=3), "filters", True),
+        (dict(filters=None, kernel_size=3), "filters", True),
+        (dict(filters=2, kernel_size=0), "kernel_size", False),
+        (dict(filters=2, kernel_size=(3, 0)), r"kernel_size\[1\]", False),
+        (dict(filters=2, kernel_size=(1, 2, 3)), "kernel_size", False),
+        (dict(filters=2, kernel_size=(2**31, 1)), r"kernel_size\[0\]", False),
+        (dict(filters=2, kernel_size="3"), "kernel_size", True),
+        (dict(filters=2, kernel_size=2.0), "kernel_size", True),
+        (dict(filters=2, kernel_size=3, strides=0), "strides", False),
+        (dict(filters=2, kernel_size=3, strides=(1, -1)), "strides", False),
+        (dict(filters=2, kernel_size=3, strides=2**31), "strides must be an integer", False),
+        (dict(filters=2, kernel_size=3, strides=(2**31, 2**31)), "strides", False),
+        (dict(filters=2, kernel_size=3, strides=(1, 1.5)), "strides", True),
+        (dict(filters=2, kernel_size=3, use_bias="yes"), "use_bias must be True or False", True),
+        (dict(filters=2, kernel_size=3, use_bias=1), "use_bias", True),
+        (dict(filters=2, kernel_size=3, activation="nope"), "activation must be a Keras", False),
+        (dict(filters=2, kernel_size=3, activation=3), "activation", True),
+        (dict(filters=2, kernel_size=3, kernel_initializer="nope"), "kernel_initializer", False),
+        (dict(filters=2, kernel_size=3, bias_initializer=[1]), "bias_initializer", True),
     ],
 )
-def test_bad_arguments(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_arguments(kwargs, match, kind):
+    with pytest.raises(ValueError, match=match) as info:
         LocallyConnected2D(**kwargs)
+    assert isinstance(info.value, ArgumentTypeError) == kind
+    assert "; got " in str(info.value)
+
+
+def test_numpy_integers_and_lists_are_accepted():
+    layer = LocallyConnected2D(np.int64(2), [np.int32(3), 2], strides=np.int8(2))
+    assert layer.filters == 2 and layer.kernel_size == (3, 2) and layer.strides == (2, 2)
+    assert tuple(layer(np.zeros((1, 5, 4, 1), "float32")).shape) == (1, 2, 2, 2)
+
+
+def test_huge_strides_never_reach_tensorflow_and_the_largest_allowed_stride_works():
+    # strides=2**31 used to abort the whole process inside TensorFlow; now it is refused at
+    # construction. The largest stride allowed gives one position, as the loop oracle says.
+    with pytest.raises(ValueError, match="strides"):
+        LocallyConnected2D(2, 3, strides=2**31)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 5, 6, 2)).astype("float32")
+    layer = LocallyConnected2D(2, 3, strides=MAX_COUNT)
+    y = np.asarray(layer(x))
+    assert y.shape == (2, 1, 1, 2)
+    expected = loop_oracle(x, layer.kernel.numpy(), layer.bias.numpy(), (3, 3), (1, 1), 1, 1)
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_too_many_weights_are_refused_at_build_time():
+    layer = LocallyConnected2D(10**6, 5)
+    with pytest.raises(ValueError, match="filters and kernel_size must be small enough"):
+        layer.build((None, 32, 32, 3))
+    assert not layer.weights
+
+
+@pytest.mark.parametrize("strides", [1, 2])
+def test_empty_batch_gives_an_empty_output(strides):
+    layer = LocallyConnected2D(3, 3, strides=strides, activation="relu")
+    out = 4 if strides == 1 else 2
+    y = layer(np.zeros((0, 6, 6, 2), "float32"))
+    assert tuple(y.shape) == (0, out, out, 3)
+    traced = tf.function(layer)(tf.zeros((0, 6, 6, 2)))
+    assert tuple(traced.shape) == (0, out, out, 3)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "bool", "float64"])
+def test_integer_images_are_cast_to_the_compute_dtype(dtype):
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 2 if dtype == "bool" else 256, size=(2, 5, 5, 2)).astype(dtype)
+    layer = LocallyConnected2D(2, 3, bias_initializer="ones")
+    y = layer(x)
+    assert keras.backend.standardize_dtype(y.dtype) == "float32"
+    np.testing.assert_allclose(
+        np.asarray(y), np.asarray(layer(x.astype("float32"))), rtol=1e-6, atol=1e-6
+    )
+    out_h = 3
+    expected = loop_oracle(
+        x.astype("float64"), layer.kernel.numpy(), layer.bias.numpy(), (3, 3), (1, 1), out_h, out_h
+    )
+    np.testing.assert_allclose(np.asarray(y), expected, rtol=1e-5, atol=1e-3)
+
+
+def test_integer_images_under_mixed_precision():
+    layer = LocallyConnected2D(2, 3, dtype="mixed_float16")
+    y = layer(np.full((1, 4, 4, 1), 255, "uint8"))
+    assert keras.backend.standardize_dtype(y.dtype) == "float16"
+    assert layer.kernel.dtype == "float32"
 
 
 def test_bad_inputs_name_the_problem():
-    with pytest.raises(ValueError, match=r"kernel_size=\(5, 5\) is larger .* 4x6"):
+    with pytest.raises(ValueError, match=r"kernel_size must be at most .* 4x6 .*; got \(5, 5\)"):
         LocallyConnected2D(2, 5).build((None, 4, 6, 1))
-    with pytest.raises(ValueError, match="rank 4"):
+    with pytest.raises(ValueError, match="inputs must be of rank 4"):
         LocallyConnected2D(2, 3).build((None, 6, 6))
-    with pytest.raises(ValueError, match="known height, width and channels"):
+    with pytest.raises(ValueError, match="inputs must be of rank 4"):
+        LocallyConnected2D(2, 3)(np.zeros((6, 6, 3), "float32"))
+    with pytest.raises(ValueError, match="inputs must be of known height, width and channels"):
         LocallyConnected2D(2, 3).build((None, None, None, 3))
+    with pytest.raises(ValueError, match="inputs must be of known height"):
+        LocallyConnected2D(2, 3)(keras.Input((None, None, 3)))
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [(1, 6, 6, 2), (1, 7, 6, 3), (1, 6, 5, 3), (6, 6, 3), (1, 1, 6, 6, 3)],
+)
+def test_inputs_unlike_the_built_shape_are_refused(shape):
     layer = LocallyConnected2D(2, 3)
     layer.build((None, 6, 6, 3))
-    with pytest.raises(ValueError):  # built for 3 channels; Keras's input spec refuses 2
-        layer(np.zeros((1, 6, 6, 2), "float32"))
+    with pytest.raises(ValueError, match=r"inputs must be of shape \(batch, 6, 6, 3\)"):
+        layer(np.zeros(shape, "float32"))
+
+
+def test_a_graph_traced_with_unknown_sizes_gives_the_eager_result():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 6, 6, 3)).astype("float32")
+    layer = LocallyConnected2D(2, 3, strides=2)
+    eager = np.asarray(layer(x))
+    traced = tf.function(layer, input_signature=[tf.TensorSpec((None, None, None, 3))])
+    np.testing.assert_allclose(np.asarray(traced(tf.constant(x))), eager, rtol=1e-6, atol=1e-6)
