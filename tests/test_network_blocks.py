@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from layer_harness import run_block_test, run_layer_test
 
 from cvutils import blocks
 from cvutils.checks import ArgumentTypeError
@@ -274,6 +275,65 @@ def test_inverted_residual_matches_tf_oracle(shape, expansion, filters, stride, 
     y = run(model, x)
     assert y.shape == (2, -(-shape[0] // stride), -(-shape[1] // stride), filters)
     np.testing.assert_allclose(y, a, rtol=1e-4, atol=1e-4)
+
+
+# ----------------------------------------------------------------------------- layer harness
+
+HARNESS = [
+    # (block, kwargs, input shape, output shape, trainable params, non-trainable params)
+    (blocks.identity_block, dict(f=3, filters=[4, 5, 6]), (2, 7, 7, 6), (2, 7, 7, 6), 279, 30),
+    (blocks.identity_block, dict(f=2, filters=[2, 2, 3], training=None, name="id"),
+     (2, 4, 4, 3), (2, 4, 4, 3), 49, 14),
+    (blocks.convolutional_block, dict(f=3, filters=[4, 5, 6], s=2), (2, 7, 7, 3), (2, 4, 4, 6),
+     303, 42),
+    (blocks.basic_residual_block, dict(filters=8, stride=2), (2, 8, 8, 4), (2, 4, 4, 8), 896, 32),
+    (blocks.inception_module, dict(filters_1x1=4, filters_3x3_reduce=2, filters_3x3=4,
+     filters_5x5_reduce=2, filters_5x5=4, filters_pool_proj=4), (2, 6, 6, 8), (2, 6, 6, 16),
+     388, 0),
+    (blocks.inception_module, dict(filters_1x1=4, filters_3x3_reduce=None, filters_3x3=4,
+     filters_5x5_reduce=None, filters_5x5=4, filters_pool_proj=None), (2, 6, 6, 8),
+     (2, 6, 6, 20), 1132, 0),
+    (blocks.depthwise_separable, dict(filters=5, stride=2), (2, 6, 6, 3), (2, 3, 3, 5), 58, 16),
+    (blocks.inverted_residual, dict(expansion=6, filters=8, stride=1), (2, 6, 6, 8),
+     (2, 6, 6, 8), 1408, 208),
+    (blocks.inverted_residual, dict(expansion=1, filters=4, stride=2), (2, 5, 5, 8),
+     (2, 3, 3, 4), 8 * 9 + 8 * 4 + 2 * 12, 2 * 12),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "block, kwargs, input_shape, output_shape, n_trainable, n_fixed",
+    HARNESS,
+    ids=[f"{case[0].__name__}-{i}" for i, case in enumerate(HARNESS)],
+)
+def test_blocks_on_layer_harness(block, kwargs, input_shape, output_shape, n_trainable, n_fixed):
+    run_block_test(
+        block,
+        kwargs,
+        input_shape,
+        output_shape,
+        expected_num_trainable_params=n_trainable,
+        expected_num_non_trainable_params=n_fixed,
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, input_shape, output_shape",
+    [(dict(filters=8, strides=2), (2, 5, 5, 4), (2, 3, 3, 8)),
+     (dict(filters=4), (2, 3, 3, 4), (2, 3, 3, 4)),
+     (dict(filters=7, strides=3), (1, 6, 4, 2), (1, 2, 2, 7))],
+)  # fmt: skip
+def test_zero_pad_shortcut_on_layer_harness(kwargs, input_shape, output_shape):
+    run_layer_test(
+        blocks.ZeroPadShortcut,
+        kwargs,
+        input_shape,
+        output_shape,
+        expected_num_trainable_weights=0,
+        expected_num_non_trainable_weights=0,
+    )
 
 
 # ----------------------------------------------------------------------------- bad input
