@@ -112,6 +112,11 @@ def _check_same_shape(name_a: str, a, name_b: str, b) -> None:
         fail(name_b, f"of the same shape as {name_a} {sa}", describe(b))
 
 
+def _identity_like(square):
+    """The identity matrix of a ``(n, n)`` tensor's size and dtype (also for an unknown n)."""
+    return ops.diag(ops.ones_like(square[0]))
+
+
 def _precise(embeddings):
     """TFA's rule: float16/bfloat16 embeddings are computed in float32."""
     if keras.backend.standardize_dtype(embeddings.dtype) in ("float16", "bfloat16"):
@@ -198,8 +203,7 @@ def pairwise_distances(embeddings, distance_metric="L2"):
     zero = ops.cast(ops.less_equal(d2, 0.0), x.dtype)
     if distance_metric == "L2":
         d2 = ops.sqrt(d2 + zero * 1e-16) * (1.0 - zero)
-    n = ops.shape(x)[0]
-    return d2 * (1.0 - ops.eye(n, dtype=x.dtype))
+    return d2 * (1.0 - _identity_like(d2))
 
 
 def _labels_and_embeddings(y_true, y_pred):
@@ -268,7 +272,6 @@ def triplet_semihard_loss(y_true, y_pred, margin=1.0, distance_metric="L2"):
     pdist = pairwise_distances(x, distance_metric)
     adjacency = ops.equal(labels, ops.transpose(labels))
     adjacency_not = ops.logical_not(adjacency)
-    n = ops.shape(x)[0]
     # semi[a, p, k]: k is a negative of a with d(a, k) > d(a, p)
     semi = ops.logical_and(
         ops.expand_dims(adjacency_not, 1),
@@ -281,7 +284,7 @@ def triplet_semihard_loss(y_true, y_pred, margin=1.0, distance_metric="L2"):
     inside = _masked_maximum(pdist, ops.cast(adjacency_not, dt))  # (a, 1): largest negative
     negatives = ops.where(has_semi, outside, inside)
     loss_mat = margin + pdist - negatives
-    mask_positives = ops.cast(adjacency, dt) - ops.eye(n, dtype=dt)
+    mask_positives = ops.cast(adjacency, dt) - _identity_like(pdist)
     num_positives = ops.sum(mask_positives)
     total = ops.sum(ops.maximum(loss_mat * mask_positives, 0.0))
     loss = ops.divide_no_nan(total, num_positives)
@@ -324,9 +327,8 @@ def triplet_hard_loss(y_true, y_pred, margin=1.0, soft=False, distance_metric="L
     dt = x.dtype
     pdist = pairwise_distances(x, distance_metric)
     adjacency = ops.equal(labels, ops.transpose(labels))
-    n = ops.shape(x)[0]
     hard_negatives = _masked_minimum(pdist, ops.cast(ops.logical_not(adjacency), dt))
-    mask_positives = ops.cast(adjacency, dt) - ops.eye(n, dtype=dt)
+    mask_positives = ops.cast(adjacency, dt) - _identity_like(pdist)
     hard_positives = _masked_maximum(pdist, mask_positives)
     if soft:
         per_anchor = ops.softplus(hard_positives - hard_negatives)

@@ -237,6 +237,11 @@ def test_label_losses_work_on_symbolic_tensors_and_in_tf_function():
     model = keras.Model([y_in, x_in], out)
     got = model([labels.astype("float32"), x])
     assert float(got) == pytest.approx(expected, rel=1e-6)
+    # and with an unknown batch size
+    y_in, x_in = keras.Input(shape=()), keras.Input(shape=(5,))
+    model = keras.Model([y_in, x_in], triplet_hard_loss(y_in, x_in))
+    got = model([labels.astype("float32"), x])
+    assert float(got) == pytest.approx(float(triplet_hard_loss(labels, x)), rel=1e-6)
 
 
 # ----------------------------------------------------------------------------- Keras losses
