@@ -270,18 +270,14 @@ def environment_report() -> str:
     return "\n".join(lines)
 
 
-def result(**values: Any) -> str:
+def result(**values: Any) -> None:
     """Prints a notebook's key result as one ``RESULT: name=value, ...`` line.
 
     `make run` (tools/run_notebooks.py) shows this line next to each notebook's run time.
-    Floats are printed with 4 significant digits.
-
-    Returns:
-        The printed line.
+    Floats are printed with 4 significant digits. Nothing is returned, so a notebook cell
+    that ends with this call shows the line once.
     """
     if not values:
         raise ValueError("result() needs at least one name=value pair")
     parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()]
-    line = "RESULT: " + ", ".join(parts)
-    print(line)
-    return line
+    print("RESULT: " + ", ".join(parts))
