@@ -365,6 +365,9 @@ def load_mnist(n_train: int | None = None, n_test: int | None = None, source: st
         note = "split here 4,000 train / 1,000 test, stratified, seed 0"
     n_tr = _check_count("n_train", n_train, len(x_tr))
     n_te = _check_count("n_test", n_test, len(x_te))
+    if (n_tr, n_te) != (len(x_tr), len(x_te)):  # say what is used, not only what was there
+        used = f"using the first {n_tr:,} of {len(x_tr):,} train and {n_te:,} of {len(x_te):,} test"
+        note = f"{used} ({note})" if note else used
     x_tr, y_tr = x_tr[:n_tr], y_tr[:n_tr].astype(np.int64)
     x_te, y_te = x_te[:n_te], y_te[:n_te].astype(np.int64)
     prov = Provenance(

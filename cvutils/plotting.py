@@ -232,6 +232,7 @@ def plot_history(history, metrics: Sequence[str] | None = None):
         if f"val_{name}" in hist:
             ax.plot(epochs, hist[f"val_{name}"], "s--", label="validation")
         ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
         ax.set_title(name)
         ax.legend()
     fig.tight_layout()

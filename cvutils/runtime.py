@@ -339,14 +339,12 @@ def environment_report() -> str:
     return "\n".join(lines)
 
 
-def result(**values: Any) -> str:
+def result(**values: Any) -> None:
     """Prints a notebook's key result as one ``RESULT: name=value, ...`` line.
 
     `make run` (tools/run_notebooks.py) shows this line next to each notebook's run time.
-    Floats are printed with 4 significant digits.
-
-    Returns:
-        The printed line.
+    Floats are printed with 4 significant digits. Nothing is returned, so a notebook cell
+    that ends with this call shows the line once.
 
     Raises:
         ValueError: when no ``name=value`` pair is given.
@@ -354,12 +352,10 @@ def result(**values: Any) -> str:
     Taught in notebooks/00_setup_and_tour.ipynb.
 
     Examples:
-        >>> line = result(accuracy=0.98765, epochs=3)
+        >>> result(accuracy=0.98765, epochs=3)
         RESULT: accuracy=0.9877, epochs=3
     """
     if not values:
         fail("values", "at least one name=value pair", "none")
     parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()]
-    line = "RESULT: " + ", ".join(parts)
-    print(line)
-    return line
+    print("RESULT: " + ", ".join(parts))

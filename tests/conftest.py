@@ -1,9 +1,11 @@
-"""Shared test settings: a non-interactive matplotlib backend and fast mode by default."""
+"""Shared test settings: a non-interactive matplotlib backend and fast mode by default.
+
+Agg is chosen in this process only (`matplotlib.use`), not through ``MPLBACKEND``: the
+environment reaches the Jupyter kernels that tests start, and those must draw inline.
+"""
 
 import os
 
-os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CVUTILS_MODE", "fast")
 
 import matplotlib

