@@ -266,7 +266,7 @@ def test_grading_survives_crashes_exits_syntax_errors_and_deleted_functions(tmp_
     ]
     path = _write(tmp_path, cells)
     before = path.read_bytes()
-    report = grading.grade(path, hidden_dir=hidden, cell_timeout=30)
+    report = grading.grade(path, hidden_dir=hidden, exercise_timeout=30)
     scores = {r["name"]: r["points"] for r in report["exercises"]}
     messages = {r["name"]: r["message"] for r in report["exercises"]}
     assert scores["double"] == scores["octa"] == 1

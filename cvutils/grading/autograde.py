@@ -140,7 +140,9 @@ class _Session:
         return True
 
     def _recover_from_timeout(self) -> None:
-        self.client.km.interrupt_kernel()
+        from nbclient.util import run_sync
+
+        run_sync(self.client.km.interrupt_kernel)()
         if not self.alive():
             self.restart()
 
@@ -258,7 +260,8 @@ def grade(
     *,
     assignment: str | None = None,
     hidden_dir: Any = None,
-    cell_timeout: float = 120,
+    cell_timeout: float = 300,
+    exercise_timeout: float | None = None,
     total_timeout: float = 1800,
     run_all: bool = True,
     kernel_name: str = "python3",
@@ -269,7 +272,9 @@ def grade(
         path: the submitted ``.ipynb``.
         assignment: the assignment it must be (default: from its metadata or name).
         hidden_dir: a folder of hidden tests (default: those shipped in `cvutils.grading.hidden`).
-        cell_timeout: seconds one cell (or one exercise's hidden tests) may run.
+        cell_timeout: seconds one cell of the lesson may run (imports, training).
+        exercise_timeout: seconds an exercise cell, its check cell or its hidden tests may run
+            (default: ``cell_timeout``); an infinite loop there costs this much.
         total_timeout: seconds the whole submission may run.
         run_all: also run the cells after the last exercise (they do not change the score but
             their errors are reported); False stops after the last check cell.
@@ -288,6 +293,9 @@ def grade(
     if assignment is not None:
         check_str("assignment", assignment)
     cell_timeout = check_real("cell_timeout", cell_timeout, low=0, low_open=True)
+    if exercise_timeout is None:
+        exercise_timeout = cell_timeout
+    exercise_timeout = check_real("exercise_timeout", exercise_timeout, low=0, low_open=True)
     total_timeout = check_real("total_timeout", total_timeout, low=0, low_open=True)
     check_bool("run_all", run_all)
     check_str("kernel_name", kernel_name)
@@ -312,6 +320,7 @@ def grade(
         )
     extra = sorted(set(by_name) - set(tests))
     check_cells = {ex.check_cell: ex for ex in exercises if ex.name in tests}
+    exercise_cells = set(check_cells) | {ex.cell for ex in exercises}
     last = max([ex.check_cell for ex in check_cells.values()], default=-1)
     end = len(nb.cells) if run_all else last + 1
     deadline = start + total_timeout
@@ -332,7 +341,8 @@ def grade(
                     errors.append({"cell": i, "error": f"total time limit {total_timeout:g} s"})
                     break
                 t0 = time.monotonic()
-                status, detail = session.run(cell, i, min(cell_timeout, left))
+                limit = exercise_timeout if i in exercise_cells else cell_timeout
+                status, detail = session.run(cell, i, min(limit, left))
                 cell_status[i] = (status, detail)
                 if status != "ok":
                     errors.append({"cell": i, "error": detail})
@@ -351,7 +361,7 @@ def grade(
                     else:
                         left = deadline - time.monotonic()
                         frac, r.message = _hidden(
-                            session, tests[ex.name], Path(tmp), min(cell_timeout, left)
+                            session, tests[ex.name], Path(tmp), min(exercise_timeout, left)
                         )
                         r.points = round(r.max_points * frac, 2)
                         r.passed = frac == 1.0

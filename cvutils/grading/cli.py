@@ -55,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--gradebook", help="CSV gradebook for a folder (default: FOLDER/gradebook.csv)")
     g.add_argument("--assignment", help="the assignment every submission must be")
     g.add_argument("--hidden", help="a folder of hidden tests (default: the package's)")
-    g.add_argument("--cell-timeout", type=float, default=120, help="seconds per cell (120)")
+    g.add_argument("--cell-timeout", type=float, default=300, help="seconds per cell (300)")
+    g.add_argument(
+        "--exercise-timeout",
+        type=float,
+        help="seconds per exercise cell, check cell and hidden tests (default: --cell-timeout)",
+    )
     g.add_argument("--total-timeout", type=float, default=1800, help="seconds in all (1800)")
     g.add_argument(
         "--until-last-exercise",
@@ -90,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             assignment=args.assignment,
             hidden_dir=args.hidden,
             cell_timeout=args.cell_timeout,
+            exercise_timeout=args.exercise_timeout,
             total_timeout=args.total_timeout,
             run_all=not args.until_last_exercise,
         )

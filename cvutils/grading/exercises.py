@@ -344,6 +344,14 @@ def annotate(path: Any, *, write: bool = True) -> list[Exercise]:
     check_bool("write", write)
     nb = read_notebook(path)
     before = json.dumps(nb, sort_keys=True)
+    exercises = _annotate(nb, path)
+    if write and json.dumps(nb, sort_keys=True) != before:
+        write_notebook(nb, path)
+    return exercises
+
+
+def _annotate(nb, path) -> list[Exercise]:
+    """Writes header lines and metadata into ``nb`` (in memory); returns the exercises."""
     exercises = find_exercises(nb, path)
     for ex in exercises:
         cell = nb.cells[ex.cell]
@@ -355,11 +363,8 @@ def annotate(path: Any, *, write: bool = True) -> list[Exercise]:
         cell.metadata["nbgrader"] = sol
         nb.cells[ex.check_cell].metadata["nbgrader"] = chk
     if exercises:
-        nb.metadata["cvutils"] = {"assignment": path.stem}
-    exercises = find_exercises(nb, path)
-    if write and json.dumps(nb, sort_keys=True) != before:
-        write_notebook(nb, path)
-    return exercises
+        nb.metadata["cvutils"] = {"assignment": Path(str(path)).stem}
+    return find_exercises(nb, path)
 
 
 def is_annotated(nb, path: Any = None) -> list[str]:
@@ -404,8 +409,8 @@ def student_notebook(nb, path: Any = None):
     Raises:
         NotebookError: see `find_exercises`, or if a solution line survived.
     """
-    exercises = find_exercises(nb, path)
     out = copy.deepcopy(nb)
+    exercises = _annotate(out, path)  # a student version always carries its exercise ids
     names = [ex.name for ex in exercises]
     solution_cells = {ex.cell for ex in exercises}
     first = min(solution_cells, default=len(out.cells))
@@ -424,7 +429,7 @@ def student_notebook(nb, path: Any = None):
             if used:
                 cell.source = _wrap(cell.source, used)
     out.metadata["cvutils"] = {
-        "assignment": nb.metadata.get("cvutils", {}).get("assignment", Path(str(path)).stem),
+        "assignment": (nb.metadata.get("cvutils") or {}).get("assignment", Path(str(path)).stem),
         "version": "student",
     }
     public = "\n".join(c.source for c in nb.cells if c.cell_type != "code" or BEGIN not in c.source)
