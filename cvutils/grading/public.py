@@ -27,7 +27,7 @@ def compare(name: str, got, expected, *, atol: float = 1e-8, rtol: float = 1e-6)
     Examples:
         >>> compare("x", [1.0, 2.0], [1.0, 2.0]) is None
         True
-        >>> compare("x", [1.0], [1.0, 2.0])
+        >>> compare("x", np.zeros(1), np.zeros(2))
         'x: shape (1,), expected (2,)'
     """
     if isinstance(expected, tuple | list):
