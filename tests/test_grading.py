@@ -4,6 +4,7 @@ The notebooks of the course are graded in tests/test_grading_notebooks.py.
 """
 
 import json
+import re
 import textwrap
 
 import nbformat
@@ -263,6 +264,7 @@ def test_grading_survives_crashes_exits_syntax_errors_and_deleted_functions(tmp_
         _cell("check('hexa', hexa(np.arange(3.0)), np.arange(3.0) * 6)"),
         *_exercise("hepta", "return 7 * x if len(x) <= 3 else x", 7),  # half right
         *_exercise("octa", "return 8 * x", 8),
+        _cell("1 / 0"),  # the last cell's error is reported too
     ]
     path = _write(tmp_path, cells)
     before = path.read_bytes()
@@ -277,6 +279,10 @@ def test_grading_survives_crashes_exits_syntax_errors_and_deleted_functions(tmp_
     assert "SystemExit" in messages["quad"]
     assert "NameError" in messages["penta"] and "NameError" in messages["hexa"]
     assert report["kernel_restarts"] >= 1
+    assert report["errors"][-1] == {
+        "cell": len(cells) - 1,
+        "error": "ZeroDivisionError: division by zero",
+    }
     assert path.read_bytes() == before
 
 
@@ -316,6 +322,9 @@ def test_report_json_and_table(tmp_path, capsys):
     assert any(r.startswith("bob.ipynb,double,0.0,1.0,") for r in rows)
     assert any(r.startswith("carol.ipynb,TOTAL,,,not graded") for r in rows)
     report = json.loads((tmp_path / "r.json").read_text())
+    missing = report["submissions"][0]["exercises"][1]
+    assert missing["name"] == "triple" and missing["points"] == 0
+    assert re.search(r"missing: no exercise cell for 'triple' in .*alice.ipynb", missing["message"])
     row = report["submissions"][0]["exercises"][0]
     assert set(row) >= {"id", "name", "points", "max_points", "passed", "message", "seconds"}
     assert set(report["submissions"][0]) >= {"notebook", "total", "max_total"}

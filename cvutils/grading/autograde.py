@@ -75,7 +75,14 @@ class _Session:
     """One kernel running one notebook, restarted (and replayed) when it dies or hangs."""
 
     def __init__(self, nb, cwd: str, kernel_name: str):
-        self.nb, self.cwd, self.kernel_name = nb, cwd, kernel_name
+        from nbformat.v4 import new_code_cell
+
+        # nbclient writes each executed cell back into nb.cells[index]: run a private copy,
+        # with one scratch cell at the end for the grader's own code.
+        self.nb = copy.deepcopy(nb)
+        self.nb.cells.append(new_code_cell(""))
+        self.scratch = len(self.nb.cells) - 1
+        self.cwd, self.kernel_name = cwd, kernel_name
         self.client = None
         self.history: list[int] = []  # cells that ran without killing or hanging the kernel
         self.restarts = 0
@@ -108,14 +115,21 @@ class _Session:
                 pass
             self.client = None
 
-    def run(self, cell, index: int, timeout: float, store_history: bool = True) -> tuple[str, str]:
-        """Executes ``cell``; returns ``(status, detail)``, status ok/error/timeout/dead."""
+    def run_source(self, source: str, timeout: float) -> tuple[str, str]:
+        """Executes the grader's own ``source`` (not stored in the kernel's history)."""
+        from nbformat.v4 import new_code_cell
+
+        self.nb.cells[self.scratch] = new_code_cell(source)
+        return self.run(self.scratch, timeout, store_history=False)
+
+    def run(self, index: int, timeout: float, store_history: bool = True) -> tuple[str, str]:
+        """Executes cell ``index``; returns ``(status, detail)``, status ok/error/timeout/dead."""
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
         self.client.timeout = max(1, int(timeout))
         self._reply = None
         try:
-            self.client.execute_cell(cell, index, store_history=store_history)
+            self.client.execute_cell(self.nb.cells[index], index, store_history=store_history)
         except CellTimeoutError:
             self._recover_from_timeout()
             return "timeout", f"timed out after {int(timeout)} s"
@@ -133,8 +147,9 @@ class _Session:
         from nbformat.v4 import new_code_cell
 
         self.client.timeout = 10
+        self.nb.cells[self.scratch] = new_code_cell("pass")
         try:
-            self.client.execute_cell(new_code_cell("pass"), -1, store_history=False)
+            self.client.execute_cell(self.nb.cells[self.scratch], self.scratch, store_history=False)
         except (CellTimeoutError, DeadKernelError):
             return False
         return True
@@ -143,6 +158,14 @@ class _Session:
         from nbclient.util import run_sync
 
         run_sync(self.client.km.interrupt_kernel)()
+        # nbclient leaves the timed-out cell's output reader running on the old channels,
+        # where it would swallow the next cells' outputs: talk to the kernel on new ones.
+        try:
+            self.client.kc.stop_channels()
+            self.client.start_new_kernel_client()
+        except Exception:  # the kernel no longer answers: start afresh
+            self.restart()
+            return
         if not self.alive():
             self.restart()
 
@@ -152,7 +175,7 @@ class _Session:
         self.restarts += 1
         self.start()
         for i in list(self.history):
-            status, _ = self.run(copy.deepcopy(self.nb.cells[i]), i, 120)
+            status, _ = self.run(i, 120)
             if status in ("timeout", "dead"):
                 raise RuntimeError(f"replaying cell {i} after a restart failed ({status})")
 
@@ -198,8 +221,6 @@ def _decode(node: dict, arrays) -> Any:
 
 def _hidden(session: _Session, test, tmp: Path, timeout: float) -> tuple[float, str]:
     """Runs ``test`` in the session's kernel; returns (fraction passed, message)."""
-    from nbformat.v4 import new_code_cell
-
     cases = list(test.cases())
     references = [test.reference(*copy.deepcopy(a), **copy.deepcopy(k)) for _, a, k in cases]
     out = tmp / f"{test.name}-result"
@@ -214,7 +235,7 @@ def _hidden(session: _Session, test, tmp: Path, timeout: float) -> tuple[float, 
         f"__cvutils_grader['cvutils_hidden_run']({str(request)!r}, globals())\n"
         f"del __cvutils_grader"
     )
-    status, detail = session.run(new_code_cell(source), -1, timeout, store_history=False)
+    status, detail = session.run_source(source, timeout)
     if status == "dead":
         session.restart()
         return 0.0, f"hidden tests: the kernel died while running {test.name} ({detail})"
@@ -342,7 +363,7 @@ def grade(
                     break
                 t0 = time.monotonic()
                 limit = exercise_timeout if i in exercise_cells else cell_timeout
-                status, detail = session.run(cell, i, min(limit, left))
+                status, detail = session.run(i, min(limit, left))
                 cell_status[i] = (status, detail)
                 if status != "ok":
                     errors.append({"cell": i, "error": detail})
