@@ -23,14 +23,15 @@ RUN_ARGS ?=
 # TensorFlow's start-up logs out of the outputs itself (cvutils/_quiet.py).
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help setup lab test unit notebooks lint format run student grade clean
+.PHONY: help setup lab lab-student test unit notebooks lint format run student grade clean
 
 help:
 	@echo "make lab      set up .venv (first time) and start JupyterLab on notebooks/"
 	@echo "make test     set up .venv (first time), then lint, unit tests and every notebook (fast mode)"
 	@echo "make run      execute every notebook headless in the current mode into build/ (ipynb + HTML)"
 	@echo "make student  write the student versions (solutions removed) to build/student/"
-	@echo "make grade NB=build/student/04_convolution_step_by_step.ipynb   grade one notebook"
+	@echo "make lab-student  write the student versions, then start JupyterLab on build/student/"
+	@echo "make grade NB=path/to/submission.ipynb   grade one submission (or NB=folder/ for all)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,11 +76,16 @@ run: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py notebooks build $(RUN_ARGS)
 
 student: $(STAMP)
-	@for nb in notebooks/[0-9]*.ipynb; do $(BIN)/python -m cvutils.grading student $$nb build/student/$$(basename $$nb); done
+	$(BIN)/python -m cvutils.grading student notebooks --out build/student
 
+lab-student: student
+	$(BIN)/jupyter lab --ServerApp.root_dir=build/student $(ROOT_ARG) $(LAB_ARGS)
+
+# NB= a submitted .ipynb or a folder of them; GRADE_ARGS e.g. "--report report.json".
+GRADE_ARGS ?=
 grade: $(STAMP)
-	@test -n "$(NB)" || (echo "usage: make grade NB=path/to/notebook.ipynb" && exit 2)
-	$(BIN)/python -m cvutils.grading grade $(NB)
+	@test -n "$(NB)" || (echo "usage: make grade NB=path/to/submission.ipynb (or a folder)" && exit 2)
+	$(BIN)/python -m cvutils.grading grade $(NB) $(GRADE_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,68 @@
+"""Graded exercises: markers and metadata, student versions, public checks, the autograder.
+
+Command line (``python -m cvutils.grading --help``)::
+
+    python -m cvutils.grading annotate notebooks/04_convolution_step_by_step.ipynb
+    python -m cvutils.grading student notebooks --out build/student
+    python -m cvutils.grading grade SUBMISSION.ipynb [--report report.json]
+    python -m cvutils.grading grade SUBMISSIONS/ [--gradebook gradebook.csv]
+
+Taught in notebooks/00_setup_and_tour.ipynb (how exercises and checks work); graded
+notebooks: notebooks/04_convolution_step_by_step.ipynb, notebooks/06_training_convnets_well.ipynb.
+"""
+
+from cvutils.grading.autograde import (
+    ExerciseResult,
+    format_report,
+    grade,
+    grade_folder,
+    write_gradebook,
+)
+from cvutils.grading.cli import main
+from cvutils.grading.exercises import (
+    BEGIN,
+    END,
+    HEADER,
+    Exercise,
+    NotebookError,
+    annotate,
+    cell_metadata,
+    exercise_notebooks,
+    find_exercises,
+    is_annotated,
+    read_notebook,
+    solution_lines,
+    strip_solutions,
+    student_notebook,
+    student_version,
+    until_implemented,
+)
+from cvutils.grading.public import CheckFailed, check, compare
+
+__all__ = [
+    "BEGIN",
+    "END",
+    "HEADER",
+    "CheckFailed",
+    "Exercise",
+    "ExerciseResult",
+    "NotebookError",
+    "annotate",
+    "cell_metadata",
+    "check",
+    "compare",
+    "exercise_notebooks",
+    "find_exercises",
+    "format_report",
+    "grade",
+    "grade_folder",
+    "is_annotated",
+    "main",
+    "read_notebook",
+    "solution_lines",
+    "strip_solutions",
+    "student_notebook",
+    "student_version",
+    "until_implemented",
+    "write_gradebook",
+]

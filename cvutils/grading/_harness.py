@@ -1,0 +1,166 @@
+"""Kernel-side half of the autograder: calls the learner's function on hidden inputs.
+
+The autograder sends this file's *source* into the submission's kernel (it is not imported
+there, so a submission that patches ``cvutils`` cannot replace it) and calls
+`cvutils_hidden_run` with the path of a pickled request. The function looks the graded
+function up in the notebook's namespace, looks for delegation to the package's reference,
+calls it on each case and writes what came back (plain JSON plus a ``.npz`` of arrays,
+never a pickle) for the grader process to compare. Nothing is compared here: the learner's
+``check`` or ``np.testing`` patches cannot reach the comparison.
+"""
+
+
+def cvutils_hidden_run(request_path, user_ns):
+    """Runs one exercise's hidden cases in this kernel; writes ``<out>.json`` and ``<out>.npz``."""
+    import copy
+    import dis
+    import importlib
+    import json
+    import pickle
+    import sys
+    import time
+    import types
+
+    import numpy as np
+
+    with open(request_path, "rb") as fh:
+        request = pickle.load(fh)
+    name, out = request["name"], request["out"]
+    result = {"found": False, "delegation": None, "cases": [], "error": None}
+    arrays = {}
+
+    def resolve(dotted):
+        parts = dotted.split(".")
+        for k in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:k]))
+            except ImportError:
+                continue
+            try:
+                for attr in parts[k:]:
+                    obj = getattr(obj, attr)
+            except AttributeError:
+                return None
+            return obj
+        return None
+
+    forbidden = {}
+    for dotted in request["forbidden"]:
+        obj = resolve(dotted)
+        if obj is not None:
+            forbidden[id(obj)] = dotted
+    forbidden_codes = {}
+    for dotted in request["forbidden"]:
+        obj = resolve(dotted)
+        funcs = [obj]
+        if isinstance(obj, type):
+            funcs = [v for k, v in vars(obj).items() if callable(v)]
+        for f in funcs:
+            code = getattr(getattr(f, "__func__", f), "__code__", None)
+            if code is not None:
+                forbidden_codes[code] = dotted
+
+    def codes(code):
+        yield code
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                yield from codes(const)
+
+    def delegation(fn, seen):
+        """The forbidden reference that fn's code reaches, or None (static look at bytecode)."""
+        if id(fn) in seen or not isinstance(fn, types.FunctionType):
+            return None
+        seen.add(id(fn))
+        g = fn.__globals__
+        values = list(fn.__defaults__ or ()) + list((fn.__kwdefaults__ or {}).values())
+        for cell in fn.__closure__ or ():
+            try:
+                values.append(cell.cell_contents)
+            except ValueError:
+                pass
+        for v in values:
+            if id(v) in forbidden:
+                return forbidden[id(v)]
+        for code in codes(fn.__code__):
+            obj = None
+            for ins in dis.get_instructions(code):
+                if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+                    obj = g.get(ins.argval)
+                    if (
+                        isinstance(obj, types.FunctionType)
+                        and obj.__module__ == fn.__module__
+                        and ins.argval != name
+                    ):
+                        found = delegation(obj, seen)
+                        if found:
+                            return found
+                elif ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and obj is not None:
+                    obj = getattr(obj, ins.argval, None)
+                else:
+                    obj = None
+                if obj is not None and id(obj) in forbidden:
+                    return forbidden[id(obj)]
+        return None
+
+    def encode(value, key):
+        if value is None:
+            return {"t": "none"}
+        if isinstance(value, bool | int | float | complex) and not isinstance(value, complex):
+            return {"t": "num", "v": float(value)}
+        if isinstance(value, tuple | list):
+            return {"t": "seq", "v": [encode(v, f"{key}_{i}") for i, v in enumerate(value)]}
+        if isinstance(value, dict):
+            return {"t": "repr", "v": repr(value)[:200]}
+        try:
+            arr = np.asarray(value)
+        except Exception:  # anything that is not array-like
+            return {"t": "repr", "v": f"{type(value).__name__}: {repr(value)[:200]}"}
+        if arr.dtype.kind not in "biuf":
+            return {"t": "repr", "v": f"{type(value).__name__}: {repr(value)[:200]}"}
+        arrays[key] = arr
+        return {"t": "array", "k": key}
+
+    try:
+        fn = user_ns.get(name)
+        if fn is None:
+            result["error"] = f"{name} is not defined"
+        elif not callable(fn):
+            result["error"] = f"{name} is not a function but {type(fn).__name__}"
+        else:
+            result["found"] = True
+            result["delegation"] = delegation(fn, set())
+            calls = []
+
+            def profile(frame, event, arg):
+                if event == "call" and frame.f_code in forbidden_codes:
+                    calls.append(forbidden_codes[frame.f_code])
+
+            for index, (label, args, kwargs) in enumerate(request["cases"]):
+                args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+                start = time.perf_counter()
+                case = {"label": label}
+                old = sys.getprofile()
+                sys.setprofile(profile)
+                try:
+                    value = fn(*args, **kwargs)
+                    sys.setprofile(old)
+                    case["status"] = "ok"
+                    case["value"] = encode(value, f"c{index}")
+                except NotImplementedError:
+                    sys.setprofile(old)
+                    case["status"] = "not implemented"
+                except BaseException as err:
+                    sys.setprofile(old)
+                    case["status"] = "error"
+                    case["error"] = f"{type(err).__name__}: {str(err)[:300]}"
+                    if isinstance(err, KeyboardInterrupt):
+                        raise
+                case["seconds"] = time.perf_counter() - start
+                result["cases"].append(case)
+            if calls and not result["delegation"]:
+                result["delegation"] = calls[0]
+    except Exception as err:
+        result["error"] = f"{type(err).__name__}: {err}"
+    np.savez(out + ".npz", **arrays)
+    with open(out + ".json", "w") as fh:
+        json.dump(result, fh)

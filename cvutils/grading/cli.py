@@ -1,0 +1,126 @@
+"""Command line of the grading loop: annotate, student, grade.
+
+Exit status of ``grade``: 0 when grading worked, whatever the score; 2 when the submission
+could not be graded at all (not a notebook, not JSON, another assignment); for a folder, 1
+when some files could not be graded (the gradebook lists the others).
+
+Taught in notebooks/00_setup_and_tour.ipynb; for instructors: README, "For instructors".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from cvutils.grading.autograde import format_report, grade, grade_folder, write_gradebook
+from cvutils.grading.exercises import (
+    NotebookError,
+    annotate,
+    exercise_notebooks,
+    student_version,
+)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _write_json(obj, dst: str, protect: list[Path]) -> None:
+    path = Path(dst)
+    if any(path.resolve() == p.resolve() for p in protect):
+        raise NotebookError(f"{path}: refusing to overwrite a submission with the report")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=1) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m cvutils.grading",
+        description="Graded exercises: annotate notebooks, write student versions, grade.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("annotate", help="derive header lines and nbgrader metadata (in place)")
+    a.add_argument("notebooks", nargs="+")
+    a.add_argument("--check", action="store_true", help="only report what is not annotated")
+    s = sub.add_parser("student", help="write student versions (solutions removed)")
+    s.add_argument("sources", nargs="+", help="notebooks or folders (those with exercises)")
+    s.add_argument("--out", required=True, help="folder to write the student versions to")
+    g = sub.add_parser("grade", help="grade a submission or a folder of submissions")
+    g.add_argument("path", help="a submitted .ipynb, or a folder of them")
+    g.add_argument("--report", help="write the JSON report here")
+    g.add_argument("--gradebook", help="CSV gradebook for a folder (default: FOLDER/gradebook.csv)")
+    g.add_argument("--assignment", help="the assignment every submission must be")
+    g.add_argument("--hidden", help="a folder of hidden tests (default: the package's)")
+    g.add_argument("--cell-timeout", type=float, default=300, help="seconds per cell (300)")
+    g.add_argument(
+        "--exercise-timeout",
+        type=float,
+        help="seconds per exercise cell, check cell and hidden tests (default: --cell-timeout)",
+    )
+    g.add_argument("--total-timeout", type=float, default=1800, help="seconds in all (1800)")
+    g.add_argument(
+        "--until-last-exercise",
+        action="store_true",
+        help="stop after the last check cell instead of running the whole notebook",
+    )
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernels' TensorFlow start-up logs
+    try:
+        if args.command == "annotate":
+            bad = 0
+            for nb in args.notebooks:
+                if args.check:
+                    from cvutils.grading.exercises import is_annotated, read_notebook
+
+                    problems = is_annotated(read_notebook(nb), nb)
+                    bad += bool(problems)
+                    for p in problems:
+                        print(f"{nb}: {p}")
+                else:
+                    exercises = annotate(nb)
+                    print(f"{nb}: {_plural(len(exercises), 'exercise')} annotated")
+            return 1 if bad else 0
+        if args.command == "student":
+            out = Path(args.out)
+            for src in exercise_notebooks(args.sources):
+                dst = out / src.name
+                n = student_version(src, dst)
+                print(f"{dst}: {_plural(n, 'exercise')}")
+            return 0
+        kwargs = dict(
+            assignment=args.assignment,
+            hidden_dir=args.hidden,
+            cell_timeout=args.cell_timeout,
+            exercise_timeout=args.exercise_timeout,
+            total_timeout=args.total_timeout,
+            run_all=not args.until_last_exercise,
+        )
+        path = Path(args.path)
+        if path.is_dir():
+            reports, failures = grade_folder(path, **kwargs)
+            protect = sorted(path.glob("*.ipynb"))
+            for rep in reports:
+                print(format_report(rep))
+            print(f"\n{path}: one row per file")
+            for rep in reports:
+                print(f"  {Path(rep['notebook']).name:40s} {rep['total']:g}/{rep['max_total']:g}")
+            for f in failures:
+                print(f"  {Path(f['notebook']).name:40s} NOT GRADED: {f['error']}")
+            book = Path(args.gradebook) if args.gradebook else path / "gradebook.csv"
+            write_gradebook(reports, failures, book)
+            print(f"gradebook: {book}")
+            if args.report:
+                _write_json({"submissions": reports, "not_graded": failures}, args.report, protect)
+            return 1 if failures else 0
+        report = grade(path, **kwargs)
+        print(format_report(report))
+        if args.report:
+            _write_json(report, args.report, [path])
+        return 0
+    except (NotebookError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,497 @@
+"""Exercise cells: solution markers, header lines, nbgrader metadata, student versions.
+
+A graded exercise is a code cell holding a header line and a solution block, followed by
+a code cell with its public check::
+
+    # Exercise 1 - zero_pad (1 point)
+    def zero_pad(X, pad):
+        ### BEGIN SOLUTION
+        return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+        ### END SOLUTION
+
+The header line is the one source of the exercise's number, name and points; `annotate`
+derives nbgrader's cell metadata from it (and writes a missing header from the function
+the block sits in). Taught in notebooks/00_setup_and_tour.ipynb (how exercises work) and
+graded in notebooks/04_convolution_step_by_step.ipynb.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cvutils.checks import check_bool, check_path, check_str, fail
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+HINT = "# Hint:"
+SCHEMA_VERSION = 3
+_BLOCK = re.compile(
+    r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*(\n|$)", re.M | re.S
+)
+HEADER = re.compile(
+    r"^#[ \t]*Exercise[ \t]+(\d+)[ \t]*[-\u2013\u2014:][ \t]*([A-Za-z_]\w*)[ \t]*"
+    r"\([ \t]*(\d+(?:\.\d+)?)[ \t]*points?[ \t]*\)[ \t]*$",
+    re.M,
+)
+_LOOSE_HEADER = re.compile(r"^#[ \t]*Exercise\b.*$", re.M)
+_DEF = re.compile(r"^[ \t]*def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.M)
+
+
+class NotebookError(ValueError):
+    """A notebook cannot be annotated, turned into a student version or graded.
+
+    The message names the file and, where there is one, the cell (0-based index).
+    """
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise of a notebook.
+
+    Attributes:
+        number: the number of its header line (``Exercise 3``).
+        name: its id, the function the learner writes (``conv_forward``); nbgrader's grade_id.
+        points: the points it is worth (> 0).
+        cell: index of the solution cell in ``nb.cells``.
+        check_cell: index of the public-check cell that follows it.
+    """
+
+    number: int
+    name: str
+    points: float
+    cell: int
+    check_cell: int
+
+    @property
+    def header(self) -> str:
+        """The canonical header line, e.g. ``# Exercise 3 - conv_forward (2 points)``."""
+        pts = f"{self.points:g}"
+        return f"# Exercise {self.number} - {self.name} ({pts} point{'' if pts == '1' else 's'})"
+
+
+def _where(path: Any, cell: int | None = None) -> str:
+    where = str(path) if path is not None else "<notebook>"
+    return f"{where}, cell {cell}" if cell is not None else where
+
+
+def _check_blocks(source: str, where: str) -> None:
+    """Raises NotebookError unless every BEGIN has its END, in order, never nested."""
+    depth = 0
+    for lineno, line in enumerate(source.splitlines(), start=1):
+        line = line.strip()
+        if line.startswith(BEGIN):
+            if depth:
+                raise NotebookError(f"{where}: nested '{BEGIN}' at line {lineno}")
+            depth = 1
+        elif line.startswith(END):
+            if not depth:
+                raise NotebookError(f"{where}: '{END}' without '{BEGIN}' at line {lineno}")
+            depth = 0
+    if depth:
+        raise NotebookError(f"{where}: unterminated solution block ('{BEGIN}' without '{END}')")
+
+
+def strip_solutions(source: str, replacement: str = "raise NotImplementedError()") -> str:
+    """Replaces each solution block in ``source`` with a stub at the block's indentation.
+
+    The stub is ``# YOUR CODE HERE``, any ``# Hint:`` lines of the block, then ``replacement``.
+
+    Args:
+        source: the code of one cell.
+        replacement: the statement that stands in for the solution.
+
+    Returns:
+        The source without solution lines.
+
+    Raises:
+        ValueError: if the markers do not pair up (`NotebookError`), or an argument is not a
+            string (`cvutils.checks.ArgumentTypeError`).
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+
+    Examples:
+        >>> print(strip_solutions("def f():\\n    ### BEGIN SOLUTION\\n    return 1\\n"
+        ...                       "    ### END SOLUTION\\n"), end="")
+        def f():
+            # YOUR CODE HERE
+            raise NotImplementedError()
+    """
+    check_str("source", source, allow_empty=True)
+    check_str("replacement", replacement)
+    if source.count(BEGIN) != source.count(END):
+        raise NotebookError(
+            f"source has {source.count(BEGIN)} '{BEGIN}' but {source.count(END)} '{END}' markers"
+        )
+    _check_blocks(source, "source")
+
+    def repl(match: re.Match) -> str:
+        indent = match.group(1)
+        hints = [
+            f"{indent}{line.strip()}\n"
+            for line in match.group(2).splitlines()
+            if line.strip().startswith(HINT)
+        ]
+        return f"{indent}# YOUR CODE HERE\n{''.join(hints)}{indent}{replacement}{match.group(3)}"
+
+    return _BLOCK.sub(repl, source)
+
+
+def solution_lines(source: str) -> list[str]:
+    """The stripped, non-empty lines inside the solution blocks of ``source`` (no hints).
+
+    Examples:
+        >>> solution_lines("x = 1\\n### BEGIN SOLUTION\\ny = 2\\n\\n### END SOLUTION\\n")
+        ['y = 2']
+    """
+    check_str("source", source, allow_empty=True)
+    out = []
+    for match in _BLOCK.finditer(source):
+        for line in match.group(2).splitlines():
+            line = line.strip()
+            if line and not line.startswith(HINT):
+                out.append(line)
+    return out
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _is_solution_cell(cell) -> bool:
+    if cell.cell_type != "code":
+        return False
+    meta = _nbgrader(cell)
+    return BEGIN in cell.source or bool(meta.get("solution")) or bool(HEADER.search(cell.source))
+
+
+def _exercise_name(cell, where: str) -> str:
+    header = HEADER.search(cell.source)
+    if header:
+        return header.group(2)
+    grade_id = _nbgrader(cell).get("grade_id")
+    if isinstance(grade_id, str) and re.fullmatch(r"[A-Za-z_]\w*", grade_id):
+        return grade_id
+    pos = cell.source.find(BEGIN)
+    defs = [m for m in _DEF.finditer(cell.source) if pos < 0 or m.start() < pos]
+    if not defs:
+        raise NotebookError(
+            f"{where}: cannot tell which function this exercise is; add a header line "
+            f"'# Exercise N - <function name> (<points> points)'"
+        )
+    return defs[-1].group(1)
+
+
+def find_exercises(nb, path: Any = None) -> list[Exercise]:
+    """Lists the graded exercises of a notebook, in order, and validates them.
+
+    An exercise cell is a code cell with a solution block, an nbgrader ``solution`` flag or
+    an exercise header line; its public check is the next code cell.
+
+    Args:
+        nb: an `nbformat.NotebookNode` (version 4).
+        path: the file it came from, for messages.
+
+    Returns:
+        The exercises; empty when the notebook has none.
+
+    Raises:
+        NotebookError: an unterminated or stray marker, a header line that is malformed, a
+            duplicated exercise id or number, or an exercise without a check cell after it;
+            the message names the file and the cell.
+    """
+    exercises: list[Exercise] = []
+    seen_names: dict[str, int] = {}
+    seen_numbers: dict[int, int] = {}
+    cells = nb.cells
+    for i, cell in enumerate(cells):
+        where = _where(path, i)
+        if cell.cell_type == "code" and (BEGIN in cell.source or END in cell.source):
+            _check_blocks(cell.source, where)
+        if not _is_solution_cell(cell):
+            continue
+        loose = [m.group(0) for m in _LOOSE_HEADER.finditer(cell.source)]
+        headers = list(HEADER.finditer(cell.source))
+        if len(loose) != len(headers) or len(headers) > 1:
+            raise NotebookError(
+                f"{where}: expected one header line '# Exercise N - <function name> "
+                f"(<points> points)', found {loose!r}"
+            )
+        name = _exercise_name(cell, where)
+        if headers:
+            number, points = int(headers[0].group(1)), float(headers[0].group(3))
+        else:
+            number = len(exercises) + 1
+            points = float(_check_points_meta(cells, i) or 1)
+        if points <= 0:
+            raise NotebookError(f"{where}: exercise {name!r} must be worth > 0 points")
+        if name in seen_names:
+            raise NotebookError(
+                f"{where}: duplicated exercise id {name!r} (also cell {seen_names[name]})"
+            )
+        if number in seen_numbers:
+            raise NotebookError(
+                f"{where}: duplicated exercise number {number} (also cell {seen_numbers[number]})"
+            )
+        seen_names[name], seen_numbers[number] = i, i
+        nxt = next((j for j in range(i + 1, len(cells)) if cells[j].cell_type == "code"), None)
+        if nxt is None or _is_solution_cell(cells[nxt]):
+            raise NotebookError(
+                f"{where}: exercise {name!r} is not followed by a check cell "
+                f"(a code cell calling check(...))"
+            )
+        exercises.append(Exercise(number, name, points, i, nxt))
+    return exercises
+
+
+def _check_points_meta(cells, i: int):
+    for cell in cells[i + 1 :]:
+        if cell.cell_type == "code":
+            pts = _nbgrader(cell).get("points")
+            return pts if isinstance(pts, int | float) and not isinstance(pts, bool) else None
+    return None
+
+
+def read_notebook(path: Any, name: str = "path"):
+    """Reads a notebook, or raises NotebookError naming the file (missing, not JSON, not v4)."""
+    import nbformat
+
+    path = check_path(name, path)
+    if not path.is_file():
+        raise NotebookError(f"{path}: no such notebook file")
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise NotebookError(f"{path}: not a notebook (not valid JSON: {err})") from None
+    if not isinstance(raw, dict) or "cells" not in raw or "nbformat" not in raw:
+        raise NotebookError(f"{path}: not a notebook (JSON without 'cells' and 'nbformat')")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as err:  # nbformat raises several kinds
+        raise NotebookError(f"{path}: not a valid notebook ({type(err).__name__}: {err})") from None
+    return nb
+
+
+def write_notebook(nb, dst: Path, protect: tuple[Path, ...] = ()) -> None:
+    """Writes ``nb`` to ``dst`` atomically; refuses to overwrite any path in ``protect``."""
+    import nbformat
+
+    dst = Path(dst)
+    for p in protect:
+        if dst.resolve() == Path(p).resolve():
+            raise NotebookError(f"{dst}: refusing to overwrite the source notebook")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, suffix=".ipynb.part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            nbformat.write(nb, fh)
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def cell_metadata(exercise: Exercise) -> tuple[dict, dict]:
+    """nbgrader metadata of the solution cell and of the check cell of ``exercise``."""
+    solution = {
+        "grade": False,
+        "grade_id": exercise.name,
+        "locked": False,
+        "schema_version": SCHEMA_VERSION,
+        "solution": True,
+    }
+    points = int(exercise.points) if float(exercise.points).is_integer() else exercise.points
+    check = {
+        "grade": True,
+        "grade_id": f"{exercise.name}-check",
+        "locked": True,
+        "points": points,
+        "schema_version": SCHEMA_VERSION,
+        "solution": False,
+    }
+    return solution, check
+
+
+def annotate(path: Any, *, write: bool = True) -> list[Exercise]:
+    """Derives (or refreshes) the header lines and nbgrader metadata of a notebook's exercises.
+
+    Idempotent: a second run changes nothing. A solution cell without a header line gets
+    ``# Exercise N - <function> (1 point)`` as its first line (edit the points and run again).
+    The notebook-level metadata records the assignment name (the file's stem).
+
+    Args:
+        path: the notebook (``.ipynb``), rewritten in place when something changes.
+        write: False only validates and returns the exercises.
+
+    Returns:
+        The exercises, after annotation.
+
+    Raises:
+        NotebookError: see `find_exercises`; nothing is written then.
+
+    Taught in notebooks/00_setup_and_tour.ipynb (for instructors: README, "For instructors").
+    """
+    path = check_path("path", path)
+    check_bool("write", write)
+    nb = read_notebook(path)
+    before = json.dumps(nb, sort_keys=True)
+    exercises = _annotate(nb, path)
+    if write and json.dumps(nb, sort_keys=True) != before:
+        write_notebook(nb, path)
+    return exercises
+
+
+def _annotate(nb, path) -> list[Exercise]:
+    """Writes header lines and metadata into ``nb`` (in memory); returns the exercises."""
+    exercises = find_exercises(nb, path)
+    for ex in exercises:
+        cell = nb.cells[ex.cell]
+        if HEADER.search(cell.source):
+            cell.source = HEADER.sub(ex.header, cell.source, count=1)
+        else:
+            cell.source = f"{ex.header}\n{cell.source}"
+        sol, chk = cell_metadata(ex)
+        cell.metadata["nbgrader"] = sol
+        nb.cells[ex.check_cell].metadata["nbgrader"] = chk
+    if exercises:
+        nb.metadata["cvutils"] = {"assignment": Path(str(path)).stem}
+    return find_exercises(nb, path)
+
+
+def is_annotated(nb, path: Any = None) -> list[str]:
+    """The problems that keep ``nb`` from being fully annotated (empty list: it is)."""
+    problems = []
+    for ex in find_exercises(nb, path):
+        cell = nb.cells[ex.cell]
+        sol, chk = cell_metadata(ex)
+        if not HEADER.search(cell.source):
+            problems.append(f"cell {ex.cell}: no header line {ex.header!r}")
+        if _nbgrader(cell) != sol:
+            problems.append(f"cell {ex.cell}: nbgrader metadata {_nbgrader(cell)} != {sol}")
+        if _nbgrader(nb.cells[ex.check_cell]) != chk:
+            problems.append(
+                f"cell {ex.check_cell}: nbgrader metadata "
+                f"{_nbgrader(nb.cells[ex.check_cell])} != {chk}"
+            )
+    return problems
+
+
+def _uses(source: str, names: list[str]) -> list[str]:
+    return [n for n in names if re.search(rf"(?<![.\w]){re.escape(n)}\s*\(", source)]
+
+
+def _wrap(source: str, names: list[str]) -> str:
+    body = "\n".join(("    " + line) if line.strip() else "" for line in source.splitlines())
+    listed = ", ".join(repr(n) for n in names)
+    return (
+        "from cvutils.grading import until_implemented\n\n"
+        f"with until_implemented({listed}):\n{body}\n"
+    )
+
+
+def student_notebook(nb, path: Any = None):
+    """Returns the student version of ``nb`` (a copy) and its exercises.
+
+    Solutions become ``raise NotImplementedError()`` (signature, docstring and ``# Hint:``
+    lines kept); outputs and execution counts are stripped; every later cell that calls an
+    exercise's function runs inside `until_implemented`, so an unsolved exercise prints
+    "not implemented yet" and the notebook still runs to the end.
+
+    Raises:
+        NotebookError: see `find_exercises`, or if a solution line survived.
+    """
+    out = copy.deepcopy(nb)
+    exercises = _annotate(out, path)  # a student version always carries its exercise ids
+    names = [ex.name for ex in exercises]
+    solution_cells = {ex.cell for ex in exercises}
+    first = min(solution_cells, default=len(out.cells))
+    leaked = []
+    for i, cell in enumerate(out.cells):
+        if cell.cell_type != "code":
+            continue
+        if BEGIN in cell.source:
+            leaked += solution_lines(cell.source)
+            cell.source = strip_solutions(cell.source)
+        cell.outputs = []
+        cell.execution_count = None
+        cell.metadata.pop("execution", None)
+        if i > first and i not in solution_cells:
+            used = _uses(cell.source, names)
+            if used:
+                cell.source = _wrap(cell.source, used)
+    out.metadata["cvutils"] = {
+        "assignment": (nb.metadata.get("cvutils") or {}).get("assignment", Path(str(path)).stem),
+        "version": "student",
+    }
+    public = "\n".join(c.source for c in nb.cells if c.cell_type != "code" or BEGIN not in c.source)
+    text = "\n".join(c.source for c in out.cells)
+    bad = [line for line in leaked if line not in public and line in text]
+    if bad:
+        raise NotebookError(f"{_where(path)}: solution lines survived: {bad[:3]}")
+    return out, exercises
+
+
+def student_version(src: Any, dst: Any) -> int:
+    """Writes the student version of notebook ``src`` to ``dst``; returns its exercise count.
+
+    The file is written atomically (temporary file, then rename); ``src`` is never written.
+
+    Raises:
+        NotebookError: ``src`` is not a valid exercise notebook, or ``dst`` is ``src``.
+
+    Taught in notebooks/00_setup_and_tour.ipynb (for instructors: README, "For instructors").
+    """
+    src = check_path("src", src)
+    dst = check_path("dst", dst)
+    nb = read_notebook(src, "src")
+    out, exercises = student_notebook(nb, src)
+    write_notebook(out, dst, protect=(src,))
+    return len(exercises)
+
+
+@contextlib.contextmanager
+def until_implemented(*names: str):
+    """Runs a check but turns a `NotImplementedError` into one line, "not implemented yet".
+
+    Used by the student versions around every cell that calls an exercise's function, so
+    that "Run all" goes to the end of an unfinished notebook. Any other error still shows.
+
+    Examples:
+        >>> with until_implemented("zero_pad"):
+        ...     raise NotImplementedError()
+        zero_pad: not implemented yet (write it in its exercise cell, then run this cell again)
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+    """
+    for i, n in enumerate(names):
+        check_str(f"names[{i}]", n)
+    try:
+        yield
+    except NotImplementedError:
+        what = ", ".join(names) or "this exercise"
+        print(
+            f"{what}: not implemented yet (write it in its exercise cell, then run this cell again)"
+        )
+
+
+def exercise_notebooks(paths: list[Any]) -> list[Path]:
+    """The ``.ipynb`` files among ``paths`` (folders are searched, sorted) that hold exercises."""
+    out = []
+    for p in paths:
+        p = check_path("path", p, must_exist=True)
+        files = sorted(p.glob("[0-9]*.ipynb")) if p.is_dir() else [p]
+        for f in files:
+            if find_exercises(read_notebook(f), f):
+                out.append(f)
+    if not out:
+        fail("paths", "notebooks with exercises", repr([str(p) for p in paths]))
+    return out

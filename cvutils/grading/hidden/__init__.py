@@ -1,0 +1,77 @@
+"""Hidden tests: per exercise, inputs the public checks do not use and a reference.
+
+One file per assignment, named like its notebook (``04_convolution_step_by_step.py``),
+defining ``TESTS``, a list of `HiddenTest`. They ship with the package, outside the student
+notebooks; an instructor can keep their own in a folder of the same layout and pass it to
+the autograder (``--hidden DIR``). The learner's function runs in the submission's kernel;
+the reference and the comparison run in the grader's process.
+
+Graded notebooks: notebooks/04_convolution_step_by_step.ipynb and
+notebooks/06_training_convnets_well.ipynb.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cvutils.checks import check_path, check_str
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class HiddenTest:
+    """The hidden test of one exercise.
+
+    Attributes:
+        name: the exercise id, the learner's function (``conv_forward``).
+        points: what the exercise is worth (must equal its notebook header line).
+        cases: a function returning ``[(label, args, kwargs), ...]``, fresh each call.
+        reference: the reference implementation, called as ``reference(*args, **kwargs)``.
+        forbidden: dotted names of the package's own implementations of this exercise; a
+            learner function that reaches one of them scores zero (delegation).
+        select: compare only this item of the returned tuple (None: the whole value).
+        atol, rtol: tolerances of the comparison.
+    """
+
+    name: str
+    points: float
+    cases: Callable[[], Sequence[tuple[str, tuple, dict]]]
+    reference: Callable[..., Any]
+    forbidden: tuple[str, ...] = field(default_factory=tuple)
+    select: int | None = None
+    atol: float = 1e-8
+    rtol: float = 1e-6
+
+
+def assignments(directory: Any = None) -> list[str]:
+    """The assignments (notebook stems) that have hidden tests in ``directory`` (default: here)."""
+    folder = HERE if directory is None else check_path("directory", directory, kind="dir")
+    return sorted(p.stem for p in folder.glob("[0-9]*.py"))
+
+
+def load(assignment: str, directory: Any = None) -> dict[str, HiddenTest]:
+    """The hidden tests of ``assignment``, by exercise id.
+
+    Raises:
+        ValueError: no hidden tests for that assignment, or a malformed file.
+    """
+    check_str("assignment", assignment)
+    folder = HERE if directory is None else check_path("directory", directory, kind="dir")
+    path = folder / f"{assignment}.py"
+    if not path.is_file():
+        raise ValueError(
+            f"assignment must be one with hidden tests {assignments(directory)}; "
+            f"got {assignment!r} (no {path})."
+        )
+    spec = importlib.util.spec_from_file_location(f"cvutils_hidden_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tests = getattr(module, "TESTS", None)
+    if not isinstance(tests, list) or not all(isinstance(t, HiddenTest) for t in tests):
+        raise ValueError(f"{path} must define TESTS, a list of HiddenTest")
+    return {t.name: t for t in tests}
