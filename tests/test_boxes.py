@@ -116,3 +116,46 @@ def test_inputs_are_not_mutated():
 def test_bad_input_raises_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---------------------------------------------------------------- drawing (cvutils.draw)
+
+
+def test_overlay_mask_blends_only_labelled_pixels():
+    from cvutils.draw import overlay_mask
+
+    image = np.full((3, 4, 3), 255, np.uint8)
+    mask = np.zeros((3, 4), int)
+    mask[1, 2] = 2
+    out = overlay_mask(image, mask, alpha=0.25)
+    assert out.shape == (3, 4, 3) and image.max() == 255  # input untouched
+    np.testing.assert_allclose(out[0, 0], 1.0)
+    import matplotlib
+
+    tint = np.array(matplotlib.colormaps["tab10"](1)[:3])
+    np.testing.assert_allclose(out[1, 2], 0.75 + 0.25 * tint)
+    with pytest.raises(ValueError, match="mask"):
+        overlay_mask(image, np.zeros((2, 2), int))
+
+
+def test_draw_boxes_draws_one_patch_per_box():
+    import matplotlib.patches as mpatches
+
+    from cvutils.draw import draw_boxes
+
+    boxes = np.array([[1.0, 2.0, 5.0, 7.0], [0.0, 0.0, 3.0, 3.0]])
+    ax = draw_boxes(
+        np.zeros((10, 10)),
+        boxes,
+        class_ids=[0, 1],
+        class_names=["a", "b"],
+        scores=[0.9, 0.5],
+        keypoints=np.ones((2, 3, 2)),
+    )
+    rects = [p for p in ax.patches if isinstance(p, mpatches.Rectangle)]
+    assert len(rects) == 2 and rects[0].get_width() == 4 and rects[0].get_height() == 5
+    assert [t.get_text() for t in ax.texts] == ["a 0.90", "b 0.50"]
+    yx = draw_boxes(np.zeros((10, 10)), boxes[:, [1, 0, 3, 2]], "yxyx")
+    assert yx.patches[0].get_width() == 4
+    with pytest.raises(ValueError, match="x_max >= x_min"):
+        draw_boxes(np.zeros((4, 4)), [[3, 0, 1, 1]])
