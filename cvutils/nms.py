@@ -1,0 +1,266 @@
+"""Non-max suppression in NumPy, index for index the same as ``tf.image.non_max_suppression``.
+
+Greedy non-max suppression keeps the best-scoring box, removes every remaining box that
+overlaps it by more than ``iou_threshold``, and repeats on what is left. `non_max_suppression`
+returns exactly the indices of ``tf.image.non_max_suppression`` in the same order: boxes
+whose score is not *strictly* above ``score_threshold`` are dropped first; candidates are
+visited by decreasing score, equal scores by increasing index; a box is suppressed when its
+IoU with a kept box is *strictly* greater than ``iou_threshold``; IoUs are computed in
+float32 with TensorFlow's formula, and a box of zero area never suppresses nor is suppressed.
+
+How it is fast: two boxes can only overlap when their x-intervals (and their y-intervals)
+overlap. After one sort along the axis that gives fewer candidates, the boxes that can touch
+each box form a contiguous run, so all candidate pairs are listed and their IoUs computed in
+a few vectorized operations; the greedy pass then only walks the short lists of pairs above
+the threshold. When boxes are so large or so many that the candidate pairs would not fit a
+fixed budget, a plain vectorized greedy loop is used instead (same result).
+
+Taught in notebooks/13_yolo_building_blocks.ipynb.
+
+Examples:
+    >>> boxes = [[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]]
+    >>> non_max_suppression(boxes, [0.9, 0.8, 0.7], max_output_size=10)
+    array([0, 2])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from cvutils.boxes import check_boxes
+from cvutils.checks import check_array, check_int, check_labels, check_real, fail
+
+__all__ = ["non_max_suppression", "per_class_non_max_suppression"]
+
+#: Most candidate pairs the sweep lists in all; above it the plain greedy loop is used.
+_PAIR_BUDGET = 12_000_000
+#: Candidate pairs whose IoUs are computed at once (bounds the sweep's memory).
+_CHUNK = 1_000_000
+#: Strips per widest box in the sweep.
+_STRIPS = 2
+
+
+def _check_scores(scores: Any, n: int) -> np.ndarray:
+    arr = check_array("scores", scores, ndim=1, dtype=np.float32, finite=False, layout="(N,)")
+    if arr.shape[0] != n:
+        fail("scores", f"one score per box ({n})", f"{arr.shape[0]} scores")
+    if np.isnan(arr).any():
+        fail("scores", "an array without NaN", f"{int(np.isnan(arr).sum())} NaN score(s)")
+    return arr
+
+
+def _check_score_threshold(value: Any) -> np.float32:
+    if isinstance(value, float | int | np.floating | np.integer) and not isinstance(
+        value, bool | np.bool_
+    ):
+        if value == -math.inf:
+            return np.float32(-np.inf)
+    return np.float32(check_real("score_threshold", value))
+
+
+def _pair_iou(b: np.ndarray, i: np.ndarray, j: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """float32 IoU of rows ``i`` and ``j`` of corner boxes ``b``, TensorFlow's formula."""
+    ih = np.maximum(np.minimum(b[i, 2], b[j, 2]) - np.maximum(b[i, 0], b[j, 0]), np.float32(0))
+    iw = np.maximum(np.minimum(b[i, 3], b[j, 3]) - np.maximum(b[i, 1], b[j, 1]), np.float32(0))
+    inter = ih * iw
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = inter / (area[i] + area[j] - inter)
+    return np.where((area[i] > 0) & (area[j] > 0), out, np.float32(0))
+
+
+def _pair_ranges(b: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate pairs of the positive-area corner boxes ``b``, as contiguous runs.
+
+    The boxes are cut into strips along ``axis`` half as wide as the widest box, then sorted
+    by strip and by their low edge on the other axis. A box overlaps only boxes whose low
+    edge on ``axis`` lies in its own strip or the next two (or, for a lower one, whose own
+    runs hold it), with a low edge on the other axis less than the tallest box below its
+    own, so its candidates are three runs of that order.
+
+    Returns:
+        ``(order, lo, hi)``: ``order`` (n,) the sorted rows; ``lo`` and ``hi`` ``(n, 3)``:
+        positions ``lo[k, r]:hi[k, r]`` of ``order`` are candidates of row ``order[k]``.
+    """
+    n = len(b)
+    other = 1 - axis
+    s_lo = b[:, axis].astype(np.float64)
+    t_lo, t_hi = b[:, other].astype(np.float64), b[:, other + 2].astype(np.float64)
+    width = float((b[:, axis + 2] - b[:, axis]).max()) * (1 + 1e-6) / _STRIPS
+    tall = float((t_hi - t_lo).max())
+    strip = np.floor((s_lo - s_lo.min()) / width).astype(np.int64)
+    strips, dense = np.unique(strip, return_inverse=True)
+    t_sorted = np.sort(t_lo)
+    t_rank = np.empty(n, dtype=np.int64)
+    t_rank[np.argsort(t_lo, kind="stable")] = np.arange(n)
+    key = dense * (n + 1) + t_rank
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    margin = 1e-9 * (np.abs(t_lo) + tall) + 1e-30
+    low = np.searchsorted(t_sorted, t_lo - tall - margin, side="right")[order]
+    up = np.maximum(np.searchsorted(t_sorted, t_hi, side="left")[order], low)
+    own = strips[dense[order]]
+    lo = np.empty((n, _STRIPS + 1), dtype=np.int64)
+    hi = np.empty((n, _STRIPS + 1), dtype=np.int64)
+    for r in range(_STRIPS + 1):
+        q = np.searchsorted(strips, own + r)
+        exists = strips[np.minimum(q, len(strips) - 1)] == own + r
+        lo[:, r] = np.searchsorted(key, q * (n + 1) + low, side="left")
+        hi[:, r] = np.where(exists, np.searchsorted(key, q * (n + 1) + up, side="left"), lo[:, r])
+    return order, lo, hi
+
+
+def _edges(b, area, threshold, order, owners, lo, hi):
+    """(src, dst) rank pairs with IoU > threshold among the candidate runs (src < dst)."""
+    counts = (hi - lo).ravel()
+    total = int(counts.sum())
+    owner = np.repeat(np.repeat(owners, lo.shape[1]), counts)
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    other = order[np.repeat(lo.ravel(), counts) + offsets]
+    keep_pair = owner != other
+    i, j = owner[keep_pair], other[keep_pair]
+    hit = _pair_iou(b, i, j, area) > threshold
+    i, j = i[hit], j[hit]
+    return np.minimum(i, j), np.maximum(i, j)  # ranks: the better box suppresses the worse
+
+
+def _greedy_sweep(b, area, threshold, max_output_size, order, lo, hi):
+    per_box = (hi - lo).sum(axis=1)
+    bounds = np.searchsorted(np.cumsum(per_box), np.arange(_CHUNK, per_box.sum(), _CHUNK))
+    parts = [
+        _edges(b, area, threshold, order, order[a:z], lo[a:z], hi[a:z])
+        for a, z in zip(np.r_[0, bounds + 1], np.r_[bounds + 1, len(order)], strict=True)
+        if z > a
+    ]
+    src = np.concatenate([p[0] for p in parts])
+    dst = np.concatenate([p[1] for p in parts])
+    by_src = np.argsort(src, kind="stable")
+    src, dst = src[by_src], dst[by_src]
+    sources, begin = np.unique(src, return_index=True)
+    end = np.append(begin[1:], len(src))[: len(begin)]
+    suppressed = np.zeros(len(b), dtype=bool)
+    for s, first, last in zip(sources.tolist(), begin.tolist(), end.tolist(), strict=True):
+        if not suppressed[s]:
+            suppressed[dst[first:last]] = True
+    return np.flatnonzero(~suppressed)[:max_output_size]
+
+
+def _greedy_plain(b, area, threshold, max_output_size):
+    keep: list[int] = []
+    rest = np.arange(len(b))
+    while rest.size and len(keep) < max_output_size:
+        best, rest = rest[0], rest[1:]
+        keep.append(int(best))
+        ious = _pair_iou(b, np.full(rest.shape, best), rest, area)
+        rest = rest[ious <= threshold]
+    return np.array(keep, dtype=np.int64)
+
+
+def non_max_suppression(
+    boxes: Any,
+    scores: Any,
+    max_output_size: int,
+    iou_threshold: float = 0.5,
+    score_threshold: float = -math.inf,
+) -> np.ndarray:
+    """Greedy non-max suppression; the indices of ``tf.image.non_max_suppression``.
+
+    Args:
+        boxes: ``(N, 4)`` corner boxes ``(y_min, x_min, y_max, x_max)`` as in ``tf.image``
+            (``(x_min, y_min, x_max, y_max)`` gives the same result: IoU is symmetric in the
+            axes). ``max >= min`` is required.
+        scores: ``(N,)`` one score per box, no NaN.
+        max_output_size: the most boxes to keep, an integer >= 0.
+        iou_threshold: a box is suppressed when its IoU with a kept box is greater than
+            this; in ``[0, 1]``.
+        score_threshold: boxes whose score is not greater than this are dropped first.
+
+    Returns:
+        ``(K,)`` int64 indices into ``boxes`` of the kept boxes, best score first,
+        ``K <= max_output_size``. Empty input gives an empty result.
+
+    Raises:
+        ValueError: bad shapes, ``max < min`` corners, NaN scores, thresholds out of range.
+
+    Taught in notebooks/13_yolo_building_blocks.ipynb.
+
+    Examples:
+        >>> non_max_suppression([[0, 0, 1, 1], [0, 0, 1, 1]], [0.5, 0.5], 5)  # tie: lower index
+        array([0])
+        >>> non_max_suppression([[0, 0, 1, 1]], [0.2], 5, score_threshold=0.3)
+        array([], dtype=int64)
+    """
+    b = check_boxes("boxes", boxes, "yxyx").astype(np.float32)
+    s = _check_scores(scores, b.shape[0])
+    max_output_size = check_int("max_output_size", max_output_size, minimum=0)
+    threshold = np.float32(
+        check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
+    )
+    floor = _check_score_threshold(score_threshold)
+    alive = np.flatnonzero(s > floor)
+    ranked = alive[np.argsort(-s[alive], kind="stable")]
+    if ranked.size == 0 or max_output_size == 0:
+        return np.zeros(0, dtype=np.int64)
+    b = b[ranked]
+    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    positive = np.flatnonzero(area > 0)  # zero-area boxes never suppress nor are suppressed
+    best = None
+    if positive.size > 1:
+        for axis in (0, 1):
+            order, lo, hi = _pair_ranges(b[positive], axis)
+            n_pairs = int((hi - lo).sum())
+            if best is None or n_pairs < best[0]:
+                best = (n_pairs, positive[order], lo, hi)
+    if best is None:
+        kept = np.arange(len(b))[:max_output_size]
+    elif best[0] <= _PAIR_BUDGET:
+        kept = _greedy_sweep(b, area, threshold, max_output_size, *best[1:])
+    else:
+        kept = _greedy_plain(b, area, threshold, max_output_size)
+    return ranked[kept].astype(np.int64)
+
+
+def per_class_non_max_suppression(
+    boxes: Any,
+    scores: Any,
+    classes: Any,
+    max_output_size: int,
+    iou_threshold: float = 0.5,
+    score_threshold: float = -math.inf,
+) -> np.ndarray:
+    """Non-max suppression within each class: boxes of different classes never suppress.
+
+    Args:
+        boxes: ``(N, 4)`` corner boxes (as in `non_max_suppression`).
+        scores: ``(N,)`` scores, no NaN.
+        classes: ``(N,)`` integer class ids (integer-valued floats accepted).
+        max_output_size: the most boxes kept *per class*, an integer >= 0.
+        iou_threshold: as in `non_max_suppression`.
+        score_threshold: as in `non_max_suppression`.
+
+    Returns:
+        ``(K,)`` int64 indices of the kept boxes of all classes, best score first (equal
+        scores by increasing index).
+
+    Taught in notebooks/13_yolo_building_blocks.ipynb.
+
+    Examples:
+        >>> boxes = [[0, 0, 10, 10], [1, 1, 11, 11], [1, 1, 11, 11]]
+        >>> per_class_non_max_suppression(boxes, [0.9, 0.8, 0.7], [0, 0, 1], 10)
+        array([0, 2])
+    """
+    b = check_boxes("boxes", boxes, "yxyx")
+    s = _check_scores(scores, b.shape[0])
+    c = check_labels("classes", classes, n=b.shape[0])
+    kept = [
+        np.flatnonzero(c == k)[
+            non_max_suppression(
+                b[c == k], s[c == k], max_output_size, iou_threshold, score_threshold
+            )
+        ]
+        for k in np.unique(c)
+    ]
+    kept = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
+    return kept[np.lexsort((kept, -s[kept]))].astype(np.int64)

@@ -1,0 +1,146 @@
+"""Tests of cvutils.synthetic: determinism, masks vs boxes, keypoints, tf.data and COCO."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cvutils.boxes import convert_boxes
+from cvutils.synthetic import SHAPES, ShapesData, make_shapes, read_coco, to_tf_dataset, write_coco
+from cvutils.yolo import encode_targets, kmeans_anchors, mean_best_iou
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_shapes(6, image_size=40, max_objects=4, classes=SHAPES, seed=3)
+
+
+def test_same_seed_same_arrays_and_prefix_property(data):
+    again = make_shapes(6, image_size=40, max_objects=4, classes=SHAPES, seed=3)
+    prefix = make_shapes(2, image_size=40, max_objects=4, classes=SHAPES, seed=3)
+    other = make_shapes(6, image_size=40, max_objects=4, classes=SHAPES, seed=4)
+    for field in ("images", "boxes", "class_ids", "instance_masks", "semantic_masks"):
+        np.testing.assert_array_equal(getattr(again, field), getattr(data, field))
+        np.testing.assert_array_equal(getattr(prefix, field), getattr(data, field)[:2])
+    np.testing.assert_array_equal(again.keypoints, data.keypoints)
+    assert not np.array_equal(other.images, data.images)
+
+
+def test_shapes_and_dtypes(data):
+    assert data.images.shape == (6, 40, 40, 3) and data.images.dtype == np.uint8
+    assert data.boxes.shape == (6, 4, 4) and data.instance_masks.shape == (6, 4, 40, 40)
+    assert data.semantic_masks.shape == (6, 40, 40) and data.keypoints.shape == (6, 4, 4, 2)
+    assert ((data.num_objects >= 1) & (data.num_objects <= 4)).all()
+    for i in range(len(data)):
+        k = data.num_objects[i]
+        assert (data.class_ids[i, :k] >= 0).all() and (data.class_ids[i, k:] == -1).all()
+        assert not data.instance_masks[i, k:].any() and np.isnan(data.keypoints[i, k:]).all()
+
+
+def test_masks_consistent_with_boxes(data):
+    centres = np.mgrid[0:40, 0:40] + 0.5  # (row, col) pixel centres
+    for i in range(len(data)):
+        expected_sem = np.zeros((40, 40), np.uint8)
+        for j in range(data.num_objects[i]):
+            x1, y1, x2, y2 = data.boxes[i, j]
+            mask = data.instance_masks[i, j]
+            assert mask.any()
+            ys, xs = centres[0][mask], centres[1][mask]
+            assert (xs >= x1).all() and (xs <= x2).all() and (ys >= y1).all() and (ys <= y2).all()
+            # the mask fills its box up to a pixel (two at a triangle's sharp vertices)
+            tol = 2.0 if data.class_names[data.class_ids[i, j]] == "triangle" else 1.0
+            assert xs.min() - x1 <= tol and x2 - xs.max() <= tol
+            assert ys.min() - y1 <= tol and y2 - ys.max() <= tol
+            expected_sem[mask] = data.class_ids[i, j] + 1
+        np.testing.assert_array_equal(data.semantic_masks[i], expected_sem)
+
+
+def test_keypoints_inside_boxes(data):
+    for i in range(len(data)):
+        k = data.num_objects[i]
+        kp, box = data.keypoints[i, :k], data.boxes[i, :k]
+        assert (kp[..., 0] >= box[:, None, 0] - 1e-4).all()
+        assert (kp[..., 0] <= box[:, None, 2] + 1e-4).all()
+        assert (kp[..., 1] >= box[:, None, 1] - 1e-4).all()
+        assert (kp[..., 1] <= box[:, None, 3] + 1e-4).all()
+
+
+def test_box_format_is_named():
+    a = make_shapes(2, image_size=24, seed=1)
+    b = make_shapes(2, image_size=24, seed=1, box_format="center_xywh")
+    assert b.box_format == "center_xywh"
+    np.testing.assert_allclose(
+        convert_boxes(b.boxes.reshape(-1, 4), "center_xywh", "xyxy"),
+        a.boxes.reshape(-1, 4),
+        atol=1e-4,
+    )
+
+
+def test_tf_dataset(data):
+    ds = to_tf_dataset(data, batch_size=4, shuffle=True, seed=1)
+    batches = list(ds)
+    assert [int(x.shape[0]) for x, _ in batches] == [4, 2]
+    x, y = batches[0]
+    assert float(x.numpy().max()) <= 1.0 and set(y) == {"boxes", "class_ids", "num_objects"}
+    targets = np.stack(
+        [
+            encode_targets(o["boxes"], o["class_ids"], [[1, 1]], (4, 4), 5, (40, 40))
+            for o in map(data.objects, range(len(data)))
+        ]
+    )
+    x, y = next(iter(to_tf_dataset(data, batch_size=6, targets=targets)))
+    np.testing.assert_allclose(y.numpy(), targets)
+    np.testing.assert_allclose(x.numpy(), data.images / 255, atol=1e-6)
+
+
+def test_coco_round_trip(data, tmp_path):
+    path = write_coco(data, tmp_path / "coco")
+    assert not list((tmp_path / "coco").glob("*.tmp"))
+    coco = json.loads(path.read_text())
+    assert len(coco["images"]) == 6 and len(coco["annotations"]) == data.num_objects.sum()
+    assert {c["name"] for c in coco["categories"]} == set(SHAPES)
+    back = read_coco(path)
+    for field in ("images", "class_ids", "num_objects", "instance_masks", "semantic_masks"):
+        np.testing.assert_array_equal(getattr(back, field), getattr(data, field))
+    np.testing.assert_allclose(back.boxes, data.boxes, atol=1e-4)
+    np.testing.assert_allclose(back.keypoints, data.keypoints, atol=1e-5)
+    assert back.class_names == data.class_names
+
+
+def test_kmeans_anchors_beat_hand_picked_on_shapes():
+    d = make_shapes(40, image_size=32, max_objects=3, classes=("rectangle", "ellipse"), seed=0)
+    xyxy = np.concatenate([d.objects(i)["boxes"] for i in range(len(d))])
+    wh = (xyxy[:, 2:] - xyxy[:, :2]) / 8  # in cells of a 4x4 grid
+    anchors = kmeans_anchors(wh, 3, seed=0)
+    hand = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    assert mean_best_iou(wh, anchors) > mean_best_iou(wh, hand)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_images=-1), "n_images"),
+        (dict(image_size=4), "image_size"),
+        (dict(classes=("circle", "hexagon")), "classes"),
+        (dict(classes=()), "classes"),
+        (dict(size_range=(0.5, 0.2)), "size_range"),
+        (dict(max_overlap=-0.1), "max_overlap"),
+        (dict(backgrounds=("nowhere",)), "backgrounds"),
+        (dict(box_format="xywh"), "box_format"),
+        (dict(min_objects=5, max_objects=2), "min_objects"),
+    ],
+)
+def test_bad_input_raises_value_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_shapes(**(dict(n_images=1, image_size=16) | kwargs))
+
+
+def test_empty_and_bad_io(tmp_path):
+    empty = make_shapes(0, image_size=16)
+    assert isinstance(empty, ShapesData) and len(empty) == 0
+    with pytest.raises(ValueError, match="path"):
+        read_coco(tmp_path / "missing.json")
+    with pytest.raises(ValueError, match="data"):
+        write_coco({"images": []}, tmp_path)
