@@ -79,3 +79,23 @@ def test_readme_lists_the_notebook_with_its_badge(path):
     readme = (ROOT / "README.md").read_text()
     assert f"notebooks/{path.name}" in readme
     assert colab_url(path) in readme
+
+
+IMPORT_LINE = re.compile(r"^\s*(import \w|from \S+ import )", re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_imports_live_in_the_setup_cell(path):
+    """All imports in the setup cell, `import cvutils` before TensorFlow (keeps its logs out)."""
+    nb = nbformat.read(path, as_version=4)
+    code = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    setup = next(i for i, s in code if "runtime.setup(" in s)
+    stray = [
+        (i, m.group(0).strip()) for i, s in code if i != setup for m in IMPORT_LINE.finditer(s)
+    ]
+    assert not stray, f"{path.name}: imports outside the setup cell (move them there): {stray}"
+    lines = [line for line in nb.cells[setup].source.splitlines() if IMPORT_LINE.match(line)]
+    first = next(i for i, line in enumerate(lines) if line != "import sys")
+    assert lines[first].startswith("import cvutils"), (
+        f"{path.name}: the setup cell must import cvutils before anything else (after sys)"
+    )

@@ -20,7 +20,7 @@ import re
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,7 +170,9 @@ def run_all(paths, dst, *, workers: int = 1, env: dict | None = None, echo=print
             runs.append(run_one(p, dst, env))
             echo(runs[-1].row())
         return runs
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Threads, not processes: the work happens in the kernels (processes of their own), and
+    # forking a process that has loaded TensorFlow (a test session) can crash the child.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(run_one, p, dst, env): p for p in paths}
         done = {}
         for future in as_completed(futures):
