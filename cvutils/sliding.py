@@ -349,6 +349,31 @@ def precision_recall(
     return precision, recall
 
 
+def _place(sizes, side, gap, rng, attempts=100, tries=200):
+    """Random positions of ``(h, w)`` rectangles on a ``side`` canvas, ``gap`` apart, or None."""
+    for _ in range(attempts):
+        placed: list[np.ndarray] = []
+        for h, w in sizes:
+            for _ in range(tries):
+                y = int(rng.integers(0, side - h + 1))
+                x = int(rng.integers(0, side - w + 1))
+                box = np.array([x, y, x + w, y + h], dtype=float)
+                if all(
+                    box[0] >= b[2] + gap
+                    or b[0] >= box[2] + gap
+                    or box[1] >= b[3] + gap
+                    or b[1] >= box[3] + gap
+                    for b in placed
+                ):
+                    placed.append(box)
+                    break
+            else:
+                break  # no room for this one: start the canvas again
+        else:
+            return placed
+    return None
+
+
 @dataclass(frozen=True)
 class Collages:
     """Test images for a detector, made by `make_collages`.
@@ -405,7 +430,7 @@ def make_collages(
 
     Raises:
         ValueError: bad arrays or sizes, or patches that do not fit on the canvas
-            (after 1,000 tries each).
+            (after 100 attempts).
 
     Taught in notebooks/12_sliding_windows.ipynb.
 
@@ -447,8 +472,7 @@ def make_collages(
             r = rng.integers(0, background.shape[0] - size + 1)
             c = rng.integers(0, background.shape[1] - size + 1)
             canvas = background[r : r + size, c : c + size].astype(float)  # a copy
-        placed: list[np.ndarray] = []
-        kinds = {"t": [], "d": []}
+        patches = []  # (kind, index, h, w)
         for kind, count in (("t", n_targets), ("d", n_distractors)):
             pool, order = pools[kind]
             for _ in range(count):
@@ -459,24 +483,22 @@ def make_collages(
                 w = max(1, round(pool.shape[2] * scale))
                 if h > size or w > size:
                     fail("scale_range", f"scales that fit the {size}-pixel canvas", f"{high}")
-                for _ in range(1000):
-                    y = int(rng.integers(0, size - h + 1))
-                    x = int(rng.integers(0, size - w + 1))
-                    box = np.array([x, y, x + w, y + h], dtype=float)
-                    if all(
-                        box[0] >= b[2] + gap
-                        or b[0] >= box[2] + gap
-                        or box[1] >= b[3] + gap
-                        or b[1] >= box[3] + gap
-                        for b in placed
-                    ):
-                        break
-                else:
-                    fail("n_targets", f"patches that fit a {size}-pixel canvas", "too many")
-                patch = resize(pool[idx], (h, w), order=1, anti_aliasing=scale < 1)
-                canvas[y : y + h, x : x + w] = patch
-                placed.append(box)
-                kinds[kind].append((box, idx))
+                patches.append((kind, idx, h, w))
+        placed = _place([(h, w) for _, _, h, w in patches], size, gap, rng)
+        if placed is None:
+            fail(
+                "size",
+                f"large enough for {len(patches)} patches {gap} pixels apart",
+                f"{size} (no room found in 100 attempts)",
+            )
+        kinds = {"t": [], "d": []}
+        for (kind, idx, h, w), box in zip(patches, placed, strict=True):
+            x, y = int(box[0]), int(box[1])
+            patch = resize(
+                pools[kind][0][idx], (h, w), order=1, anti_aliasing=h < pools[kind][0].shape[1]
+            )
+            canvas[y : y + h, x : x + w] = patch
+            kinds[kind].append((box, idx))
         images.append(canvas)
         boxes.append(np.array([b for b, _ in kinds["t"]], dtype=float).reshape(-1, 4))
         dboxes.append(np.array([b for b, _ in kinds["d"]], dtype=float).reshape(-1, 4))
