@@ -168,7 +168,12 @@ def test_collages_hold_their_patches_where_they_say():
 
 
 def test_collages_refuse_patches_that_do_not_fit():
-    assert_refused(lambda: make_collages(np.ones((2, 5, 5)), np.ones((2, 5, 5)), 1, size=6), "size")
+    assert_refused(
+        lambda: make_collages(
+            np.ones((2, 5, 5)), np.ones((2, 5, 5)), 1, size=6, scale_range=(1, 1)
+        ),
+        "size",
+    )
     assert_refused(
         lambda: make_collages(
             np.ones((2, 5, 5)), np.ones((2, 5, 5)), 1, size=5, scale_range=(2, 2)
