@@ -1,0 +1,182 @@
+"""Tests of cvutils.sliding against loop oracles, Keras layers and hand-worked cases."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from cvutils.boxes import pairwise_iou
+from cvutils.sliding import (
+    dense_to_conv_weights,
+    detection_counts,
+    make_collages,
+    match_detections,
+    precision_recall,
+    sliding_window_detect,
+    sliding_windows,
+)
+from tests.refusals import assert_refused
+
+
+def loop_windows(image, size, stride):
+    """Windows and boxes written out with two loops."""
+    windows, boxes = [], []
+    for y in range(0, image.shape[0] - size + 1, stride):
+        for x in range(0, image.shape[1] - size + 1, stride):
+            windows.append(image[y : y + size, x : x + size])
+            boxes.append([x, y, x + size, y + size])
+    return np.array(windows), np.array(boxes, dtype=float)
+
+
+@pytest.mark.parametrize(
+    "shape, size, stride",
+    [((5, 7), 3, 2), ((8, 8), 8, 1), ((9, 6, 3), 2, 3), ((10, 13, 1), 4, 1), ((6, 6), 1, 5)],
+)
+def test_sliding_windows_match_the_loop(shape, size, stride):
+    image = np.random.default_rng(0).normal(size=shape)
+    windows, boxes = sliding_windows(image, size, stride)
+    ref_w, ref_b = loop_windows(image, size, stride)
+    np.testing.assert_array_equal(windows, ref_w)
+    np.testing.assert_array_equal(boxes, ref_b)
+    n = [(d - size) // stride + 1 for d in shape[:2]]
+    assert len(windows) == n[0] * n[1]
+
+
+def test_sliding_windows_copy_and_do_not_mutate():
+    image = np.arange(36.0).reshape(6, 6)
+    before = image.copy()
+    windows, _ = sliding_windows(image, 3, 1)
+    windows[:] = -1
+    np.testing.assert_array_equal(image, before)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: sliding_windows(np.zeros((4, 4)), 5, 1), "size"),
+        (lambda: sliding_windows(np.zeros((4, 4)), 2, 0), "stride"),
+        (lambda: sliding_windows(np.zeros(4), 2, 1), "image"),
+        (lambda: sliding_windows(np.zeros((4, 4)), 2.0, 1), "size"),
+    ],
+)
+def test_sliding_windows_refuse(call, name):
+    assert_refused(call, name)
+
+
+@pytest.mark.parametrize("h, w, c, n_out", [(5, 5, 16, 7), (1, 1, 9, 4), (3, 2, 2, 5)])
+def test_dense_to_conv_weights_give_the_dense_outputs(h, w, c, n_out):
+    rng = np.random.default_rng(1)
+    kernel = rng.normal(size=(h * w * c, n_out)).astype("float32")
+    bias = rng.normal(size=n_out).astype("float32")
+    x = rng.normal(size=(4, h, w, c)).astype("float32")
+    dense = keras.layers.Dense(n_out)
+    dense.build((None, h * w * c))
+    dense.set_weights([kernel, bias])
+    conv = keras.layers.Conv2D(n_out, (h, w))
+    conv.build((None, h, w, c))
+    conv.set_weights([dense_to_conv_weights(kernel, (h, w, c)), bias])
+    want = keras.ops.convert_to_numpy(dense(keras.layers.Flatten()(x)))
+    got = keras.ops.convert_to_numpy(conv(x))
+    assert got.shape == (4, 1, 1, n_out)
+    np.testing.assert_allclose(got[:, 0, 0], want, rtol=1e-5, atol=1e-5)
+
+
+def test_dense_to_conv_weights_refuse():
+    assert_refused(lambda: dense_to_conv_weights(np.zeros((10, 3)), (3, 3, 1)), "input_shape")
+    assert_refused(lambda: dense_to_conv_weights(np.zeros(10), (10, 1, 1)), "kernel")
+    assert_refused(lambda: dense_to_conv_weights(np.zeros((10, 3)), (10, 1)), "input_shape")
+
+
+def test_hand_worked_precision_recall():
+    # Three faces; four detections. Detection 0 hits face 0 (IoU 1); detection 1 hits face 0
+    # again (IoU 90/110) but scores lower: a duplicate, false positive; detection 2 covers
+    # face 1 with IoU 50/100 = 0.5 exactly: a true positive (>= 0.5); detection 3 is on
+    # nothing. TP 2, FP 2, FN 1: precision 1/2, recall 2/3.
+    truth = [[0, 0, 10, 10], [20, 0, 30, 10], [50, 50, 60, 60]]
+    pred = [[0, 0, 10, 10], [1, 0, 11, 10], [20, 0, 30, 5], [80, 80, 90, 90]]
+    scores = [0.9, 0.8, 0.7, 0.6]
+    np.testing.assert_array_equal(match_detections(pred, truth, scores), [True, False, True, False])
+    assert detection_counts(pred, truth, scores) == (2, 2, 1)
+    assert precision_recall(pred, truth, scores) == (0.5, pytest.approx(2 / 3))
+    # a stricter threshold loses the half-covered face
+    assert detection_counts(pred, truth, scores, iou_threshold=0.6) == (1, 3, 2)
+
+
+def test_match_detections_takes_the_best_score_first():
+    truth = [[0, 0, 10, 10]]
+    pred = [[1, 0, 11, 10], [0, 0, 10, 10]]
+    np.testing.assert_array_equal(match_detections(pred, truth, [0.2, 0.9]), [False, True])
+    np.testing.assert_array_equal(match_detections(pred, truth), [True, False])
+
+
+def test_precision_recall_of_nothing_is_nan():
+    p, r = precision_recall(np.zeros((0, 4)), [[0, 0, 1, 1]])
+    assert np.isnan(p) and r == 0.0
+    p, r = precision_recall([[0, 0, 1, 1]], np.zeros((0, 4)))
+    assert p == 0.0 and np.isnan(r)
+
+
+def blob(side):
+    """A Gaussian blob filling a ``side x side`` window."""
+    r = (np.arange(side) + 0.5) / side - 0.5
+    return np.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * 0.15**2))
+
+
+def test_detect_finds_a_blob_at_two_sizes():
+    image = np.zeros((40, 40))
+    image[4:12, 4:12] = blob(8)
+    image[20:36, 20:36] = blob(16)
+    template = blob(8)
+
+    def score(x):  # closeness to the 8x8 template
+        return -np.mean((x[..., 0] - template) ** 2, axis=(1, 2))
+
+    found = sliding_window_detect(score, image, [8, 16], [2, 4], window=8, threshold=-0.01)
+    assert found.n_windows == 17 * 17 + 7 * 7
+    truth = [[4, 4, 12, 12], [20, 20, 36, 36]]
+    assert precision_recall(found.boxes, truth, found.scores) == (1.0, 1.0)
+    np.testing.assert_array_equal(np.sort(found.boxes, axis=0), np.sort(truth, axis=0))
+
+
+def test_detect_refuses_bad_scores():
+    assert_refused(
+        lambda: sliding_window_detect(lambda x: np.zeros(3), np.zeros((8, 8)), [4], [2], 4),
+        "score_fn",
+    )
+    assert_refused(
+        lambda: sliding_window_detect(lambda x: x, np.zeros((8, 8)), [4, 2], [2], 4), "strides"
+    )
+
+
+def test_collages_hold_their_patches_where_they_say():
+    rng = np.random.default_rng(0)
+    faces, others = rng.uniform(size=(6, 5, 5)), rng.uniform(size=(4, 5, 5))
+    background = rng.uniform(size=(50, 60))
+    before = faces.copy()
+    c = make_collages(faces, others, 2, size=40, scale_range=(1.0, 1.0), background=background)
+    np.testing.assert_array_equal(faces, before)
+    assert c.images.shape == (2, 40, 40)
+    for img, boxes, ids in zip(c.images, c.boxes, c.target_ids, strict=True):
+        for (x1, y1, x2, y2), i in zip(boxes.astype(int), ids, strict=True):
+            np.testing.assert_array_equal(img[y1:y2, x1:x2], faces[i])
+    # each held-out face is used once while the pool lasts
+    assert sorted(np.concatenate(c.target_ids)) == list(range(6))
+    all_boxes = np.concatenate([c.boxes[0], c.distractor_boxes[0]])
+    ious = pairwise_iou(all_boxes, all_boxes)
+    np.testing.assert_array_equal(ious, np.eye(len(all_boxes)))  # no two patches overlap
+
+
+def test_collages_refuse_patches_that_do_not_fit():
+    assert_refused(
+        lambda: make_collages(
+            np.ones((2, 5, 5)), np.ones((2, 5, 5)), 1, size=6, scale_range=(1, 1)
+        ),
+        "size",
+    )
+    assert_refused(
+        lambda: make_collages(
+            np.ones((2, 5, 5)), np.ones((2, 5, 5)), 1, size=5, scale_range=(2, 2)
+        ),
+        "scale_range",
+    )
