@@ -16,9 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
-from cvutils.checks import MAX_COUNT, check_bool, check_int, check_shape, describe, fail
+from cvutils.checks import (
+    MAX_COUNT,
+    check_array,
+    check_bool,
+    check_int,
+    check_shape,
+    describe,
+    fail,
+)
 
 __all__ = ["LocallyConnected2D"]
 
@@ -37,11 +46,40 @@ def _pair(name: str, value: Any) -> tuple[int, int]:
 
 
 def _identifier(name: str, value: Any, getter: Any, expected: str) -> Any:
-    """``getter(value)`` (`keras.activations.get`, `keras.initializers.get`) or the one error."""
+    """``getter(value)`` (`keras.activations.get`, `keras.initializers.get`) or the one error.
+
+    Only names, config dicts, callables and None are identifiers: a number or an array is
+    refused here (`keras.initializers.get` would take it for a constant tensor of its own
+    shape and fail only when the layer is built).
+    """
+    if not (value is None or isinstance(value, str | dict) or callable(value)):
+        fail(name, expected, describe(value), kind=True)
     try:
         return getter(value)
     except (ValueError, TypeError):
         fail(name, expected, describe(value), kind=not isinstance(value, str | dict))
+
+
+def _check_inputs(inputs: Any) -> Any:
+    """Refuses inputs that are not real-valued tensors or arrays, before Keras converts them.
+
+    Tensors (eager or symbolic) pass through when their dtype is real (floating, integer or
+    boolean); anything else goes through `cvutils.checks.check_array` (non-finite values are
+    allowed: like every Keras layer, this one propagates them rather than check a graph).
+    """
+    if (
+        hasattr(inputs, "shape")
+        and hasattr(inputs, "dtype")
+        and not isinstance(inputs, np.ndarray | np.generic)
+    ):
+        try:
+            dtype = keras.backend.standardize_dtype(inputs.dtype)
+        except ValueError:
+            dtype = str(inputs.dtype)
+        if dtype != "bool" and not dtype.startswith(("float", "bfloat", "int", "uint")):
+            fail("inputs", "a tensor of real numbers", describe(inputs), kind=True)
+        return inputs
+    return check_array("inputs", inputs, finite=False)
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
@@ -84,7 +122,8 @@ class LocallyConnected2D(keras.layers.Layer):
             bad argument at construction; when built on ``inputs`` that are not rank 4, have
             unknown height, width or channels, are smaller than ``kernel_size``, or would need
             more than ``MAX_PARAMS`` weights; when called on ``inputs`` whose height, width
-            or channels differ from those it was built for.
+            or channels differ from those it was built for, or that are not real-valued
+            arrays or tensors (None, strings, complex or object arrays, ragged lists).
 
     Example:
         >>> import numpy as np
@@ -125,6 +164,14 @@ class LocallyConnected2D(keras.layers.Layer):
         self.bias_initializer = _identifier(
             "bias_initializer", bias_initializer, keras.initializers.get, initializer
         )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Checks ``inputs`` (see `_check_inputs`), then calls the layer as Keras does."""
+        if args:
+            args = (_check_inputs(args[0]), *args[1:])
+        elif "inputs" in kwargs:
+            kwargs["inputs"] = _check_inputs(kwargs["inputs"])
+        return super().__call__(*args, **kwargs)
 
     # ------------------------------------------------------------------ shapes
 
