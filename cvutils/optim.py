@@ -35,18 +35,34 @@ Two 2-D loss surfaces for trajectory plots: `ill_conditioned_quadratic` (the bow
 ``0.5 (x^2 + 25 y^2)``) and `rosenbrock`; `trajectory` runs an optimizer on one.
 
 Bad arguments (negative learning rates, ``momentum``/``rho``/``beta`` outside ``[0, 1)``,
-gradients whose shapes differ from the parameters') raise ``ValueError`` naming the argument.
+``epsilon <= 0``, gradients whose shapes differ from the parameters' or that hold NaN or inf)
+raise ``ValueError`` naming the argument, through `cvutils.checks`.
+
+Taught in notebooks/06_training_convnets_well.ipynb.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from cvutils.checks import check_real
+from cvutils.checks import (
+    MAX_COUNT,
+    check_array,
+    check_bool,
+    check_callable,
+    check_int,
+    check_real,
+    describe,
+    fail,
+)
+
+#: The most drops `StepDecay.to_keras` writes out (``drop ** 10_000`` is 0 in float64).
+MAX_DROPS = 10_000
+#: The most steps `trajectory` records.
+MAX_STEPS = 10**6
 
 __all__ = [
     "SGD",
@@ -70,16 +86,16 @@ __all__ = [
 
 
 def _check_learning_rate(learning_rate):
-    """A non-negative number or a callable schedule ``step -> lr``."""
+    """A finite number >= 0 or a callable schedule ``step -> lr``."""
     if callable(learning_rate):
         return learning_rate
     return check_real("learning_rate", learning_rate, low=0.0)
 
 
 def _check_step(step) -> np.ndarray:
-    s = np.asarray(step, dtype=np.float64)
-    if not np.all(np.isfinite(s)) or np.any(s < 0):
-        raise ValueError(f"step must hold non-negative finite numbers, got {step!r}")
+    s = check_array("step", step, dtype=np.float64)
+    if s.size and s.min() < 0:
+        fail("step", "non-negative steps", f"minimum {s.min()!r}")
     return s
 
 
@@ -97,15 +113,19 @@ def step_decay(step, initial_learning_rate: float, drop: float, every: int):
 
     Returns:
         Learning rates, float64 of the shape of ``step``.
+
+    Raises:
+        ValueError: for a negative or non-finite step or a bad rate or constant, each named.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
     a0 = check_real(
         "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
     )
     d = check_real("drop", drop, low=0.0, low_open=True, high=1.0, high_open=False)
-    if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
-        raise ValueError(f"every must be a positive int, got {every!r}")
+    every = check_int("every", every, 1, MAX_COUNT)
     t = _check_step(step)
-    return a0 * d ** np.floor(t / int(every))
+    return a0 * d ** np.floor(t / every)
 
 
 def exponential_decay(step, initial_learning_rate: float, k: float):
@@ -118,6 +138,11 @@ def exponential_decay(step, initial_learning_rate: float, k: float):
 
     Returns:
         Learning rates, float64 of the shape of ``step``.
+
+    Raises:
+        ValueError: for a negative or non-finite step or a bad rate or constant, each named.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
     a0 = check_real(
         "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
@@ -136,6 +161,11 @@ def inverse_time_decay(step, initial_learning_rate: float, k: float):
 
     Returns:
         Learning rates, float64 of the shape of ``step``.
+
+    Raises:
+        ValueError: for a negative or non-finite step or a bad rate or constant, each named.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
     a0 = check_real(
         "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
@@ -150,6 +180,12 @@ class StepDecay:
     Keras's ``PiecewiseConstantDecay(boundaries, values)`` returns ``values[i]`` for
     ``boundaries[i-1] < step <= boundaries[i]``; for integer steps, ``floor(t / every)``
     changes *at* ``t = k * every``, so the boundaries are ``k * every - 1``.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
+
+    Examples:
+        >>> StepDecay(0.1, drop=0.5, every=10)([0, 9, 10, 25]).tolist()
+        [0.1, 0.1, 0.05, 0.025]
     """
 
     def __init__(self, initial_learning_rate: float, drop: float = 0.5, every: int = 10):
@@ -164,7 +200,13 @@ class StepDecay:
         return step_decay(step, self.initial_learning_rate, self.drop, self.every)
 
     def to_keras(self, n_drops: int = 20):
-        """``keras.optimizers.schedules.PiecewiseConstantDecay`` equal for ``n_drops`` drops."""
+        """``keras.optimizers.schedules.PiecewiseConstantDecay`` equal for ``n_drops`` drops.
+
+        Args:
+            n_drops: how many drops to write out, ``1..MAX_DROPS``; after the last one the
+                rate stays constant.
+        """
+        n_drops = check_int("n_drops", n_drops, 1, MAX_DROPS)
         import keras
 
         boundaries = [k * self.every - 1 for k in range(1, n_drops + 1)]
@@ -183,6 +225,8 @@ class ExponentialDecay:
 
     ``to_keras()`` gives ``ExponentialDecay(a0, decay_steps=1, decay_rate=exp(-k))``, which
     computes ``a0 * exp(-k) ** t``: the same function.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
 
     def __init__(self, initial_learning_rate: float, k: float):
@@ -207,6 +251,8 @@ class InverseTimeDecay:
     """Callable `inverse_time_decay` schedule ``a0 / (1 + k t)``.
 
     ``to_keras()`` gives ``InverseTimeDecay(a0, decay_steps=1, decay_rate=k)``.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
 
     def __init__(self, initial_learning_rate: float, k: float):
@@ -238,6 +284,8 @@ class Optimizer:
 
     Attributes:
         iterations: number of steps taken so far (Keras's ``optimizer.iterations``).
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
 
     def __init__(self, learning_rate=0.01):
@@ -247,9 +295,16 @@ class Optimizer:
         self._shapes: list[tuple] = []
 
     def current_learning_rate(self) -> float:
-        """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""
+        """The learning rate of the next step (a schedule is evaluated at ``iterations``).
+
+        Raises:
+            ValueError: if a schedule returns anything but a finite number >= 0.
+        """
         if callable(self.learning_rate):
-            return float(np.asarray(self.learning_rate(self.iterations)))
+            value = self.learning_rate(self.iterations)
+            if isinstance(value, np.ndarray) and value.shape == ():
+                value = value[()]
+            return check_real(f"learning_rate({self.iterations})", value, low=0.0)
         return float(self.learning_rate)
 
     def _build(self, params: Sequence[np.ndarray]) -> None:  # pragma: no cover - overridden
@@ -268,45 +323,47 @@ class Optimizer:
 
         Raises:
             ValueError: if the lists differ in length, a gradient's shape differs from its
-                parameter's, a parameter is not a writeable float array, or the set of
-                parameters changed since the first call.
+                parameter's or holds NaN or inf, a parameter is not a writeable, finite float
+                array, or the set of parameters changed since the first call. Nothing is
+                changed when a check fails.
+
+        Taught in notebooks/06_training_convnets_well.ipynb.
         """
-        if isinstance(params, np.ndarray) or isinstance(grads, np.ndarray):
-            raise ValueError(
-                "params and grads must be lists of arrays (wrap a single array as [p])"
-            )
-        params, grads = list(params), list(grads)
+        for name, value in (("params", params), ("grads", grads)):
+            if not isinstance(value, list | tuple):
+                fail(
+                    name,
+                    "a list of arrays (wrap a single array as [p])",
+                    describe(value),
+                    kind=True,
+                )
         if len(params) != len(grads):
-            raise ValueError(
-                f"grads must have one entry per parameter: "
-                f"got {len(grads)} grads for {len(params)} params"
-            )
+            fail("grads", f"one entry per parameter ({len(params)})", f"{len(grads)} entries")
+        checked = []
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
-                raise ValueError(
-                    f"params[{i}] must be a writeable float NumPy array, got {type(p).__name__} "
-                    f"{getattr(p, 'dtype', '')}"
-                )
-            if np.shape(g) != p.shape:
-                raise ValueError(
-                    f"grads[{i}] has shape {np.shape(g)}, "
-                    f"expected the shape of params[{i}] {p.shape}"
-                )
+                fail(f"params[{i}]", "a writeable float NumPy array", describe(p), kind=True)
+            check_array(f"params[{i}]", p)
+            checked.append(
+                check_array(f"grads[{i}]", g, shape=p.shape, dtype=p.dtype, layout=f"{p.shape}")
+            )
         shapes = [p.shape for p in params]
+        if self._n_params is not None and shapes != self._shapes:
+            fail("params", f"the parameters of the first step, shapes {self._shapes}", f"{shapes}")
+        lr = self.current_learning_rate()
         if self._n_params is None:
             self._n_params, self._shapes = len(params), shapes
             self._build(params)
-        elif shapes != self._shapes:
-            raise ValueError(
-                f"params changed since the first step: shapes {shapes}, expected {self._shapes}"
-            )
-        lr = self.current_learning_rate()
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            self._update(i, p, np.asarray(g, dtype=p.dtype), lr)
+        for i, (p, g) in enumerate(zip(params, checked, strict=True)):
+            self._update(i, p, g, lr)
         self.iterations += 1
 
     def update(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        """Convenience for a single parameter: ``apply([grad], [param])``; returns ``param``."""
+        """Convenience for a single parameter: ``apply([grad], [param])``; returns ``param``.
+
+        Raises:
+            ValueError: as `apply`, naming ``params[0]`` and ``grads[0]``.
+        """
         self.apply([grad], [param])
         return param
 
@@ -319,12 +376,19 @@ class SGD(Optimizer):
 
     ``momentum=0``: ``p -= lr g``. ``momentum=mu > 0``: ``v = mu v - lr g; p += v`` (Nesterov:
     ``p += mu v - lr g``). Defaults are Keras's (``learning_rate=0.01``).
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
+
+    Examples:
+        >>> p = np.array([1.0])
+        >>> SGD(0.1).update(p, np.array([2.0])).tolist()
+        [0.8]
     """
 
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False):
         super().__init__(learning_rate)
         self.momentum = check_real("momentum", momentum, low=0.0, high=1.0)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool("nesterov", nesterov)
 
     def _build(self, params):
         self.velocities = [np.zeros_like(p) for p in params]
@@ -346,7 +410,10 @@ class Adagrad(Optimizer):
     """AdaGrad as `keras.optimizers.Adagrad`: ``a += g^2; p -= lr g / sqrt(a + eps)``.
 
     Keras starts the accumulator at ``initial_accumulator_value=0.1`` (CS231n at 0) and puts
-    ``epsilon=1e-7`` inside the square root.
+    ``epsilon=1e-7`` inside the square root. ``epsilon`` must be > 0: with ``0`` a
+    parameter whose gradient and accumulator are 0 would become NaN.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
 
     def __init__(
@@ -356,7 +423,7 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = check_real(
             "initial_accumulator_value", initial_accumulator_value, low=0.0
         )
-        self.epsilon = check_real("epsilon", epsilon, low=0.0)
+        self.epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
 
     def _build(self, params):
         self.accumulators = [np.full_like(p, self.initial_accumulator_value) for p in params]
@@ -371,13 +438,16 @@ class RMSprop(Optimizer):
     """RMSProp as `keras.optimizers.RMSprop` (not centred, no momentum).
 
     ``s = rho s + (1 - rho) g^2; p -= lr g / sqrt(s + eps)``, with ``s`` starting at 0 and
-    ``epsilon=1e-7`` inside the square root (CS231n adds ``eps`` outside it).
+    ``epsilon=1e-7`` inside the square root (CS231n adds ``eps`` outside it); ``epsilon``
+    must be > 0.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
 
     def __init__(self, learning_rate=0.001, rho: float = 0.9, epsilon: float = 1e-7):
         super().__init__(learning_rate)
         self.rho = check_real("rho", rho, low=0.0, high=1.0)
-        self.epsilon = check_real("epsilon", epsilon, low=0.0)
+        self.epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
 
     def _build(self, params):
         self.velocities = [np.zeros_like(p) for p in params]
@@ -394,6 +464,9 @@ class Adam(Optimizer):
 
     ``m += (1 - b1)(g - m); v += (1 - b2)(g^2 - v)``;
     ``alpha = lr sqrt(1 - b2^t) / (1 - b1^t)``; ``p -= alpha m / (sqrt(v) + eps)``.
+    ``epsilon`` must be > 0: with ``0`` an exactly-zero gradient gives ``0 / 0 = NaN``.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
 
     def __init__(
@@ -402,7 +475,7 @@ class Adam(Optimizer):
         super().__init__(learning_rate)
         self.beta_1 = check_real("beta_1", beta_1, low=0.0, high=1.0)
         self.beta_2 = check_real("beta_2", beta_2, low=0.0, high=1.0)
-        self.epsilon = check_real("epsilon", epsilon, low=0.0)
+        self.epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
 
     def _build(self, params):
         self.momentums = [np.zeros_like(p) for p in params]
@@ -420,10 +493,10 @@ class Adam(Optimizer):
 # ----------------------------------------------------------------------------- 2-D surfaces
 
 
-def _check_point(p) -> np.ndarray:
-    p = np.asarray(p, dtype=np.float64)
-    if p.shape[-1:] != (2,):
-        raise ValueError(f"p must have shape (..., 2) (points (x, y)), got {p.shape}")
+def _check_point(p, name: str = "p") -> np.ndarray:
+    p = check_array(name, p, min_ndim=1, dtype=np.float64)
+    if p.shape[-1] != 2:
+        fail(name, "an array of shape (..., 2) (points (x, y))", describe(p))
     return p
 
 
@@ -436,6 +509,13 @@ def ill_conditioned_quadratic(p, a: float = 1.0, b: float = 25.0):
 
     Returns:
         ``(f, grad)``: ``f`` of shape ``(...)``, ``grad`` of shape ``(..., 2)``.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
+
+    Examples:
+        >>> f, g = ill_conditioned_quadratic([1.0, 1.0])
+        >>> float(f), g.tolist()
+        (13.0, [1.0, 25.0])
     """
     p = _check_point(p)
     a = check_real("a", a, low=0.0, low_open=True, high=None)
@@ -449,11 +529,16 @@ def rosenbrock(p, a: float = 1.0, b: float = 100.0):
 
     Args:
         p: points ``(..., 2)``.
+        a, b: the constants (finite; the course's are 1 and 100).
 
     Returns:
         ``(f, grad)``: ``f`` of shape ``(...)``, ``grad`` of shape ``(..., 2)``.
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
     p = _check_point(p)
+    a = check_real("a", a)
+    b = check_real("b", b, low=0.0, low_open=True)
     x, y = p[..., 0], p[..., 1]
     f = (a - x) ** 2 + b * (y - x**2) ** 2
     gx = -2 * (a - x) - 4 * b * x * (y - x**2)
@@ -472,18 +557,20 @@ def trajectory(optimizer: Optimizer, loss_fn: Callable, start, steps: int) -> np
 
     Returns:
         ``(steps + 1, 2)`` float64: the start and every point after a step.
+
+    Raises:
+        ValueError: for a bad argument, or a ``loss_fn`` whose gradient is not finite (the
+            message names ``grads[0]``).
+
+    Taught in notebooks/06_training_convnets_well.ipynb.
     """
     if not isinstance(optimizer, Optimizer):
-        raise ValueError(
-            f"optimizer must be a cvutils.optim.Optimizer, got {type(optimizer).__name__}"
-        )
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
-    p = _check_point(start).astype(np.float64).copy()
-    if p.shape != (2,):
-        raise ValueError(f"start must have shape (2,), got {p.shape}")
+        fail("optimizer", "a cvutils.optim.Optimizer", describe(optimizer), kind=True)
+    check_callable("loss_fn", loss_fn)
+    steps = check_int("steps", steps, 0, MAX_STEPS)
+    p = check_array("start", start, shape=(2,), dtype=np.float64).copy()
     path = [p.copy()]
-    for _ in range(int(steps)):
+    for _ in range(steps):
         _, g = loss_fn(p)
         optimizer.apply([g], [p])
         path.append(p.copy())

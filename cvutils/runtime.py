@@ -7,7 +7,10 @@ Two modes decide how much a notebook trains:
 * ``full``: results; the notebook trains to the accuracy it promises (meant for a GPU).
 
 The mode comes from the environment variable ``CVUTILS_MODE``; when it is unset the
-mode is ``full`` if TensorFlow sees a GPU and ``fast`` otherwise.
+mode is ``full`` if TensorFlow sees a GPU and ``fast`` otherwise. Arguments are checked with
+`cvutils.checks` (``"<name> must be <expected>; got <actual>."``).
+
+Taught in notebooks/00_setup_and_tour.ipynb.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from cvutils.checks import check_int
+from cvutils.checks import check_bool, check_int, check_str, describe, fail
 
 MODES = ("fast", "full")
 ENV_VAR = "CVUTILS_MODE"
@@ -40,7 +43,10 @@ def _tf():
 
 
 def gpus() -> list:
-    """Returns the physical GPUs TensorFlow sees (an empty list on a CPU-only machine)."""
+    """Returns the physical GPUs TensorFlow sees (an empty list on a CPU-only machine).
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+    """
     return _tf().config.list_physical_devices("GPU")
 
 
@@ -51,25 +57,32 @@ def mode() -> str:
 
     Raises:
         ValueError: if ``CVUTILS_MODE`` holds anything else than ``fast`` or ``full``.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
     value = os.environ.get(ENV_VAR, "").strip().lower()
     if not value:
         return "full" if gpus() else "fast"
     if value not in MODES:
-        raise ValueError(
-            f"{ENV_VAR} must be one of {MODES}, got {os.environ[ENV_VAR]!r}. "
-            f"Set it with e.g. `export {ENV_VAR}=fast` (quick, CPU) or `{ENV_VAR}=full` (GPU)."
+        fail(
+            ENV_VAR,
+            f"one of {MODES} (set it with e.g. `export {ENV_VAR}=fast` for quick CPU runs or "
+            f"`{ENV_VAR}=full` on a GPU)",
+            repr(os.environ[ENV_VAR]),
         )
     return value
 
 
 def is_fast() -> bool:
-    """True in fast mode."""
+    """True in fast mode. Taught in notebooks/00_setup_and_tour.ipynb."""
     return mode() == "fast"
 
 
 def device_name() -> str:
-    """A short human name for the device Keras will use, e.g. ``"GPU x1 (NVIDIA H100)"``."""
+    """A short human name for the device Keras will use, e.g. ``"GPU x1 (NVIDIA H100)"``.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+    """
     tf = _tf()
     found = gpus()
     if not found:
@@ -97,7 +110,10 @@ def _supports_mixed_float16() -> bool:
 
 @dataclass(frozen=True)
 class RuntimeInfo:
-    """What `setup` chose; ``str()`` gives the one line a notebook prints."""
+    """What `setup` chose; ``str()`` gives the one line a notebook prints.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+    """
 
     python: str
     tensorflow: str
@@ -117,13 +133,22 @@ class RuntimeInfo:
 
 
 def set_seed(seed: int) -> None:
-    """Seeds Python's `random`, NumPy and the Keras backend with one integer."""
-    seed = check_int("seed", seed, 0)
+    """Seeds Python's `random`, NumPy and the Keras backend with one integer.
+
+    Args:
+        seed: an integer in ``0..2**32 - 1`` (NumPy's range).
+
+    Raises:
+        ValueError: for anything else.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+    """
+    seed = check_int("seed", seed, 0, 2**32 - 1)
     import keras
 
-    random.seed(int(seed))
-    np.random.seed(int(seed))  # noqa: NPY002 - learners use the legacy global RNG too
-    keras.utils.set_random_seed(int(seed))
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - learners use the legacy global RNG too
+    keras.utils.set_random_seed(seed)
 
 
 def setup(
@@ -139,7 +164,18 @@ def setup(
 
     Returns:
         A `RuntimeInfo` with versions, device, mode, seed and precision.
+
+    Raises:
+        ValueError: for a bad ``seed``, a ``mixed_precision`` other than None/True/False, a
+            non-bool ``verbose`` (checked before anything is changed), or mixed precision
+            asked for without a GPU.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
+    seed = check_int("seed", seed, 0, 2**32 - 1)
+    if mixed_precision is not None:
+        mixed_precision = check_bool("mixed_precision", mixed_precision)
+    verbose = check_bool("verbose", verbose)
     tf = _tf()
     import keras
 
@@ -151,9 +187,11 @@ def setup(
     if mixed_precision is None:
         mixed_precision = current == "full" and _supports_mixed_float16()
     if mixed_precision and not gpus():
-        raise ValueError(
-            "mixed_precision=True needs a GPU with compute capability >= 7.0; none is visible. "
-            "Leave mixed_precision=None to choose automatically."
+        fail(
+            "mixed_precision",
+            "None (choose automatically) or False without a GPU: True needs a GPU with compute "
+            "capability >= 7.0",
+            "True and no GPU is visible",
         )
     policy = "mixed_float16" if mixed_precision else "float32"
     keras.mixed_precision.set_global_policy(policy)
@@ -182,12 +220,21 @@ def strategy(devices: list[str] | None = None):
 
     Returns:
         A `tf.distribute.Strategy`; use ``with strategy().scope(): model = ...``.
+
+    Raises:
+        ValueError: if ``devices`` is not None or a non-empty list of device-name strings.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
+    if devices is not None:
+        if not isinstance(devices, list | tuple):
+            fail("devices", "a list of device names or None", describe(devices), kind=True)
+        if not devices:
+            fail("devices", "a non-empty list of device names", "[]")
+        devices = [check_str(f"devices[{i}]", d) for i, d in enumerate(devices)]
     tf = _tf()
     if devices is not None:
-        if not devices or not all(isinstance(d, str) for d in devices):
-            raise ValueError(f"devices must be a non-empty list of device names, got {devices!r}")
-        return tf.distribute.MirroredStrategy(devices=list(devices))
+        return tf.distribute.MirroredStrategy(devices=devices)
     if len(gpus()) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
@@ -195,7 +242,10 @@ def strategy(devices: list[str] | None = None):
 
 @dataclass(frozen=True)
 class Budget:
-    """The training budget of the current mode; read values as attributes or keys."""
+    """The training budget of the current mode; read values as attributes or keys.
+
+    Made by `budget`. Taught in notebooks/00_setup_and_tour.ipynb.
+    """
 
     mode: str
     values: MappingProxyType = field(repr=False)
@@ -221,9 +271,13 @@ class Budget:
 def budget(*, fast: dict, full: dict, verbose: bool = True) -> Budget:
     """Declares, in one visible line, what each mode trains, and returns the current one.
 
-    Example:
-        >>> B = budget(fast=dict(epochs=2, n_train=2000), full=dict(epochs=30, n_train=60000))
-        >>> model.fit(x[: B.n_train], y[: B.n_train], epochs=B.epochs)
+    Examples:
+        In a notebook, ``model.fit(x[: B.n_train], y[: B.n_train], epochs=B.epochs)``:
+
+        >>> B = budget(fast=dict(epochs=2, n_train=2000), full=dict(epochs=30, n_train=60000),
+        ...            verbose=False)
+        >>> B.epochs in (2, 30)
+        True
 
     Args:
         fast: the settings of fast mode (CPU, CI).
@@ -231,15 +285,27 @@ def budget(*, fast: dict, full: dict, verbose: bool = True) -> Budget:
         verbose: print the line ``Budget [mode]: ...``.
 
     Raises:
-        ValueError: if the two dicts are empty or their keys differ.
+        ValueError: if the two dicts are empty, their keys differ or are not identifiers, or
+            ``verbose`` is not a bool.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
-    if not isinstance(fast, dict) or not isinstance(full, dict) or not fast:
-        raise ValueError(f"fast and full must be non-empty dicts, got fast={fast!r}, full={full!r}")
+    for name, value in (("fast", fast), ("full", full)):
+        if not isinstance(value, dict):
+            fail(name, "a non-empty dict of settings", describe(value), kind=True)
+        if not value:
+            fail(name, "a non-empty dict of settings", "{}")
+        for key in value:
+            if not isinstance(key, str) or not key.isidentifier():
+                fail(name, "a dict whose keys are names (identifiers)", f"key {key!r}")
     if set(fast) != set(full):
-        raise ValueError(
-            f"fast and full must name the same settings; only in fast: "
-            f"{sorted(set(fast) - set(full))}, only in full: {sorted(set(full) - set(fast))}"
+        fail(
+            "full",
+            f"the same settings as fast {sorted(fast)}",
+            f"only in fast: {sorted(set(fast) - set(full))}, "
+            f"only in full: {sorted(set(full) - set(fast))}",
         )
+    verbose = check_bool("verbose", verbose)
     current = mode()
     chosen, other = (fast, full) if current == "fast" else (full, fast)
     result = Budget(current, MappingProxyType(dict(chosen)), MappingProxyType(dict(other)))
@@ -249,7 +315,10 @@ def budget(*, fast: dict, full: dict, verbose: bool = True) -> Budget:
 
 
 def environment_report() -> str:
-    """A multi-line report of versions and devices, for bug reports."""
+    """A multi-line report of versions and devices, for bug reports.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+    """
     import keras
     import matplotlib
     import skimage
@@ -278,9 +347,18 @@ def result(**values: Any) -> str:
 
     Returns:
         The printed line.
+
+    Raises:
+        ValueError: when no ``name=value`` pair is given.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+
+    Examples:
+        >>> line = result(accuracy=0.98765, epochs=3)
+        RESULT: accuracy=0.9877, epochs=3
     """
     if not values:
-        raise ValueError("result() needs at least one name=value pair")
+        fail("values", "at least one name=value pair", "none")
     parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()]
     line = "RESULT: " + ", ".join(parts)
     print(line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.special
+from refusals import assert_refused
 from scipy.spatial.distance import cdist
 
 from cvutils import classic
@@ -323,54 +324,126 @@ def test_m9_interpolates_ten_points_and_rms_formula():
 
 # ----------------------------------------------------------------------------- bad inputs
 
+S23 = np.zeros((2, 3))
+
+
+def _fitted():
+    return classic.KNNClassifier(1).fit(np.zeros((2, 4)), [0, 1])
+
 
 @pytest.mark.parametrize(
     "call, argument",
     [
         (lambda: classic.svm_loss(np.zeros(3), [0]), "scores"),
-        (lambda: classic.svm_loss(np.zeros((2, 3)), [0, 3]), "y"),
-        (lambda: classic.svm_loss(np.zeros((2, 3)), [0]), "y"),
-        (lambda: classic.svm_loss(np.zeros((2, 3)), [0.5, 1]), "y"),
-        (lambda: classic.svm_loss(np.zeros((2, 3)), [0, 1], delta=0), "delta"),
+        (lambda: classic.svm_loss(None, [0]), "scores"),
+        (lambda: classic.svm_loss([[1 + 1j, 0]], [0]), "scores"),
+        (lambda: classic.svm_loss([["a", "b"]], [0]), "scores"),
+        (lambda: classic.svm_loss([[1.0, 2.0], [3.0]], [0, 1]), "scores"),
+        (lambda: classic.svm_loss(np.zeros((2, 1)), [0, 0]), "scores"),
+        (lambda: classic.svm_loss(S23, [0, 3]), "y"),
+        (lambda: classic.svm_loss(S23, [0]), "y"),
+        (lambda: classic.svm_loss(S23, [0.5, 1]), "y"),
+        (lambda: classic.svm_loss(S23, [True, False]), "y"),
+        (lambda: classic.svm_loss(S23, None), "y"),
+        (lambda: classic.svm_loss(S23, [0, 1], delta=0), "delta"),
+        (lambda: classic.svm_loss(S23, [0, 1], delta=np.inf), "delta"),
+        (lambda: classic.svm_loss(S23, [0, 1], delta=True), "delta"),
+        (lambda: classic.svm_loss(S23, [0, 1], delta="1"), "delta"),
         (lambda: classic.svm_loss([[np.nan, 1.0]], [0]), "scores"),
         (lambda: classic.softmax(np.ones((2, 3)), axis=2), "axis"),
+        (lambda: classic.softmax(np.ones((2, 3)), axis=1.0), "axis"),
+        (lambda: classic.softmax(np.ones((2, 0)), axis=1), "scores"),
         (lambda: classic.softmax(3.0), "scores"),
-        (lambda: classic.softmax_cross_entropy_losses(np.zeros((2, 3)), [0, 1], base=1), "base"),
-        (lambda: classic.softmax_cross_entropy_losses(np.zeros((2, 3)), [-1, 1]), "y"),
-        (lambda: classic.pairwise_sq_distances(np.zeros((2, 3)), np.zeros((2, 4))), "A and B"),
-        (lambda: classic.pairwise_sq_distances(np.zeros(3), np.zeros((2, 3))), "A"),
+        (lambda: classic.softmax([np.inf, 0.0]), "scores"),
+        (lambda: classic.softmax_cross_entropy_losses(S23, [0, 1], base=1), "base"),
+        (lambda: classic.softmax_cross_entropy_losses(S23, [0, 1], base=-2), "base"),
+        (lambda: classic.softmax_cross_entropy_losses(S23, [0, 1], base=None), "base"),
+        (lambda: classic.softmax_cross_entropy_losses(S23, [-1, 1]), "y"),
+        (lambda: classic.softmax_cross_entropy_losses(S23, [[0, 1]]), "y"),
+        (lambda: classic.pairwise_sq_distances(S23, np.zeros((2, 4))), "B"),
+        (lambda: classic.pairwise_sq_distances(np.zeros(3), S23), "A"),
+        (lambda: classic.pairwise_sq_distances(S23, None), "B"),
         (lambda: classic.KNNClassifier(0), "k"),
         (lambda: classic.KNNClassifier(True), "k"),
+        (lambda: classic.KNNClassifier(2.0), "k"),
+        (lambda: classic.KNNClassifier(10**9), "k"),
         (lambda: classic.KNNClassifier(1, batch_size=0), "batch_size"),
+        (lambda: classic.KNNClassifier(1, batch_size=None), "batch_size"),
         (lambda: classic.KNNClassifier(3).fit(np.zeros((2, 4)), [0, 1]), "X"),
+        (lambda: classic.KNNClassifier(1).fit(np.zeros(4), [0, 1, 1, 0]), "X"),
+        (lambda: classic.KNNClassifier(1).fit([[np.nan]], [0]), "X"),
         (lambda: classic.KNNClassifier(1).fit(np.zeros((2, 4)), [0, 1, 1]), "y"),
-        (lambda: classic.KNNClassifier(1).fit(np.zeros((2, 4)), [0.0, 1.0]), "y"),
-        (lambda: classic.KNNClassifier(1).predict(np.zeros((2, 4))), "fit"),
-        (
-            lambda: (
-                classic.KNNClassifier(1).fit(np.zeros((2, 4)), [0, 1]).predict(np.zeros((2, 5)))
-            ),
-            "X",
-        ),
-        (
-            lambda: classic.histogram_intersection_kernel(np.zeros((2, 3)), np.zeros((2, 4))),
-            "X and Y",
-        ),
+        (lambda: classic.KNNClassifier(1).fit(np.zeros((2, 4)), [0.5, 1.0]), "y"),
+        (lambda: classic.KNNClassifier(1).fit(np.zeros((2, 4)), [-1, 1]), "y"),
+        (lambda: classic.KNNClassifier(1).fit(np.zeros((2, 4)), None), "y"),
+        (lambda: classic.KNNClassifier(1).predict(np.zeros((2, 4))), "self"),
+        (lambda: _fitted().predict(np.zeros((2, 5))), "X"),
+        (lambda: _fitted().kneighbors(None), "X"),
+        (lambda: _fitted().score(np.zeros((2, 4)), None), "y"),
+        (lambda: _fitted().score(np.zeros((2, 4)), [0]), "y"),
+        (lambda: _fitted().score(np.zeros((0, 4)), []), "X"),
+        (lambda: classic.histogram_intersection_kernel(S23, np.zeros((2, 4))), "Y"),
+        (lambda: classic.histogram_intersection_kernel("abc", S23), "X"),
         (lambda: classic.one_vs_rest_decision([1.0]), "scores"),
+        (lambda: classic.one_vs_rest_decision(np.zeros((2, 2, 2))), "scores"),
         (lambda: classic.one_vs_one_vote([1, 1, 4, 2, 4], 4, first=1), "votes"),
         (lambda: classic.one_vs_one_vote([1, 1, 4, 2, 4, 5], 4, first=1), "votes"),
         (lambda: classic.one_vs_one_vote([1.0, 1, 4, 2, 4, 4], 4, first=1), "votes"),
+        (lambda: classic.one_vs_one_vote(None, 4), "votes"),
         (lambda: classic.one_vs_one_vote([0], 1), "n_classes"),
+        (lambda: classic.one_vs_one_vote([0], 2, first=True), "first"),
+        (lambda: classic.one_vs_one_vote([0], 2, first=0.0), "first"),
         (lambda: classic.polynomial_features(np.zeros(3), -1), "M"),
+        (lambda: classic.polynomial_features(np.zeros(3), 10**6), "M"),
+        (lambda: classic.polynomial_features(np.zeros(3), 2.0), "M"),
         (lambda: classic.polynomial_features(np.zeros((3, 1)), 2), "x"),
         (lambda: classic.fit_polynomial(np.zeros(3), np.zeros(4), 2), "t"),
+        (lambda: classic.fit_polynomial([], [], 2), "x"),
+        (lambda: classic.fit_polynomial(np.zeros(3), [0, np.nan, 0], 2), "t"),
         (
             lambda: classic.fit_polynomial(np.zeros(3), np.zeros(3), 2, ln_lambda=np.inf),
             "ln_lambda",
         ),
+        (lambda: classic.fit_polynomial(np.zeros(3), np.zeros(3), 2, ln_lambda=1e6), "ln_lambda"),
+        (lambda: classic.fit_polynomial(np.zeros(3), np.zeros(3), 2, ln_lambda="0"), "ln_lambda"),
+        (lambda: classic.polynomial_predict([], np.zeros(3)), "w"),
+        (lambda: classic.polynomial_predict(np.ones(500), np.zeros(3)), "w"),
         (lambda: classic.rms_error(np.zeros(2), np.zeros(3), np.zeros(2)), "t"),
+        (lambda: classic.rms_error(np.zeros(2), [], []), "x"),
     ],
 )
-def test_bad_inputs_raise_value_error_naming_the_argument(call, argument):
-    with pytest.raises(ValueError, match=argument):
+def test_bad_inputs_are_refused_naming_the_argument(call, argument):
+    assert_refused(call, argument)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: classic.svm_loss(S23, None),
+        lambda: classic.svm_loss(S23, [0, 1], delta="1"),
+        lambda: classic.KNNClassifier(2.0),
+        lambda: classic.one_vs_one_vote([1.0, 1, 4, 2, 4, 4], 4, first=1),
+    ],
+)
+def test_wrong_kinds_are_type_errors_too(call):
+    with pytest.raises(TypeError):
         call()
+
+
+def test_integer_valued_float_labels_are_accepted_everywhere():
+    np.testing.assert_array_equal(
+        classic.svm_loss(COURSE_SCORES, [0.0, 1.0, 2.0])[0],
+        classic.svm_loss(COURSE_SCORES, COURSE_LABELS)[0],
+    )
+    knn = classic.KNNClassifier(1).fit(np.eye(2), [0.0, 1.0])
+    assert knn.predict(np.eye(2)).dtype == np.int64
+    assert knn.score(np.eye(2), [0.0, 1.0]) == 1.0
+
+
+def test_inputs_are_not_mutated():
+    scores, y = COURSE_SCORES.copy(), COURSE_LABELS.copy()
+    classic.svm_loss(scores, y)
+    classic.softmax_cross_entropy_losses(scores, y)
+    classic.softmax(scores)
+    np.testing.assert_array_equal(scores, COURSE_SCORES)
+    np.testing.assert_array_equal(y, COURSE_LABELS)

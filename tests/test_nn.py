@@ -7,6 +7,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+from refusals import assert_refused
 
 from cvutils import gradcheck, nn
 
@@ -76,7 +77,7 @@ def test_batchnorm_matches_keras(shape, momentum, eps):
     bn_param = {"mode": "train", "momentum": momentum, "eps": eps}
     for _ in range(3):
         x = (3 + 2 * rng.normal(size=shape)).astype(np.float32)
-        mine, _ = nn.batchnorm_forward(x, gamma, beta, bn_param)
+        mine, _, bn_param = nn.batchnorm_forward(x, gamma, beta, bn_param)
         theirs = keras.ops.convert_to_numpy(layer(x, training=True))
         np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-4)
         np.testing.assert_allclose(bn_param["running_mean"], layer.moving_mean.numpy(), rtol=1e-5)
@@ -84,19 +85,43 @@ def test_batchnorm_matches_keras(shape, momentum, eps):
             bn_param["running_var"], layer.moving_variance.numpy(), rtol=1e-5
         )
     x = rng.normal(size=shape).astype(np.float32)
-    bn_param["mode"] = "test"
+    bn_param = {**bn_param, "mode": "test"}
     before = bn_param["running_mean"].copy()
-    mine, _ = nn.batchnorm_forward(x, gamma, beta, bn_param)
+    mine, _, after = nn.batchnorm_forward(x, gamma, beta, bn_param)
     np.testing.assert_allclose(
         mine, keras.ops.convert_to_numpy(layer(x, training=False)), rtol=1e-4, atol=1e-4
     )
-    np.testing.assert_array_equal(bn_param["running_mean"], before)
+    np.testing.assert_array_equal(after["running_mean"], before)
+
+
+@pytest.mark.parametrize("mode", ["train", "test"])
+def test_batchnorm_never_mutates_bn_param_or_inputs(mode):
+    rng = np.random.default_rng(5)
+    x, gamma, beta = rng.normal(size=(8, 3)), rng.normal(size=3), rng.normal(size=3)
+    running_mean, running_var = rng.normal(size=3), rng.uniform(0.5, 2, 3)
+    bn_param = {"mode": mode, "running_mean": running_mean, "running_var": running_var}
+    copies = [a.copy() for a in (x, gamma, beta, running_mean, running_var)]
+    keys = set(bn_param)
+    _, _, new = nn.batchnorm_forward(x, gamma, beta, bn_param)
+    assert set(bn_param) == keys and bn_param["running_mean"] is running_mean
+    for a, c in zip((x, gamma, beta, running_mean, running_var), copies, strict=True):
+        np.testing.assert_array_equal(a, c)
+    assert new is not bn_param and new["running_mean"] is not running_mean
+    if mode == "train":  # momentum 0.99 towards the batch statistics
+        np.testing.assert_allclose(new["running_mean"], 0.99 * running_mean + 0.01 * x.mean(0))
+        np.testing.assert_allclose(new["running_var"], 0.99 * running_var + 0.01 * x.var(0))
+    else:
+        np.testing.assert_array_equal(new["running_var"], running_var)
+    # {"mode": "train"} alone: the new dict gets the statistics, the caller's stays empty
+    plain = {"mode": "train"}
+    new = nn.batchnorm_forward(x, gamma, beta, plain)[2]
+    assert plain == {"mode": "train"} and new["running_mean"].shape == (3,)
 
 
 def test_batchnorm_train_output_is_normalized():
     rng = np.random.default_rng(1)
     x = 5 + 3 * rng.normal(size=(200, 4))
-    out, _ = nn.batchnorm_forward(x, np.ones(4), np.zeros(4), {"mode": "train", "eps": 1e-12})
+    out, *_ = nn.batchnorm_forward(x, np.ones(4), np.zeros(4), {"mode": "train", "eps": 1e-12})
     np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(out.std(axis=0), 1, atol=1e-9)  # biased variance
 
@@ -126,40 +151,43 @@ def test_batchnorm_backward_matches_numerical_gradient(mode, shape):
     def fwd(x_, g_=gamma, b_=beta):
         return nn.batchnorm_forward(x_, g_, b_, dict(base))[0]
 
-    _, cache = nn.batchnorm_forward(x, gamma, beta, dict(base))
+    _, cache, _ = nn.batchnorm_forward(x, gamma, beta, dict(base))
     dx, dgamma, dbeta = nn.batchnorm_backward(dout, cache)
     assert _rel_err(dx, _num_grad(fwd, x, dout)) < 1e-7
     assert _rel_err(dgamma, _num_grad(lambda g: fwd(x, g), gamma.copy(), dout)) < 1e-7
     assert _rel_err(dbeta, _num_grad(lambda b: fwd(x, gamma, b), beta.copy(), dout)) < 1e-7
 
 
+X45, G5, B5 = np.ones((4, 5)), np.ones(5), np.zeros(5)
+TRAIN = {"mode": "train"}
+
+
 @pytest.mark.parametrize(
     ("args", "arg"),
     [
-        ((np.ones(5), np.ones(5), np.zeros(5), {"mode": "train"}), "x"),
-        ((np.ones((4, 5)), np.ones(4), np.zeros(5), {"mode": "train"}), "gamma"),
-        ((np.ones((4, 5)), np.ones(5), np.zeros((1, 5)), {"mode": "train"}), "beta"),
-        ((np.ones((4, 5)), np.ones(5), np.zeros(5), {"mode": "eval"}), "mode"),
-        ((np.ones((4, 5)), np.ones(5), np.zeros(5), {"mode": "train", "eps": 0}), "eps"),
-        (
-            (np.ones((4, 5)), np.ones(5), np.zeros(5), {"mode": "train", "momentum": 1.5}),
-            "momentum",
-        ),
-        (
-            (
-                np.ones((4, 5)),
-                np.ones(5),
-                np.zeros(5),
-                {"mode": "test", "running_mean": np.zeros(3)},
-            ),
-            "running_mean",
-        ),
-        ((np.ones((4, 5)), np.ones(5), np.zeros(5), "train"), "bn_param"),
+        ((np.ones(5), G5, B5, TRAIN), "x"),
+        ((None, G5, B5, TRAIN), "x"),
+        ((X45 + 1j, G5, B5, TRAIN), "x"),
+        ((np.full((4, 5), np.nan), G5, B5, TRAIN), "x"),
+        ((np.ones((0, 5)), G5, B5, TRAIN), "x"),
+        ((X45, np.ones(4), B5, TRAIN), "gamma"),
+        ((X45, [np.inf] * 5, B5, TRAIN), "gamma"),
+        ((X45, G5, np.zeros((1, 5)), TRAIN), "beta"),
+        ((X45, G5, None, TRAIN), "beta"),
+        ((X45, G5, B5, {"mode": "eval"}), "bn_param['mode']"),
+        ((X45, G5, B5, {}), "bn_param['mode']"),
+        ((X45, G5, B5, {"mode": "train", "eps": 0}), "bn_param['eps']"),
+        ((X45, G5, B5, {"mode": "train", "eps": np.nan}), "bn_param['eps']"),
+        ((X45, G5, B5, {"mode": "train", "momentum": 1.5}), "bn_param['momentum']"),
+        ((X45, G5, B5, {"mode": "train", "momentum": True}), "bn_param['momentum']"),
+        ((X45, G5, B5, {"mode": "test", "running_mean": np.zeros(3)}), "bn_param['running_mean']"),
+        ((X45, G5, B5, {"mode": "test", "running_var": -np.ones(5)}), "bn_param['running_var']"),
+        ((X45, G5, B5, {"mode": "test", "running_var": [np.nan] * 5}), "bn_param['running_var']"),
+        ((X45, G5, B5, "train"), "bn_param"),
     ],
 )
 def test_batchnorm_bad_arguments(args, arg):
-    with pytest.raises(ValueError, match=arg):
-        nn.batchnorm_forward(*args)
+    assert_refused(lambda: nn.batchnorm_forward(*args), arg)
 
 
 # ----------------------------------------------------------------------------- dropout
@@ -197,32 +225,66 @@ def test_dropout_backward_uses_the_mask():
     np.testing.assert_array_equal(nn.dropout_backward(dout, None), dout)
 
 
+def _cache():
+    return nn.batchnorm_forward(np.ones((3, 3)), np.ones(3), np.zeros(3), TRAIN)[1]
+
+
+RNG = np.random.default_rng
+
+
 @pytest.mark.parametrize(
     ("call", "arg"),
     [
-        (lambda: nn.dropout_forward(np.ones(3), 1.0, np.random.default_rng()), "p_drop"),
-        (lambda: nn.dropout_forward(np.ones(3), -0.1, np.random.default_rng()), "p_drop"),
+        (lambda: nn.dropout_forward(np.ones(3), 1.0, RNG()), "p_drop"),
+        (lambda: nn.dropout_forward(np.ones(3), -0.1, RNG()), "p_drop"),
+        (lambda: nn.dropout_forward(np.ones(3), None, RNG()), "p_drop"),
         (lambda: nn.dropout_forward(np.ones(3), 0.5, None), "rng"),
+        (lambda: nn.dropout_forward(np.ones(3), 0.5, 0), "rng"),
+        (lambda: nn.dropout_forward(np.ones(3), 0.5, RNG(), train="no"), "train"),
+        (lambda: nn.dropout_forward(np.ones(3), 0.5, RNG(), train=1), "train"),
+        (lambda: nn.dropout_forward([np.nan], 0.5, RNG()), "x"),
+        (lambda: nn.dropout_forward("abc", 0.5, RNG()), "x"),
         (lambda: nn.dropout_backward(np.ones(3), np.ones(4)), "mask"),
+        (lambda: nn.dropout_backward(np.ones(3), [np.nan] * 3), "mask"),
+        (lambda: nn.dropout_backward([np.inf, 0, 0], np.ones(3)), "dout"),
+        (lambda: nn.dropout_backward([np.nan], None), "dout"),
         (lambda: nn.init_experiment("glorot"), "init"),
+        (lambda: nn.init_experiment(None), "init"),
         (lambda: nn.init_experiment("he", "sigmoid"), "activation"),
         (lambda: nn.init_experiment("he", hidden_sizes=[]), "hidden_sizes"),
-        (lambda: nn.init_weights(0, 3, "he", np.random.default_rng()), "fan_in"),
+        (lambda: nn.init_experiment("he", hidden_sizes=[5, 0]), "hidden_sizes[1]"),
+        (lambda: nn.init_experiment("he", hidden_sizes=5), "hidden_sizes"),
+        (lambda: nn.init_experiment("he", n_examples=0), "n_examples"),
+        (lambda: nn.init_experiment("he", n_examples=10**7), "n_examples"),
+        (lambda: nn.init_experiment("he", n_features=2.5), "n_features"),
+        (lambda: nn.init_experiment("he", seed=-1), "seed"),
+        (lambda: nn.init_experiment("small", scale=0.0), "scale"),
+        (lambda: nn.init_weights(0, 3, "he", RNG()), "fan_in"),
+        (lambda: nn.init_weights(3, True, "he", RNG()), "fan_out"),
+        (lambda: nn.init_weights(10**5, 10**5, "he", RNG()), "fan_out"),
+        (lambda: nn.init_weights(3, 3, "glorot", RNG()), "init"),
+        (lambda: nn.init_weights(3, 3, "he", 0), "rng"),
+        (lambda: nn.init_weights(3, 3, "small", RNG(), scale=-1), "scale"),
         (lambda: nn.l2_penalty([np.ones(3)], -1.0), "reg"),
-        (
-            lambda: nn.batchnorm_backward(
-                np.ones((2, 3)),
-                nn.batchnorm_forward(np.ones((3, 3)), np.ones(3), np.zeros(3), {"mode": "train"})[
-                    1
-                ],
-            ),
-            "dout",
-        ),
+        (lambda: nn.l2_penalty([np.ones(3)], np.inf), "reg"),
+        (lambda: nn.l2_penalty(np.ones(3), 0.1), "weights"),
+        (lambda: nn.l2_penalty(None, 0.1), "weights"),
+        (lambda: nn.l2_penalty([np.ones(3), [np.nan]], 0.1), "weights[1]"),
+        (lambda: nn.batchnorm_backward(np.ones((2, 3)), _cache()), "dout"),
+        (lambda: nn.batchnorm_backward(np.full((3, 3), np.nan), _cache()), "dout"),
+        (lambda: nn.batchnorm_backward(np.ones((3, 3)), {}), "cache"),
+        (lambda: nn.batchnorm_backward(np.ones((3, 3)), None), "cache"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_them(call, arg):
-    with pytest.raises(ValueError, match=arg):
-        call()
+    assert_refused(call, arg)
+
+
+def test_dropout_does_not_mutate_its_input():
+    x = np.ones((4, 4))
+    out, mask = nn.dropout_forward(x, 0.5, RNG(0))
+    nn.dropout_backward(out, mask)
+    np.testing.assert_array_equal(x, np.ones((4, 4)))
 
 
 # ----------------------------------------------------------------------------- L2

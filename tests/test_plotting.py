@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from refusals import assert_refused
 
 from cvutils import plotting
 
@@ -17,17 +18,31 @@ def test_image_grid_mixed_sizes_and_rgb():
     assert len(fig.get_axes()) == 2
 
 
+IM = np.zeros((2, 3, 3))
+
+
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "kwargs, name",
     [
-        (dict(images=[]), "at least one"),
-        (dict(images=np.zeros((2, 3, 3)), titles=["a"]), "one entry per image"),
-        (dict(images=np.zeros((2, 3, 3)), ncols=0), "ncols"),
+        (dict(images=[]), "images"),
+        (dict(images=None), "images"),
+        (dict(images=np.zeros((2, 3))), "images"),
+        (dict(images=[np.zeros(3)]), "images[0]"),
+        (dict(images=[np.zeros((3, 3, 5))]), "images[0]"),
+        (dict(images=[np.zeros((3, 3)), "abc"]), "images[1]"),
+        (dict(images=np.zeros((2000, 2, 2))), "images"),
+        (dict(images=IM, titles=["a"]), "titles"),
+        (dict(images=IM, titles="ab"), "titles"),
+        (dict(images=IM, ncols=0), "ncols"),
+        (dict(images=IM, ncols=2.0), "ncols"),
+        (dict(images=IM, cmap=3), "cmap"),
+        (dict(images=IM, size=0), "size"),
+        (dict(images=IM, size=np.inf), "size"),
+        (dict(images=IM, suptitle=1), "suptitle"),
     ],
 )
-def test_image_grid_bad_input(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        plotting.image_grid(**kwargs)
+def test_image_grid_bad_input(kwargs, name):
+    assert_refused(lambda: plotting.image_grid(**kwargs), name)
 
 
 def test_show_matrix_writes_every_number():
@@ -35,8 +50,24 @@ def test_show_matrix_writes_every_number():
     fig = plotting.show_matrix(m, title="out")
     texts = sorted(t.get_text() for t in fig.axes[0].texts)
     assert texts == sorted(["-5", "-4", "0", "8"])
-    with pytest.raises(ValueError, match="2-D"):
-        plotting.show_matrix(np.zeros(3))
+    assert_refused(lambda: plotting.show_matrix(np.zeros(3)), "matrix")
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(matrix=np.zeros((0, 2))), "matrix"),
+        (dict(matrix=[[np.nan]]), "matrix"),
+        (dict(matrix=np.zeros((100, 100))), "matrix"),
+        (dict(matrix=np.eye(2), fmt="{:d}"), "fmt"),
+        (dict(matrix=np.eye(2), fmt=None), "fmt"),
+        (dict(matrix=np.eye(2), title=3), "title"),
+        (dict(matrix=np.eye(2), cmap=None), "cmap"),
+        (dict(matrix=np.eye(2), ax="left"), "ax"),
+    ],
+)
+def test_show_matrix_bad_input(kwargs, name):
+    assert_refused(lambda: plotting.show_matrix(**kwargs), name)
 
 
 def test_confusion_matrix_against_a_loop():
@@ -53,6 +84,47 @@ def test_confusion_matrix_against_a_loop():
     assert len(fig.axes[0].texts) == 16
     with pytest.raises(ValueError, match="same length"):
         plotting.confusion_matrix([0, 1], [0])
+    np.testing.assert_array_equal(
+        plotting.confusion_matrix([0.0, 1.0], [1, 1], n_classes=2), [[0, 1], [0, 1]]
+    )
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: plotting.confusion_matrix([0, 1, 3], [0, 1, 2], n_classes=3), "y_true"),
+        (lambda: plotting.confusion_matrix([0, 1, 2], [0, -1, 2]), "y_pred"),
+        (lambda: plotting.confusion_matrix([0, 1], [0]), "y_pred"),
+        (lambda: plotting.confusion_matrix([0, 1.5], [0, 1]), "y_true"),
+        (lambda: plotting.confusion_matrix(None, [0]), "y_true"),
+        (lambda: plotting.confusion_matrix([0], [0], n_classes=0), "n_classes"),
+        (lambda: plotting.confusion_matrix([0], [0], n_classes=True), "n_classes"),
+        (lambda: plotting.confusion_matrix([0], [10**6]), "y_true and y_pred"),
+        (lambda: plotting.plot_confusion_matrix([0, 2], [0, 1], class_names=["a", "b"]), "y_true"),
+        (lambda: plotting.plot_confusion_matrix([0], [0], class_names="ab"), "class_names"),
+        (lambda: plotting.plot_confusion_matrix([0], [0], class_names=[]), "class_names"),
+        (lambda: plotting.plot_confusion_matrix([0], [0], class_names=[1]), "class_names[0]"),
+        (lambda: plotting.plot_confusion_matrix([0], [0], normalize="no"), "normalize"),
+        (lambda: plotting.plot_confusion_matrix([0], [0], normalize=None), "normalize"),
+        (lambda: plotting.plot_history({}), "history"),
+        (lambda: plotting.plot_history(None), "history"),
+        (lambda: plotting.plot_history({"loss": [1.0]}, metrics=["accuracy"]), "metrics"),
+        (lambda: plotting.plot_history({"loss": [1.0]}, metrics=[]), "metrics"),
+        (lambda: plotting.plot_history({"loss": [1.0]}, metrics="loss"), "metrics"),
+        (lambda: plotting.plot_history({"loss": [[1.0]]}), "history['loss']"),
+        (lambda: plotting.plot_history({"loss": ["a"]}), "history['loss']"),
+        (lambda: plotting.plot_misclassified(np.zeros((2, 4, 4)), [0, 1, 1], [0, 0, 0]), "images"),
+        (lambda: plotting.plot_misclassified(np.zeros((3, 4, 4)), [0, 1, 1], [0, 0]), "y_pred"),
+        (lambda: plotting.plot_misclassified(None, [0], [1]), "images"),
+        (lambda: plotting.plot_misclassified(IM, [0, 2], [1, 0], class_names=["a", "b"]), "y_true"),
+        (lambda: plotting.plot_misclassified(IM, [0, 1], [1, 0], class_names="ab"), "class_names"),
+        (lambda: plotting.plot_misclassified(IM, [0, 1], [1, 0], max_images=0), "max_images"),
+        (lambda: plotting.plot_misclassified(IM, [0, 1], [1, 0], max_images=None), "max_images"),
+        (lambda: plotting.plot_misclassified(IM, [0, -1], [1, 0]), "y_true"),
+    ],
+)
+def test_bad_labels_and_arguments_are_refused(call, name):
+    assert_refused(call, name)
 
 
 def test_plot_history_and_misclassified():
@@ -61,9 +133,11 @@ def test_plot_history_and_misclassified():
     )
     assert [a.get_title() for a in fig.axes] == ["loss", "accuracy"]
     assert len(fig.axes[0].lines) == 2
-    with pytest.raises(ValueError, match="not in the history"):
+    with pytest.raises(ValueError, match="metrics must be names in the history"):
         plotting.plot_history({"loss": [1.0]}, metrics=["accuracy"])
     imgs = np.zeros((5, 4, 4))
     fig = plotting.plot_misclassified(imgs, [0, 1, 2, 3, 4], [0, 2, 2, 0, 4])
     assert [a.get_title() for a in fig.axes if a.images] == ["1 -> 2", "3 -> 0"]
     assert plotting.plot_misclassified(imgs, [1] * 5, [1] * 5) is None
+    fig = plotting.plot_misclassified(list(imgs), [0.0, 1.0, 1, 1, 1], [1, 1, 1, 1, 1], ["a", "b"])
+    assert [a.get_title() for a in fig.axes if a.images] == ["a -> b"]

@@ -4,6 +4,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from refusals import assert_refused
 
 from cvutils import runtime
 
@@ -50,12 +51,38 @@ def test_budget_picks_the_current_mode_and_prints_one_line(monkeypatch, capsys, 
     [
         (dict(epochs=1), dict(epochs=2, n=3), "only in full: \\['n'\\]"),
         ({}, {}, "non-empty"),
-        ([1], dict(a=1), "non-empty dicts"),
+        ([1], dict(a=1), "fast must be a non-empty dict"),
     ],
 )
 def test_budget_rejects_mismatched_settings(fast, full, match):
     with pytest.raises(ValueError, match=match):
         runtime.budget(fast=fast, full=full)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: runtime.budget(fast=dict(a=1), full=None), "full"),
+        (lambda: runtime.budget(fast=dict(a=1), full={}), "full"),
+        (lambda: runtime.budget(fast=dict(a=1), full=dict(b=1)), "full"),
+        (lambda: runtime.budget(fast={1: 1}, full={1: 2}), "fast"),
+        (lambda: runtime.budget(fast=dict(a=1), full=dict(a=2), verbose="no"), "verbose"),
+        (lambda: runtime.set_seed(2**32), "seed"),
+        (lambda: runtime.set_seed(None), "seed"),
+        (lambda: runtime.setup(seed=-1, verbose=False), "seed"),
+        (lambda: runtime.setup(seed=0, verbose=None), "verbose"),
+        (lambda: runtime.setup(seed=0, verbose=2), "verbose"),
+        (lambda: runtime.setup(seed=0, mixed_precision="no", verbose=False), "mixed_precision"),
+        (lambda: runtime.setup(seed=0, mixed_precision=1, verbose=False), "mixed_precision"),
+        (lambda: runtime.strategy(devices=[]), "devices"),
+        (lambda: runtime.strategy(devices="/cpu:0"), "devices"),
+        (lambda: runtime.strategy(devices=["/cpu:0", 1]), "devices[1]"),
+        (lambda: runtime.strategy(devices=[""]), "devices[0]"),
+        (lambda: runtime.result(), "values"),
+    ],
+)
+def test_bad_arguments_are_refused_naming_them(call, name):
+    assert_refused(call, name)
 
 
 def test_setup_seeds_everything_and_prints_one_line(capsys):
@@ -89,8 +116,9 @@ def test_mixed_precision_without_gpu_is_refused():
     import keras
 
     try:
-        with pytest.raises(ValueError, match="mixed_precision"):
-            runtime.setup(seed=0, mixed_precision=True, verbose=False)
+        assert_refused(
+            lambda: runtime.setup(seed=0, mixed_precision=True, verbose=False), "mixed_precision"
+        )
     finally:
         keras.mixed_precision.set_global_policy("float32")
 

@@ -1,0 +1,767 @@
+"""The course's convolutional networks as Keras 3 models, and tables that inspect them.
+
+Builders (each returns an uncompiled `keras.Model` with named layers; the last layer is a
+softmax over ``classes``):
+
+* `lenet5` (LeNet-5 as in the course, or a ``modern=True`` variant), `alexnet`, `vgg16`
+  (notebooks/07_classic_networks.ipynb);
+* `resnet50` (the course's ResNet-50) and `resnet_cifar` (ResNet-20/32/56 and their plain
+  twins) (notebooks/08_residual_networks.ipynb);
+* `mobilenet_v1`, `mobilenet_v2` (notebooks/09_network_in_network_inception_mobilenet.ipynb).
+
+Where Keras ships the same network in `keras.applications`, the parameter counts are equal.
+
+Inspection: `layer_table` lists each layer's output shape, activations, activation memory,
+multiplies and parameters; `multiply_count` adds up the multiplies of a model;
+`format_table` prints rows as text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+
+from cvutils import blocks
+from cvutils.checks import MAX_COUNT, check_bool, check_choice, check_int, check_real, fail
+from cvutils.checks import check_shape as _check_shape
+
+__all__ = [
+    "alexnet",
+    "format_table",
+    "layer_table",
+    "lenet5",
+    "mobilenet_v1",
+    "mobilenet_v2",
+    "multiply_count",
+    "resnet50",
+    "resnet_cifar",
+    "vgg16",
+]
+
+L = keras.layers
+
+
+# --------------------------------------------------------------------------------------
+# Argument checks shared by the builders
+# --------------------------------------------------------------------------------------
+
+#: A spatial step of a network: (window f, stride s, padding) with padding "valid", "same"
+#: or an integer number of zeros on each side.
+Step = tuple[int, int, Any]
+
+
+def _side_after(n: int, steps: Sequence[Step]) -> int:
+    """Size of one spatial side after ``steps``; 0 when a window no longer fits."""
+    for f, s, pad in steps:
+        if pad == "same":
+            n = -(-n // s)
+        else:
+            if n + 2 * pad < f:
+                return 0
+            n = (n + 2 * pad - f) // s + 1
+    return n
+
+
+def _input_shape(
+    input_shape: Any, steps: Sequence[Step] = (), what: str = "", final: int = 1
+) -> tuple[int, int, int]:
+    """Checks ``(n_H, n_W, n_C)`` and that both sides survive the network's downsampling."""
+    shape = _check_shape("input_shape", input_shape, ndim=3)
+    if any(_side_after(n, steps) < final for n in shape[:2]):
+        need = next(n for n in range(1, 100_000) if _side_after(n, steps) >= final)
+        fail(
+            "input_shape",
+            f"at least {need}x{need} (height x width) for {what}, which downsamples it to "
+            f"{_side_after(need, steps)}x{_side_after(need, steps)}",
+            repr(tuple(input_shape)),
+        )
+    return shape
+
+
+def _classes(classes: Any) -> int:
+    return check_int("classes", classes, 1, MAX_COUNT)
+
+
+def _head(x: Any, classes: int, name: str = "predictions") -> Any:
+    return L.Dense(classes, activation="softmax", name=name)(x)
+
+
+# --------------------------------------------------------------------------------------
+# Classic networks: LeNet-5, AlexNet, VGG-16
+# --------------------------------------------------------------------------------------
+
+_LENET_STEPS: tuple[Step, ...] = ((5, 1, 0), (2, 2, 0), (5, 1, 0), (2, 2, 0))
+
+
+def lenet5(
+    input_shape: tuple[int, int, int] = (32, 32, 1), classes: int = 10, modern: bool = False
+) -> keras.Model:
+    """LeNet-5 (LeCun et al., 1998) as in the course, or a modern variant.
+
+    Course version (``modern=False``), shapes for the default ``(32, 32, 1)`` input::
+
+        C1 Conv 5x5, 6 filters, tanh   (28, 28, 6)     156 parameters
+        S2 AveragePooling 2x2          (14, 14, 6)
+        C3 Conv 5x5, 16 filters, tanh  (10, 10, 16)  2,416 = 16*6*5*5 weights + 16 biases
+        S4 AveragePooling 2x2          (5, 5, 16)
+        Flatten                        (400,)
+        F5 Dense 120, tanh                          48,120
+        F6 Dense 84, tanh                           10,164
+        Dense ``classes``, softmax                     850   -> 61,706 parameters in all
+
+    ``modern=True``: ReLU instead of tanh, max instead of average pooling, batch norm after
+    each convolution (which then has no bias) and dropout 0.5 before each dense layer.
+
+    Taught in notebooks/07_classic_networks.ipynb.
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``, at least 16x16 (default ``(32, 32, 1)``).
+        classes: number of classes, an integer >= 1.
+        modern: build the modern variant.
+
+    Returns:
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+
+    Raises:
+        ValueError: ``input_shape`` is not three positive integers or is smaller than
+            16x16, ``classes`` < 1, or ``modern`` is not a bool.
+
+    Example:
+        >>> lenet5().count_params()
+        61706
+    """
+    shape = _input_shape(input_shape, _LENET_STEPS, "LeNet-5")
+    classes, modern = _classes(classes), check_bool("modern", modern)
+    inputs = keras.Input(shape, name="input")
+    x = inputs
+    if not modern:
+        x = L.Conv2D(6, 5, activation="tanh", name="C1")(x)
+        x = L.AveragePooling2D(2, name="S2")(x)
+        x = L.Conv2D(16, 5, activation="tanh", name="C3")(x)
+        x = L.AveragePooling2D(2, name="S4")(x)
+        x = L.Flatten(name="flatten")(x)
+        x = L.Dense(120, activation="tanh", name="F5")(x)
+        x = L.Dense(84, activation="tanh", name="F6")(x)
+        return keras.Model(inputs, _head(x, classes), name="lenet5")
+    for i, filters in ((1, 6), (3, 16)):
+        x = L.Conv2D(filters, 5, use_bias=False, name=f"C{i}")(x)
+        x = L.BatchNormalization(name=f"C{i}_bn")(x)
+        x = L.ReLU(name=f"C{i}_relu")(x)
+        x = L.MaxPooling2D(2, name=f"S{i + 1}")(x)
+    x = L.Flatten(name="flatten")(x)
+    for name, units in (("F5", 120), ("F6", 84)):
+        x = L.Dropout(0.5, name=f"{name}_dropout")(x)
+        x = L.Dense(units, activation="relu", name=name)(x)
+    x = L.Dropout(0.5, name="dropout")(x)
+    return keras.Model(inputs, _head(x, classes), name="lenet5_modern")
+
+
+_ALEXNET_STEPS: tuple[Step, ...] = ((11, 4, 0), (3, 2, 0), (3, 2, 0), (3, 2, 0))
+
+
+def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 1000) -> keras.Model:
+    """AlexNet (Krizhevsky et al., 2012) as in the course's layer table, on one device.
+
+    Shapes for the default ``(227, 227, 3)`` input::
+
+        conv1 Conv 11x11 stride 4, 96, ReLU    (55, 55, 96)       34,944 parameters
+        pool1 MaxPool 3x3 stride 2             (27, 27, 96)
+        conv2 Conv 5x5 same, 256, ReLU         (27, 27, 256)     614,656
+        pool2 MaxPool 3x3 stride 2             (13, 13, 256)
+        conv3 Conv 3x3 same, 384, ReLU         (13, 13, 384)     885,120
+        conv4 Conv 3x3 same, 384, ReLU         (13, 13, 384)   1,327,488
+        conv5 Conv 3x3 same, 256, ReLU         (13, 13, 256)     884,992
+        pool5 MaxPool 3x3 stride 2             (6, 6, 256)
+        flatten                                (9216,)
+        fc6 Dense 4096, ReLU (dropout 0.5 after)              37,752,832
+        fc7 Dense 4096, ReLU (dropout 0.5 after)              16,781,312
+        predictions Dense ``classes``, softmax                 4,097,000  -> 62,378,344
+
+    The original's local response normalisation (which later work found unnecessary) and
+    its split over two GPUs are left out.
+
+    Taught in notebooks/07_classic_networks.ipynb.
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``, at least 67x67.
+        classes: number of classes, an integer >= 1.
+
+    Returns:
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+
+    Raises:
+        ValueError: ``input_shape`` too small or not three positive integers; ``classes`` < 1.
+    """
+    shape = _input_shape(input_shape, _ALEXNET_STEPS, "AlexNet")
+    classes = _classes(classes)
+    inputs = keras.Input(shape, name="input")
+    x = L.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
+    x = L.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = L.Conv2D(256, 5, padding="same", activation="relu", name="conv2")(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = L.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
+    x = L.Conv2D(384, 3, padding="same", activation="relu", name="conv4")(x)
+    x = L.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool5")(x)
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dense(4096, activation="relu", name="fc6")(x)
+    x = L.Dropout(0.5, name="dropout6")(x)
+    x = L.Dense(4096, activation="relu", name="fc7")(x)
+    x = L.Dropout(0.5, name="dropout7")(x)
+    return keras.Model(inputs, _head(x, classes), name="alexnet")
+
+
+_VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+
+
+def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), classes: int = 1000) -> keras.Model:
+    """VGG-16 (Simonyan and Zisserman, 2014): 13 "same" 3x3 convolutions and 3 dense layers.
+
+    Five blocks of 3x3 convolutions (64, 64 | 128, 128 | 256 x 3 | 512 x 3 | 512 x 3
+    filters, ReLU), each followed by 2x2 max pooling: ``(224, 224, 3)`` -> ``(7, 7, 512)``;
+    then Flatten (25,088) -> Dense 4096 -> Dense 4096 -> Dense ``classes`` (softmax).
+    Layer names and parameters (138,357,544 for 224x224x3 and 1000 classes) are those of
+    `keras.applications.VGG16`.
+
+    Taught in notebooks/07_classic_networks.ipynb.
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``, at least 32x32.
+        classes: number of classes, an integer >= 1.
+
+    Returns:
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+
+    Raises:
+        ValueError: ``input_shape`` too small or not three positive integers; ``classes`` < 1.
+    """
+    shape = _input_shape(input_shape, [(2, 2, 0)] * 5, "VGG-16")
+    classes = _classes(classes)
+    inputs = keras.Input(shape, name="input")
+    x = inputs
+    for b, (filters, convs) in enumerate(_VGG16_BLOCKS, start=1):
+        for c in range(1, convs + 1):
+            x = L.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{b}_conv{c}")(x)
+        x = L.MaxPooling2D(2, name=f"block{b}_pool")(x)
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dense(4096, activation="relu", name="fc1")(x)
+    x = L.Dense(4096, activation="relu", name="fc2")(x)
+    return keras.Model(inputs, _head(x, classes), name="vgg16")
+
+
+# --------------------------------------------------------------------------------------
+# Residual networks
+# --------------------------------------------------------------------------------------
+
+#: ResNet-50 stages: (filters, number of blocks, stride of the first block).
+_RESNET50_STAGES = (([64, 64, 256], 3, 1), ([128, 128, 512], 4, 2), ([256, 256, 1024], 6, 2))
+_RESNET50_STAGES += (([512, 512, 2048], 3, 2),)
+_RESNET50_STEPS: tuple[Step, ...] = ((7, 2, 3), (3, 2, 0), (1, 2, 0), (1, 2, 0), (1, 2, 0))
+
+
+def resnet50(
+    input_shape: tuple[int, int, int] = (64, 64, 3), classes: int = 6, pooling: str = "course"
+) -> keras.Model:
+    """ResNet-50 (He et al., 2015) as built in the course.
+
+    ``(m, 64, 64, 3)`` by default (the course's SIGNS images, 6 classes)::
+
+        ZeroPadding 3 -> Conv 7x7 stride 2 (64) -> BN -> ReLU -> MaxPool 3x3 stride 2
+        stage 2: convolutional_block(f=3, [64, 64, 256], s=1)    + 2 identity blocks
+        stage 3: convolutional_block(f=3, [128, 128, 512], s=2)  + 3 identity blocks
+        stage 4: convolutional_block(f=3, [256, 256, 1024], s=2) + 5 identity blocks
+        stage 5: convolutional_block(f=3, [512, 512, 2048], s=2) + 2 identity blocks
+        head: AveragePooling 2x2 -> Flatten -> Dense(classes, softmax)     (pooling="course")
+              GlobalAveragePooling -> Dense(classes, softmax)              (pooling="global")
+
+    At 64x64x3 with 6 classes it has 23,600,006 parameters (23,546,886 trainable; the rest
+    are the batch norms' moving averages). With ``pooling="global"``, 224x224x3 and 1000
+    classes it has the 25,636,712 parameters of `keras.applications.ResNet50`.
+
+    The blocks are built with ``training=None`` so that the batch norms follow Keras
+    (batch statistics in ``fit``, moving averages in ``predict`` and ``model(x)``), and
+    the course's seeded initialisers.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``; at least 37x37 for ``"course"`` (stage 5 must be
+            2x2 or more for the 2x2 pooling), 1x1 for ``"global"``.
+        classes: number of classes, an integer >= 1.
+        pooling: ``"course"`` or ``"global"`` (see above).
+
+    Returns:
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+
+    Raises:
+        ValueError: ``input_shape`` too small or not three positive integers, ``classes``
+            < 1 or an unknown ``pooling``.
+    """
+    pooling = check_choice("pooling", pooling, ("course", "global"))
+    final = 2 if pooling == "course" else 1
+    shape = _input_shape(input_shape, _RESNET50_STEPS, f'ResNet-50 (pooling="{pooling}")', final)
+    classes = _classes(classes)
+    glorot = keras.initializers.glorot_uniform
+    inputs = keras.Input(shape, name="input")
+    x = L.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = L.Conv2D(64, 7, strides=2, kernel_initializer=glorot(seed=0), name="conv1_conv")(x)
+    x = L.BatchNormalization(axis=3, name="conv1_bn")(x)
+    x = L.Activation("relu", name="conv1_relu")(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+    for stage, (filters, n_blocks, s) in enumerate(_RESNET50_STAGES, start=2):
+        x = blocks.convolutional_block(
+            x, 3, filters, s=s, training=None, name=f"conv{stage}_block1"
+        )
+        for i in range(2, n_blocks + 1):
+            x = blocks.identity_block(x, 3, filters, training=None, name=f"conv{stage}_block{i}")
+    if pooling == "course":
+        x = L.AveragePooling2D(2, name="avg_pool")(x)
+        x = L.Flatten(name="flatten")(x)
+    else:
+        x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = L.Dense(
+        classes, activation="softmax", kernel_initializer=glorot(seed=0), name="predictions"
+    )(x)
+    return keras.Model(inputs, outputs, name="resnet50")
+
+
+def resnet_cifar(
+    depth: int,
+    classes: int = 10,
+    plain: bool = False,
+    input_shape: tuple[int, int, int] = (32, 32, 3),
+) -> keras.Model:
+    """ResNet-``depth`` for CIFAR-10 (He et al., 2015, Sec. 4.2), or its plain twin.
+
+    ``depth = 6n + 2`` layers with weights::
+
+        Conv 3x3 (16) -> BN -> ReLU                                   (32, 32, 16)
+        n basic_residual_blocks with 16 filters                       (32, 32, 16)
+        n basic_residual_blocks with 32 filters (the first stride 2)  (16, 16, 32)
+        n basic_residual_blocks with 64 filters (the first stride 2)  (8, 8, 64)
+        GlobalAveragePooling -> Dense(classes, softmax)
+
+    The shortcuts are parameter-free ("option A": identity, or subsample and zero-pad the
+    channels), so ``plain=True`` (no shortcuts) has exactly the same parameters:
+    ResNet-20, 32, 56 have 269,722, 464,154 and 853,018 trainable parameters (0.27M, 0.46M,
+    0.85M in the paper), plus the batch norms' moving averages.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Args:
+        depth: ``6n + 2`` with ``n >= 1``: 8, 14, 20, 32, 44, 56, 110, ...
+        classes: number of classes, an integer >= 1.
+        plain: drop every shortcut (the paper's "plain" network).
+        input_shape: ``(n_H, n_W, n_C)`` (default ``(32, 32, 3)``).
+
+    Returns:
+        An uncompiled `keras.Model` named ``resnet{depth}`` or ``plain{depth}``.
+
+    Raises:
+        ValueError: ``depth`` is not ``6n + 2`` (n >= 1), ``classes`` < 1, ``plain`` is
+            not a bool, or a bad ``input_shape``.
+
+    Example:
+        >>> model = resnet_cifar(20)
+        >>> model.name, model.output.shape
+        ('resnet20', (None, 10))
+    """
+    depth = check_int("depth", depth, 8, 6 * MAX_COUNT + 2)
+    if (depth - 2) % 6:
+        fail("depth", "6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)", str(depth))
+    classes, plain = _classes(classes), check_bool("plain", plain)
+    shape = _input_shape(input_shape)
+    n = (depth - 2) // 6
+    inputs = keras.Input(shape, name="input")
+    x = L.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(inputs)
+    x = L.BatchNormalization(name="conv1_bn")(x)
+    x = L.Activation("relu", name="conv1_relu")(x)
+    for stage, filters in enumerate((16, 32, 64), start=1):
+        for i in range(1, n + 1):
+            stride = 2 if (stage > 1 and i == 1) else 1
+            x = blocks.basic_residual_block(
+                x, filters, stride=stride, plain=plain, name=f"stage{stage}_block{i}"
+            )
+    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    name = f"{'plain' if plain else 'resnet'}{depth}"
+    return keras.Model(inputs, _head(x, classes), name=name)
+
+
+# --------------------------------------------------------------------------------------
+# MobileNets
+# --------------------------------------------------------------------------------------
+
+
+def _make_divisible(v: float, divisor: int = 8) -> int:
+    """The channel rounding of the MobileNet reference code: nearest multiple of ``divisor``,
+    at least ``divisor``, and never more than 10% below ``v``."""
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return new_v + divisor if new_v < 0.9 * v else new_v
+
+
+#: MobileNet v1 depthwise separable layers: (pointwise filters, stride).
+_MOBILENET_V1 = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2))
+_MOBILENET_V1 += ((512, 1),) * 5 + ((1024, 2), (1024, 1))
+
+
+def mobilenet_v1(
+    input_shape: tuple[int, int, int] = (224, 224, 3),
+    alpha: float = 1.0,
+    classes: int = 1000,
+    dropout: float = 1e-3,
+) -> keras.Model:
+    """MobileNet v1 (Howard et al., 2017): a 3x3 convolution and 13 depthwise separable ones.
+
+    ``(224, 224, 3)`` -> Conv 3x3 stride 2 (32 alpha) -> BN -> ReLU6 -> 13 x
+    `cvutils.blocks.depthwise_separable` (64 ... 1024 alpha filters, five of stride 2)
+    ``(7, 7, 1024 alpha)`` -> GlobalAveragePooling -> Dropout -> Dense(classes, softmax).
+    Filters are ``int(filters * alpha)``; the parameter count equals
+    `keras.applications.MobileNet` (4,253,864 at ``alpha=1``, 1000 classes), whose
+    classifier is a 1x1 convolution on the pooled vector, the same as this dense layer.
+
+    Taught in notebooks/09_network_in_network_inception_mobilenet.ipynb.
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``.
+        alpha: width multiplier, a real number > 0 (the paper uses 1, 0.75, 0.5, 0.25).
+        classes: number of classes, an integer >= 1.
+        dropout: dropout rate before the classifier, in [0, 1).
+
+    Returns:
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+
+    Raises:
+        ValueError: ``alpha <= 0`` or so small that a layer gets no filter, ``classes`` < 1,
+            ``dropout`` outside [0, 1), or a bad ``input_shape``.
+    """
+    shape = _input_shape(input_shape)
+    alpha = check_real("alpha", alpha, low=0, low_open=True, high=None)
+    classes = _classes(classes)
+    dropout = check_real("dropout", dropout, low=0, high=1)
+    if int(32 * alpha) < 1:
+        fail("alpha", "large enough for at least one filter per layer (>= 1/32)", repr(alpha))
+    inputs = keras.Input(shape, name="input")
+    x = L.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="conv1")(
+        inputs
+    )
+    x = L.BatchNormalization(name="conv1_bn")(x)
+    x = L.ReLU(6.0, name="conv1_relu")(x)
+    for i, (filters, stride) in enumerate(_MOBILENET_V1, start=1):
+        x = blocks.depthwise_separable(x, int(filters * alpha), stride=stride, name=f"conv{i}")
+    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = L.Dropout(dropout, name="dropout")(x)
+    return keras.Model(inputs, _head(x, classes), name="mobilenet_v1")
+
+
+#: MobileNet v2 bottleneck sequences: (expansion t, filters c, repeats n, first stride s).
+_MOBILENET_V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2))
+_MOBILENET_V2 += ((6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+
+
+def mobilenet_v2(
+    input_shape: tuple[int, int, int] = (224, 224, 3), alpha: float = 1.0, classes: int = 1000
+) -> keras.Model:
+    """MobileNet v2 (Sandler et al., 2018): inverted residuals with linear bottlenecks.
+
+    ``(224, 224, 3)`` -> Conv 3x3 stride 2 (32) -> BN -> ReLU6 -> 17
+    `cvutils.blocks.inverted_residual` blocks (table 2 of the paper: t, c, n, s =
+    1,16,1,1 | 6,24,2,2 | 6,32,3,2 | 6,64,4,2 | 6,96,3,1 | 6,160,3,2 | 6,320,1,1)
+    ``(7, 7, 320)`` -> Conv 1x1 (1280) -> BN -> ReLU6 -> GlobalAveragePooling ->
+    Dense(classes, softmax). Channels are scaled by ``alpha`` and rounded to multiples of 8
+    as in `keras.applications.MobileNetV2`, whose parameter count it equals (3,538,984 at
+    ``alpha=1``, 1000 classes).
+
+    Taught in notebooks/09_network_in_network_inception_mobilenet.ipynb.
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``.
+        alpha: width multiplier, a real number > 0.
+        classes: number of classes, an integer >= 1.
+
+    Returns:
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+
+    Raises:
+        ValueError: ``alpha <= 0``, ``classes`` < 1 or a bad ``input_shape``.
+
+    Example:
+        >>> mobilenet_v2((32, 32, 3), alpha=0.35, classes=3).output.shape
+        (None, 3)
+    """
+    shape = _input_shape(input_shape)
+    alpha = check_real("alpha", alpha, low=0, low_open=True, high=None)
+    classes = _classes(classes)
+    inputs = keras.Input(shape, name="input")
+    x = L.Conv2D(
+        _make_divisible(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="Conv1"
+    )(inputs)
+    x = L.BatchNormalization(epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
+    x = L.ReLU(6.0, name="Conv1_relu")(x)
+    block = 0
+    for t, c, repeats, s in _MOBILENET_V2:
+        for i in range(repeats):
+            filters = _make_divisible(int(c * alpha))
+            x = blocks.inverted_residual(x, t, filters, s if i == 0 else 1, name=f"block_{block}")
+            block += 1
+    last = _make_divisible(1280 * alpha) if alpha > 1.0 else 1280
+    x = L.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
+    x = L.BatchNormalization(epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
+    x = L.ReLU(6.0, name="out_relu")(x)
+    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    return keras.Model(inputs, _head(x, classes), name="mobilenet_v2")
+
+
+# --------------------------------------------------------------------------------------
+# Inspection: layer tables and multiply counts
+# --------------------------------------------------------------------------------------
+
+
+def _output_shapes(layer: Any) -> list[tuple]:
+    """The per-example output shapes of every call of ``layer`` in its model."""
+    nodes = getattr(layer, "_inbound_nodes", None) or []
+    tensors = [t for node in nodes for t in keras.tree.flatten(node.output_tensors)]
+    if not tensors:
+        tensors = keras.tree.flatten(layer.output)
+    return [tuple(t.shape[1:]) for t in tensors]
+
+
+def _input_shapes(layer: Any) -> list[tuple]:
+    nodes = getattr(layer, "_inbound_nodes", None) or []
+    return [tuple(t.shape[1:]) for node in nodes for t in keras.tree.flatten(node.input_tensors)]
+
+
+def _prod(values: Sequence[Any]) -> int | None:
+    return None if any(v is None for v in values) else math.prod(int(v) for v in values)
+
+
+def _layer_multiplies(layer: Any) -> int | None:
+    """Weight multiplies of one layer for one example (None where a size is unknown)."""
+    total = 0
+    outs = _output_shapes(layer)
+    if isinstance(layer, L.Dense):
+        sizes = [_prod(s[:-1]) for s in outs]
+        weights = _prod(layer.kernel.shape)
+    elif isinstance(layer, L.Conv1DTranspose | L.Conv2DTranspose | L.Conv3DTranspose):
+        sizes = [_prod(s[:-1]) for s in _input_shapes(layer)]
+        weights = _prod(layer.kernel.shape)
+    elif isinstance(layer, L.SeparableConv1D | L.SeparableConv2D):
+        sizes = [_prod(s[:-1]) for s in outs]
+        weights = _prod(layer.depthwise_kernel.shape) + _prod(layer.pointwise_kernel.shape)
+    elif isinstance(layer, L.DepthwiseConv1D | L.DepthwiseConv2D):
+        sizes = [_prod(s[:-1]) for s in outs]
+        weights = _prod(layer.kernel.shape)
+    elif isinstance(layer, L.Conv1D | L.Conv2D | L.Conv3D):
+        sizes = [_prod(s[:-1]) for s in outs]
+        weights = _prod(layer.kernel.shape)
+    else:
+        return 0
+    for size in sizes:
+        if size is None:
+            return None
+        total += size * weights
+    return total
+
+
+def _check_model(model: Any) -> keras.Model:
+    if not isinstance(model, keras.Model):
+        fail("model", "a keras.Model", repr(type(model).__name__), kind=True)
+    try:
+        model.inputs  # noqa: B018
+        built = bool(model.inputs)
+    except (AttributeError, ValueError):
+        built = False
+    if not built:
+        fail("model", "a built model with known inputs (keras.Input)", f"{model.name!r}")
+    return model
+
+
+def _rows(model: keras.Model, bytes_per_value: int, prefix: str = "") -> list[dict]:
+    rows = []
+    if isinstance(model, keras.Sequential) and not prefix:
+        shapes = [tuple(t.shape[1:]) for t in model.inputs]
+        rows.append(_row(f"{model.name}_input", "InputLayer", shapes, 0, 0, bytes_per_value))
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):  # a nested model: its layers, prefixed
+            rows.extend(_rows(layer, bytes_per_value, prefix=f"{prefix}{layer.name}/"))
+            continue
+        rows.append(
+            _row(
+                prefix + layer.name,
+                type(layer).__name__,
+                _output_shapes(layer),
+                _layer_multiplies(layer),
+                layer.count_params(),
+                bytes_per_value,
+            )
+        )
+    return rows
+
+
+def _row(
+    name: str, kind: str, shapes: list[tuple], mults: int | None, params: int, nbytes: int
+) -> dict:
+    counts = [_prod(s) for s in shapes]
+    activations = None if any(c is None for c in counts) else sum(counts)
+    return {
+        "name": name,
+        "type": kind,
+        "output_shape": shapes[0] if len(shapes) == 1 else tuple(shapes),
+        "activations": activations,
+        "memory_bytes": None if activations is None else activations * nbytes,
+        "multiplies": mults,
+        "params": params,
+    }
+
+
+def layer_table(
+    model: keras.Model,
+    print_table: bool = False,
+    as_frame: bool = False,
+    bytes_per_value: int = 4,
+) -> list[dict] | Any:
+    """One row per layer: output shape, activations, activation memory, multiplies, parameters.
+
+    Rows are dicts with the keys ``name``, ``type``, ``output_shape`` (per example, without
+    the batch axis), ``activations`` (values in that output for one example),
+    ``memory_bytes`` (``activations * bytes_per_value``, 4 for float32), ``multiplies``
+    (see `multiply_count`) and ``params`` (`keras.layers.Layer.count_params`). The input
+    layer has a row (its activations are the image); layers of a nested model appear as
+    ``outer/inner``. Sums over the rows give a network's forward memory per image, e.g.
+    about 15.2 million values (61 MB in float32) for VGG-16 without its Flatten row.
+
+    Taught in notebooks/07_classic_networks.ipynb.
+
+    Args:
+        model: a built `keras.Model` (functional, or Sequential with a `keras.Input`).
+        print_table: also print `format_table` of the rows.
+        as_frame: return a `pandas.DataFrame` (pandas must be installed; it is not a
+            dependency of cvutils).
+        bytes_per_value: bytes per activation value, an integer >= 1 (4: float32).
+
+    Returns:
+        A list of dicts, one per layer in model order (a DataFrame with ``as_frame=True``).
+
+    Raises:
+        ValueError: ``model`` is not a built `keras.Model`, or a bad flag or byte size.
+        ImportError: ``as_frame=True`` without pandas.
+
+    Example:
+        >>> rows = layer_table(lenet5())
+        >>> [(r["name"], r["output_shape"], r["params"]) for r in rows[1:4]]
+        [('C1', (28, 28, 6), 156), ('S2', (14, 14, 6), 0), ('C3', (10, 10, 16), 2416)]
+    """
+    model = _check_model(model)
+    print_table, as_frame = check_bool("print_table", print_table), check_bool("as_frame", as_frame)
+    bytes_per_value = check_int("bytes_per_value", bytes_per_value, 1, 64)
+    rows = _rows(model, bytes_per_value)
+    if print_table:
+        print(format_table(rows))
+    if as_frame:
+        import pandas as pd
+
+        return pd.DataFrame(rows)
+    return rows
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value).replace(" ", "")
+
+
+def format_table(rows: Sequence[dict]) -> str:
+    """A plain-text table of `layer_table` rows, with a total line.
+
+    Taught in notebooks/07_classic_networks.ipynb.
+
+    Args:
+        rows: the dicts of `layer_table`.
+
+    Returns:
+        The table as one string (columns aligned, numbers with thousands separators, memory
+        in MB).
+
+    Example:
+        >>> format_table(layer_table(lenet5())).splitlines()[-1].split()
+        ['total', '9,518', '0.04', '416,520', '61,706']
+    """
+    columns = [
+        ("layer", lambda r: r["name"]),
+        ("type", lambda r: r["type"]),
+        ("output shape", lambda r: _fmt(r["output_shape"])),
+        ("activations", lambda r: _fmt(r["activations"])),
+        (
+            "memory (MB)",
+            lambda r: "?" if r["memory_bytes"] is None else f"{r['memory_bytes'] / 1e6:.2f}",
+        ),
+        ("multiplies", lambda r: _fmt(r["multiplies"])),
+        ("params", lambda r: _fmt(r["params"])),
+    ]
+    body = [[get(r) for _, get in columns] for r in rows]
+
+    def total(key: str) -> int | None:
+        values = [r[key] for r in rows]
+        return None if any(v is None for v in values) else sum(values)
+
+    mem = total("memory_bytes")
+    body.append(
+        [
+            "total",
+            "",
+            "",
+            _fmt(total("activations")),
+            "?" if mem is None else f"{mem / 1e6:.2f}",
+            _fmt(total("multiplies")),
+            _fmt(total("params")),
+        ]
+    )
+    header = [h for h, _ in columns]
+    widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
+    left = {0, 1, 2}
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(b) for b in body[:-1]), rule, line(body[-1])])
+
+
+def multiply_count(model: keras.Model) -> int:
+    """Multiplies of one forward pass for one example, counted from the layer shapes.
+
+    For every convolution, ``(output positions) * (kernel size)``: a Conv2D with an
+    ``(n_H, n_W, n_C')`` output and an ``f x f x n_C`` kernel costs
+    ``n_H * n_W * n_C' * f * f * n_C``; a depthwise convolution ``n_H * n_W * n_C * f * f``;
+    a separable one both parts; a transposed one ``(input positions) * (kernel size)``; a
+    Dense layer ``inputs * units`` per position. Biases, batch norm, pooling, activations
+    and additions are not counted, as in the course's cost arithmetic.
+
+    Taught in notebooks/09_network_in_network_inception_mobilenet.ipynb.
+
+    Args:
+        model: a built `keras.Model`.
+
+    Returns:
+        The number of multiplies, an ``int``.
+
+    Raises:
+        ValueError: ``model`` is not a built model, or a layer's spatial size is unknown.
+
+    Example:
+        >>> x = keras.Input((28, 28, 192))
+        >>> multiply_count(keras.Model(x, keras.layers.Conv2D(32, 5, padding="same")(x)))
+        120422400
+    """
+    rows = _rows(_check_model(model), 4)
+    unknown = [r["name"] for r in rows if r["multiplies"] is None]
+    if unknown:
+        fail("model", "a model with known spatial sizes", f"unknown sizes in {unknown}")
+    return sum(r["multiplies"] for r in rows)
