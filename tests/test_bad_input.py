@@ -35,6 +35,15 @@ from hypothesis import strategies as st
 
 import cvutils
 
+#: Imported once here: a first import can take longer than a call's time limit on a loaded
+#: machine, and a `CallTimeout` in the middle of an import leaves the module half-registered.
+WARM_IMPORTS = ("tensorflow", "keras", "matplotlib.pyplot", "mnist1d.data", "sklearn.datasets")
+for _name in WARM_IMPORTS:
+    try:
+        importlib.import_module(_name)
+    except ImportError:  # an optional dependency: its loader reports that itself
+        pass
+
 # ----------------------------------------------------------------------------- the public API
 
 #: Modules whose public names are *not* learner-facing callables to sweep.
@@ -469,7 +478,12 @@ def _():
     return _mod("optim").Adam(0.01).apply, dict(grads=[np.ones(3)], params=[np.zeros(3)])
 
 
-@spec("optim.Optimizer.update", mutates=("param",))
+# update(param, grad) is apply([grad], [param]): its messages name params[0] and grads[0].
+@spec(
+    "optim.Optimizer.update",
+    mutates=("param",),
+    aliases={"param": ["params[0]"], "grad": ["grads[0]"]},
+)
 def _():
     return _mod("optim").SGD(0.1, momentum=0.9).update, dict(param=np.zeros(3), grad=np.ones(3))
 
@@ -625,13 +639,28 @@ def _():
     )
 
 
-@spec("datasets.download", skip=("url",))  # url: never let a sweep reach the network
+def _offline(fn: Callable) -> Callable:
+    """``fn`` with the network switched off: a cache miss fails at once, nothing is sent."""
+
+    def call(**kwargs):
+        from unittest import mock
+
+        no_network = OSError("the bad-input sweep never reaches the network")
+        with mock.patch("urllib.request.urlopen", side_effect=no_network):
+            return fn(**kwargs)
+
+    return call
+
+
+# url: never let a sweep reach the network. A bad filename or directory misses the cache;
+# with the network off, download's documented answer is its RuntimeError "Could not download".
+@spec("datasets.download", skip=("url",), verdicts=(RuntimeError,))
 def _():
     import hashlib
 
     data = b"cvutils"
     (TMP / "cached.bin").write_bytes(data)
-    return _mod("datasets").download, dict(
+    return _offline(_mod("datasets").download), dict(
         url="https://example.invalid/cached.bin",
         sha256=hashlib.sha256(data).hexdigest(),
         filename="cached.bin",
@@ -1160,7 +1189,8 @@ def _():
     return _mod("models").multiply_count, dict(model=tiny_model())
 
 
-# --- losses
+# --- losses: tensor functions that run inside compiled graphs; like Keras's own losses they
+# propagate non-finite tensors (`propagates`) and check everything else.
 def _embeddings(m=6, d=4, seed=0):
     return rng(seed).normal(size=(m, d)).astype("float32")
 
@@ -1169,21 +1199,21 @@ def _activations(seed=0):
     return rng(seed).random((1, 3, 4, 2)).astype("float32")
 
 
-@spec("losses.triplet_loss")
+@spec("losses.triplet_loss", propagates=("y_pred",))
 def _():
     return _mod("losses").triplet_loss, dict(
         y_true=None, y_pred=[_embeddings(seed=s) for s in range(3)], alpha=0.2
     )
 
 
-@spec("losses.pairwise_distances")
+@spec("losses.pairwise_distances", propagates=("embeddings",))
 def _():
     return _mod("losses").pairwise_distances, dict(
         embeddings=_embeddings(), distance_metric="squared-L2"
     )
 
 
-@spec("losses.triplet_semihard_loss")
+@spec("losses.triplet_semihard_loss", propagates=("y_pred",))
 def _():
     return _mod("losses").triplet_semihard_loss, dict(
         y_true=np.array([0, 0, 1, 1, 2, 2]),
@@ -1193,7 +1223,7 @@ def _():
     )
 
 
-@spec("losses.triplet_hard_loss")
+@spec("losses.triplet_hard_loss", propagates=("y_pred",))
 def _():
     return _mod("losses").triplet_hard_loss, dict(
         y_true=np.array([0, 0, 1, 1, 2, 2]),
@@ -1204,22 +1234,22 @@ def _():
     )
 
 
-@spec("losses.gram_matrix")
+@spec("losses.gram_matrix", propagates=("A",))
 def _():
     return _mod("losses").gram_matrix, dict(A=rng().random((3, 12)).astype("float32"))
 
 
-@spec("losses.compute_content_cost")
+@spec("losses.compute_content_cost", propagates=("a_C", "a_G"))
 def _():
     return _mod("losses").compute_content_cost, dict(a_C=_activations(0), a_G=_activations(1))
 
 
-@spec("losses.compute_layer_style_cost")
+@spec("losses.compute_layer_style_cost", propagates=("a_S", "a_G"))
 def _():
     return _mod("losses").compute_layer_style_cost, dict(a_S=_activations(0), a_G=_activations(1))
 
 
-@spec("losses.compute_style_cost")
+@spec("losses.compute_style_cost", propagates=("style_image_output", "generated_image_output"))
 def _():
     return _mod("losses").compute_style_cost, dict(
         style_image_output=[_activations(0), _activations(2)],
@@ -1228,17 +1258,19 @@ def _():
     )
 
 
-@spec("losses.total_cost")
+@spec("losses.total_cost", propagates=("J_content", "J_style"))
 def _():
     return _mod("losses").total_cost, dict(J_content=1.5, J_style=0.5, alpha=10, beta=40)
 
 
-@spec("losses.total_variation")
+@spec("losses.total_variation", propagates=("image",))
 def _():
     return _mod("losses").total_variation, dict(image=_activations())
 
 
-def _loss_spec(cls_name: str, kwargs: dict, y_true: Any, y_pred: Any) -> None:
+def _loss_spec(
+    cls_name: str, kwargs: dict, y_true: Any, y_pred: Any, aliases: Mapping | None = None
+) -> None:
     """The class spec constructs the loss and applies it; ``__call__`` corrupts its inputs."""
 
     def make():
@@ -1253,7 +1285,10 @@ def _loss_spec(cls_name: str, kwargs: dict, y_true: Any, y_pred: Any) -> None:
         return getattr(_mod("losses"), cls_name)(**kwargs), dict(y_true=y_true(), y_pred=y_pred())
 
     spec(f"losses.{cls_name}")(make)
-    spec(f"losses.{cls_name}.__call__")(make_call)
+    # the class's call hands y_true and y_pred to a function that names them its own way
+    spec(f"losses.{cls_name}.__call__", propagates=("y_true", "y_pred"), aliases=aliases or {})(
+        make_call
+    )
 
 
 def _labels6():
@@ -1274,10 +1309,26 @@ _loss_spec(
     _labels6,
     _embeddings,
 )
-_loss_spec("ContentLoss", dict(name="c"), lambda: _activations(0), lambda: _activations(1))
-_loss_spec("StyleLoss", dict(name="s"), lambda: _activations(0), lambda: _activations(1))
 _loss_spec(
-    "TotalVariationLoss", dict(weight=0.5, name="tv"), lambda: np.zeros((1, 3, 4, 2)), _activations
+    "ContentLoss",
+    dict(name="c"),
+    lambda: _activations(0),
+    lambda: _activations(1),
+    aliases={"y_true": ["a_C"], "y_pred": ["a_G"]},
+)
+_loss_spec(
+    "StyleLoss",
+    dict(name="s"),
+    lambda: _activations(0),
+    lambda: _activations(1),
+    aliases={"y_true": ["a_S"], "y_pred": ["a_G"]},
+)
+_loss_spec(
+    "TotalVariationLoss",
+    dict(weight=0.5, name="tv"),
+    lambda: np.zeros((1, 3, 4, 2)),
+    _activations,
+    aliases={"y_pred": ["image"]},
 )
 
 
