@@ -95,7 +95,8 @@ def _check_inputs(inputs: Any, name: str = "inputs") -> Any:
 
 
 class _CheckedLayer(keras.layers.Layer):
-    """A layer whose call refuses, by name, inputs that are not real arrays or tensors."""
+    """A layer whose call refuses, by name and in the one message form (before Keras wraps
+    the errors of ``call``), inputs that are not real arrays or tensors."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Checks ``inputs`` (see `_check_inputs`), then calls the layer as Keras does."""

@@ -118,8 +118,8 @@ class Spec:
             float32 (which become inf in the layer's dtype).
         verdicts: exception types that are the callable's documented *answer*, not a crash
             (the ``AssertionError`` of a gradient check that finds a gradient wrong).
-        examples: bad calls judged for this spec when fewer than `EXAMPLES` (expensive
-            callables such as model builders); None: `EXAMPLES`.
+        costly: swept with `COSTLY_EXAMPLES` bad calls instead of `EXAMPLES` (model builders:
+            every accepted call builds a network).
     """
 
     make: Callable[[], tuple[Callable, dict]]
@@ -128,7 +128,7 @@ class Spec:
     aliases: Mapping[str, list[str]] = field(default_factory=dict)
     propagates: tuple[str, ...] = ()
     verdicts: tuple[type[BaseException], ...] = ()
-    examples: int | None = None
+    costly: bool = False
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -1108,44 +1108,43 @@ def _():
 
 
 # --- models: small inputs and few classes (a model is built by every accepted call)
-MODEL_EXAMPLES = 6  # building even a small ResNet takes a second on a loaded CPU
 
 
-@spec("models.lenet5", examples=MODEL_EXAMPLES)
+@spec("models.lenet5", costly=True)
 def _():
     return _mod("models").lenet5, dict(input_shape=(32, 32, 1), classes=3, modern=True)
 
 
-@spec("models.alexnet", examples=MODEL_EXAMPLES)
+@spec("models.alexnet", costly=True)
 def _():
     return _mod("models").alexnet, dict(input_shape=(67, 67, 3), classes=3)
 
 
-@spec("models.vgg16", examples=MODEL_EXAMPLES)
+@spec("models.vgg16", costly=True)
 def _():
     return _mod("models").vgg16, dict(input_shape=(32, 32, 3), classes=3)
 
 
-@spec("models.resnet50", examples=MODEL_EXAMPLES)
+@spec("models.resnet50", costly=True)
 def _():
     return _mod("models").resnet50, dict(input_shape=(40, 40, 3), classes=3, pooling="course")
 
 
-@spec("models.resnet_cifar", examples=MODEL_EXAMPLES)
+@spec("models.resnet_cifar", costly=True)
 def _():
     return _mod("models").resnet_cifar, dict(
         depth=8, classes=3, plain=False, input_shape=(16, 16, 3)
     )
 
 
-@spec("models.mobilenet_v1", examples=MODEL_EXAMPLES)
+@spec("models.mobilenet_v1", costly=True)
 def _():
     return _mod("models").mobilenet_v1, dict(
         input_shape=(32, 32, 3), alpha=0.25, classes=3, dropout=0.1
     )
 
 
-@spec("models.mobilenet_v2", examples=MODEL_EXAMPLES)
+@spec("models.mobilenet_v2", costly=True)
 def _():
     return _mod("models").mobilenet_v2, dict(input_shape=(32, 32, 3), alpha=0.35, classes=3)
 
@@ -1594,7 +1593,6 @@ def _close_figures() -> None:
 #: Judged calls in this session, and the specs swept; `test_enough_calls_were_judged` reads them.
 JUDGED = {"calls": 0}
 SWEPT: set[str] = set()
-PER_SPEC: dict[str, int] = {}
 
 
 def judge(key: str, sp: Spec, name: str, bad: Any) -> None:
@@ -1664,7 +1662,7 @@ EXAMPLES = 20
 MIN_JUDGED = 2000
 
 
-@pytest.mark.parametrize("key", sorted(SPECS))
+@pytest.mark.parametrize("key", sorted(k for k in SPECS if not SPECS[k].costly))
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -1674,12 +1672,36 @@ MIN_JUDGED = 2000
 )
 @given(data=st.data())
 def test_bad_input_is_refused(key, data):
+    sweep(key, data)
+
+
+#: Modules being rewritten on another branch: their sweep is skipped (and reported by -rs)
+#: until the rewrite lands and its specs are updated.
+PENDING_MODULES = {"grading": "PENDING: cvutils.grading is being rewritten on branch grading"}
+
+#: Bad calls per costly spec (building even a small ResNet takes seconds on a loaded CPU).
+COSTLY_EXAMPLES = 6
+
+
+@pytest.mark.parametrize("key", sorted(k for k in SPECS if SPECS[k].costly))
+@settings(
+    max_examples=COSTLY_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_bad_input_is_refused_by_costly_callables(key, data):
+    sweep(key, data)
+
+
+def sweep(key: str, data: Any) -> None:
+    """One bad call of ``key``: an argument and a bad value drawn by hypothesis, judged."""
     sp = SPECS[key]
     SWEPT.add(key)
-    if sp.examples is not None:
-        PER_SPEC[key] = PER_SPEC.get(key, 0) + 1
-        if PER_SPEC[key] > sp.examples:
-            return
+    if key.partition(".")[0] in PENDING_MODULES:
+        pytest.skip(PENDING_MODULES[key.partition(".")[0]])
     _, kwargs = sp.make()
     names = [n for n in kwargs if n not in sp.skip]
     if not names:
@@ -1712,6 +1734,7 @@ def test_the_sweep_catches_a_careless_function():
     sp = Spec(make=lambda: (mutating, {"x": np.zeros(3)}))
     with pytest.raises(AssertionError, match="modified"):
         judge("demo", sp, "x", np.zeros(3))
+    JUDGED["calls"] -= 4  # these demonstrations are not calls of the package
 
 
 def test_enough_calls_were_judged():
