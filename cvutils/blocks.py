@@ -26,10 +26,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 from cvutils.checks import (
     MAX_COUNT,
+    check_array,
     check_bool,
     check_callable,
     check_int,
@@ -56,15 +58,65 @@ def _pair(name: str, value: Any) -> tuple[int, int]:
 
 
 def _identifier(name: str, value: Any, getter: Any, expected: str) -> Any:
-    """``getter(value)`` (`keras.activations.get`, `keras.initializers.get`) or the one error."""
+    """``getter(value)`` (`keras.activations.get`, `keras.initializers.get`) or the one error.
+
+    Only names, config dicts, callables and None are identifiers: a number or an array is
+    refused here (`keras.initializers.get` would take it for a constant tensor of its own
+    shape and fail only when the layer is built).
+    """
+    if not (value is None or isinstance(value, str | dict) or callable(value)):
+        fail(name, expected, describe(value), kind=True)
     try:
         return getter(value)
     except (ValueError, TypeError):
         fail(name, expected, describe(value), kind=not isinstance(value, str | dict))
 
 
+def _check_inputs(inputs: Any, name: str = "inputs") -> Any:
+    """Refuses inputs that are not real-valued tensors or arrays, before Keras converts them.
+
+    Tensors (eager or symbolic) pass through when their dtype is real (floating, integer or
+    boolean); anything else goes through `cvutils.checks.check_array` (non-finite values are
+    allowed: like every Keras layer, this one propagates them rather than check a graph).
+    """
+    if (
+        hasattr(inputs, "shape")
+        and hasattr(inputs, "dtype")
+        and not isinstance(inputs, np.ndarray | np.generic)
+    ):
+        try:
+            dtype = keras.backend.standardize_dtype(inputs.dtype)
+        except ValueError:
+            dtype = str(inputs.dtype)
+        if dtype != "bool" and not dtype.startswith(("float", "bfloat", "int", "uint")):
+            fail(name, "a tensor of real numbers", describe(inputs), kind=True)
+        return inputs
+    return check_array(name, inputs, finite=False)
+
+
+class _CheckedLayer(keras.layers.Layer):
+    """A layer whose call refuses, by name and in the one message form (before Keras wraps
+    the errors of ``call``), inputs that are not real arrays or tensors."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Checks ``inputs`` (see `_check_inputs`), then calls the layer as Keras does."""
+        if args:
+            args = (_check_inputs(args[0]), *args[1:])
+        elif "inputs" in kwargs:
+            kwargs["inputs"] = _check_inputs(kwargs["inputs"])
+        return super().__call__(*args, **kwargs)
+
+
+def _rank4(shape: Any) -> tuple:
+    """A ``(batch, height, width, channels)`` shape, or the one error naming ``inputs``."""
+    shape = tuple(shape)
+    if len(shape) != 4:
+        fail("inputs", "of rank 4 (batch, height, width, channels)", f"shape {shape}")
+    return shape
+
+
 @keras.saving.register_keras_serializable(package="cvutils")
-class LocallyConnected2D(keras.layers.Layer):
+class LocallyConnected2D(_CheckedLayer):
     """2D locally connected layer: a "valid" convolution whose weights are not shared.
 
     Input ``(batch, h, w, c_in)`` (channels last, ``h``, ``w`` and ``c_in`` known when it is
@@ -103,7 +155,8 @@ class LocallyConnected2D(keras.layers.Layer):
             bad argument at construction; when built on ``inputs`` that are not rank 4, have
             unknown height, width or channels, are smaller than ``kernel_size``, or would need
             more than ``MAX_PARAMS`` weights; when called on ``inputs`` whose height, width
-            or channels differ from those it was built for.
+            or channels differ from those it was built for, or that are not real-valued
+            arrays or tensors (None, strings, complex or object arrays, ragged lists).
 
     Example:
         >>> import numpy as np
@@ -149,9 +202,7 @@ class LocallyConnected2D(keras.layers.Layer):
 
     def _output_hw(self, input_shape: tuple) -> tuple[int, int, int]:
         """Validates a ``(batch, h, w, c)`` shape; returns ``(out_h, out_w, c_in)``."""
-        shape = tuple(input_shape)
-        if len(shape) != 4:
-            fail("inputs", "of rank 4 (batch, height, width, channels)", f"shape {shape}")
+        shape = _rank4(input_shape)
         _, h, w, c = shape
         if h is None or w is None or c is None:
             fail(
@@ -272,6 +323,8 @@ __all__ += [
 
 def _feature_map(name: str, x: Any) -> int:
     """Checks that ``x`` is a ``(batch, h, w, c)`` tensor with known channels; returns ``c``."""
+    if x is not None:
+        x = _check_inputs(x, name)  # no strings, complex or object arrays
     shape = getattr(x, "shape", None)
     if shape is None:
         fail(name, "a 4-D tensor (batch, n_H, n_W, n_C)", describe(x), kind=True)
@@ -385,7 +438,7 @@ def identity_block(
     f = check_int("f", f, 1, MAX_COUNT)
     F1, F2, F3 = _filters("filters", filters, 3)
     if F3 != n_C:
-        fail("filters[2]", f"the input's channels ({n_C}) for the identity shortcut", str(F3))
+        fail("filters[2]", f"the channels of X ({n_C}) for the identity shortcut", str(F3))
     init, n = _initializer(initializer), _names(name)
     shortcut = X
     X = _conv_bn(X, F1, 1, 1, "valid", init, training, n, "1")
@@ -450,7 +503,7 @@ def convolutional_block(
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class ZeroPadShortcut(keras.layers.Layer):
+class ZeroPadShortcut(_CheckedLayer):
     """The parameter-free shortcut of ResNet on CIFAR ("option A" of He et al., 2016).
 
     ``(batch, h, w, c_in)`` -> ``(batch, ceil(h / s), ceil(w / s), filters)``: keeps every
@@ -481,7 +534,7 @@ class ZeroPadShortcut(keras.layers.Layer):
         return before, self.filters - c_in - before
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        _, h, w, c = input_shape
+        _, h, w, c = _rank4(input_shape)
         self._pads(c)
         s = self.strides
         return (
@@ -492,6 +545,7 @@ class ZeroPadShortcut(keras.layers.Layer):
         )
 
     def call(self, inputs):
+        _rank4(inputs.shape)
         s = self.strides
         x = inputs[:, ::s, ::s, :]
         before, after = self._pads(inputs.shape[-1])
@@ -548,7 +602,7 @@ def basic_residual_block(
     stride = check_int("stride", stride, 1, MAX_COUNT)
     plain = check_bool("plain", plain)
     if filters < n_C:
-        fail("filters", f"at least the input's channels ({n_C})", str(filters))
+        fail("filters", f"at least the channels of x ({n_C})", str(filters))
     n, init = _names(name), "he_normal"
     y = _conv_bn(x, filters, 3, stride, "same", init, training, n, "1", use_bias=False)
     y = _conv_bn(y, filters, 3, 1, "same", init, training, n, "2", relu=False, use_bias=False)

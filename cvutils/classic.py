@@ -282,7 +282,8 @@ class KNNClassifier:
         Taught in notebooks/01_classification_before_convnets.ipynb.
         """
         x = _examples("X", X)
-        labels = check_labels("y", y, n=x.shape[0])
+        labels = check_labels("y", y)
+        check_same_length("X", x, "y", labels)  # a message that names both
         if x.shape[0] < self.k:
             fail("X", f"at least k={self.k} training examples", f"{x.shape[0]}")
         self._x, self._y = x, labels
@@ -348,7 +349,8 @@ class KNNClassifier:
         q = _examples("X", X)
         if q.shape[0] == 0:
             fail("X", "at least one example", describe(q))
-        labels = check_labels("y", y, n=q.shape[0])
+        labels = check_labels("y", y)
+        check_same_length("X", q, "y", labels)  # a message that names both
         return float(np.mean(self.predict(q) == labels))
 
 
@@ -451,7 +453,7 @@ def one_vs_one_vote(votes, n_classes: int, first: int = 0) -> np.ndarray | int:
     if idx.size and (idx.min() < 0 or idx.max() >= n_classes):
         fail(
             "votes",
-            f"class labels in {first}..{first + n_classes - 1}",
+            f"class labels in first..first+n_classes-1 = {first}..{first + n_classes - 1}",
             f"values in {v.min()}..{v.max()}",
         )
     rows = np.atleast_2d(idx)
@@ -520,6 +522,8 @@ def fit_polynomial(x, t, M: int, ln_lambda: float | None = None) -> np.ndarray:
     """
     _float("x", x, 1, allow_empty=False)
     phi = polynomial_features(x, M)
+    if not np.isfinite(phi).all():  # x**M overflows: least squares would not converge
+        fail("x", f"values small enough that x**M stays finite (M={M})", describe(x))
     ts = _float("t", t, 1)
     check_same_length("x", phi, "t", ts)
     if ln_lambda is None:

@@ -141,7 +141,9 @@ def _check_conv_inputs(
     stride, pad = hp["stride"], hp["pad"]
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
     f_H, f_W, w_C_prev, n_C = W.shape
-    b = check_array("b", b, shape=(1, 1, 1, n_C), layout=f"(1, 1, 1, n_C) with n_C = {n_C}")
+    b = check_array(
+        "b", b, shape=(1, 1, 1, n_C), layout=f"(1, 1, 1, n_C) with n_C = W.shape[3] = {n_C}"
+    )
     if min(n_H_prev, n_W_prev, n_C_prev) < 1:
         fail("A_prev", "an array with non-zero height, width and channels", describe(A_prev))
     if min(f_H, f_W, n_C) < 1:

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -50,7 +51,11 @@ def _check_float64_input(x: Any) -> np.ndarray:
 
 
 def _scalar(value: Any) -> float:
-    """The scalar value of ``f(x)``, checked to be one finite number."""
+    """The scalar value of ``f(x)``, checked to be one finite number.
+
+    A non-finite cost may come from ``f`` or from a point ``x +- eps`` where ``f``
+    overflows, so the message names all three.
+    """
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError):
@@ -59,7 +64,7 @@ def _scalar(value: Any) -> float:
         fail("f", "a function returning a scalar (the cost)", describe(value), kind=True)
     out = float(np.real(arr.reshape(())))
     if not np.isfinite(out) or np.iscomplexobj(arr):
-        fail("f", "a function returning a finite real cost", repr(value))
+        fail("f", "a function returning a finite real cost at x +- eps", repr(value))
     return out
 
 
@@ -235,6 +240,15 @@ def check_layer_gradients(
         name: check_array(f"inputs[{name!r}]", value, dtype=np.float64, cast=False).copy()
         for name, value in inputs.items()
     }
+    try:
+        signature = inspect.signature(forward)
+    except (TypeError, ValueError):  # some builtins have none: let the call itself tell
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(**inputs)
+        except TypeError as err:
+            fail("inputs", f"the keyword arguments of forward{signature}", f"{list(inputs)}: {err}")
     out, cache = forward(**inputs)
     dout = np.random.default_rng(upstream_seed).standard_normal(np.shape(out))
     grads = backward(dout, cache)

@@ -32,6 +32,12 @@ from cvutils.checks import (
     fail,
 )
 
+#: Sane upper bounds on what a learner passes: pixel-scale values (a fill, a step size, an
+#: FGSM epsilon) beyond 1e6 overflow a float32 model into inf and NaN; more than 100,000
+#: gradient steps would not finish in a lesson.
+MAX_PIXEL_SCALE = 1e6
+MAX_STEPS = 100_000
+
 __all__ = [
     "ReceptiveField",
     "activation_maximization",
@@ -347,7 +353,7 @@ def occlusion_map(model, image, label, patch=8, stride=4, fill=0.5, from_logits=
         label: the class, ``0 <= label < n_classes``.
         patch: the square's side, ``1 <= patch <= min(H, W)``.
         stride: the step between positions, >= 1.
-        fill: the value painted in the square (0.5: grey on [0, 1] images).
+        fill: the value painted in the square (0.5: grey on [0, 1] images), |fill| <= 1e6.
         from_logits: apply a softmax to the model's output first.
 
     Returns:
@@ -358,7 +364,7 @@ def occlusion_map(model, image, label, patch=8, stride=4, fill=0.5, from_logits=
     H, W = x.shape[1:3]
     patch = check_int("patch", patch, minimum=1, maximum=min(H, W))
     stride = check_int("stride", stride, minimum=1)
-    fill = check_real("fill", fill)
+    fill = check_real("fill", fill, low=-MAX_PIXEL_SCALE, high=MAX_PIXEL_SCALE, high_open=False)
     n_i, n_j = (H - patch) // stride + 1, (W - patch) // stride + 1
     batch = np.repeat(x, n_i * n_j, axis=0)
     for i in range(n_i):
@@ -412,8 +418,8 @@ def activation_maximization(
         model: a built Keras model.
         layer_name: a layer with output ``(batch, H_l, W_l, C_l)`` or ``(batch, C_l)``.
         unit: the channel, ``0 <= unit < C_l``.
-        steps: number of ascent steps, >= 0.
-        lr: the step size, > 0.
+        steps: number of ascent steps, in 0..MAX_STEPS (100,000).
+        lr: the step size, in (0, 1e6].
         shape: the image shape ``(H, W, C)``; None: the model's input shape.
         seed: the seed of the starting noise.
         value_range: ``(low, high)`` pixel bounds.
@@ -426,8 +432,8 @@ def activation_maximization(
     model = _check_model(model)
     layer = _layer(model, layer_name)
     unit = check_int("unit", unit, minimum=0, maximum=int(layer.output.shape[-1]) - 1)
-    steps = check_int("steps", steps, minimum=0)
-    lr = check_real("lr", lr, low=0.0, low_open=True)
+    steps = check_int("steps", steps, 0, MAX_STEPS)
+    lr = check_real("lr", lr, low=0.0, low_open=True, high=MAX_PIXEL_SCALE, high_open=False)
     seed = check_int("seed", seed, minimum=0)
     if shape is None:
         shape = tuple(model.inputs[0].shape[1:])
@@ -467,7 +473,7 @@ def fgsm(model, images, labels, epsilon, from_logits=False, clip=(0.0, 1.0)):
             ``from_logits=True``.
         images: ``(N, H, W, C)`` (or ``(N, ...)`` matching the model's input).
         labels: ``(N,)`` class indices.
-        epsilon: the size of the step, >= 0.
+        epsilon: the size of the step, in [0, 1e6].
         clip: ``(low, high)`` valid pixel range, or None for no clipping.
 
     Returns:
@@ -479,7 +485,7 @@ def fgsm(model, images, labels, epsilon, from_logits=False, clip=(0.0, 1.0)):
     x = _images("images", images, model, single=False)
     n_classes = int(model.outputs[0].shape[-1])
     y = check_labels("labels", labels, n_classes=n_classes, n=len(x))
-    epsilon = check_real("epsilon", epsilon, low=0.0)
+    epsilon = check_real("epsilon", epsilon, low=0.0, high=MAX_PIXEL_SCALE, high_open=False)
     if clip is not None:
         if not isinstance(clip, list | tuple) or len(clip) != 2:
             fail("clip", "a pair (low, high) or None", describe(clip), kind=True)

@@ -25,7 +25,6 @@ tensors. Arguments are checked on their *static* shapes, so the checks also hold
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +32,16 @@ import keras
 from keras import ops
 
 from cvutils.checks import check_bool, check_choice, check_real, describe, fail
+
+#: The largest margin or weight accepted: beyond float32's range it becomes inf in the
+#: float32 graph, and inf - inf poisons the loss with NaN.
+MAX_WEIGHT = 3.4e38
+
+
+def _check_weight(name: str, value: Any, low: float | None = -MAX_WEIGHT) -> float:
+    """A finite real margin or weight that float32 can hold (``low``: the smallest allowed)."""
+    return check_real(name, value, low=low, high=MAX_WEIGHT, high_open=False)
+
 
 __all__ = [
     "STYLE_LAYERS",
@@ -79,6 +88,9 @@ def _tensor(name: str, x: Any, dtype: str | None = None):
         t = ops.convert_to_tensor(x)
     except (TypeError, ValueError) as err:
         fail(name, "a numeric array or tensor", f"{describe(x)}: {err}", kind=True)
+    kind = keras.backend.standardize_dtype(t.dtype)
+    if kind != "bool" and not kind.startswith(("float", "bfloat", "int", "uint")):
+        fail(name, "an array or tensor of real numbers", describe(t), kind=True)
     if dtype is not None:
         t = ops.cast(t, dtype)
     return t
@@ -153,7 +165,7 @@ def triplet_loss(y_true, y_pred, alpha=0.2):
         >>> float(triplet_loss(None, ([1.0, 1.0], [0.0, 0.0], [1.0, 1.0]), alpha=0))
         2.0
     """
-    alpha = check_real("alpha", alpha)
+    alpha = _check_weight("alpha", alpha)
     if isinstance(y_pred, Sequence) and not isinstance(y_pred, str | bytes):
         if len(y_pred) != 3:
             fail("y_pred", "a sequence (anchor, positive, negative)", f"{len(y_pred)} items")
@@ -194,7 +206,9 @@ def pairwise_distances(embeddings, distance_metric="L2"):
     """
     check_choice("distance_metric", distance_metric, DISTANCE_METRICS)
     x = _float_tensor("embeddings", embeddings)
-    _check_rank("embeddings", x, (2,), "(batch, d)")
+    shape = _check_rank("embeddings", x, (2,), "(batch, d)")
+    if 0 in shape:
+        fail("embeddings", "at least one embedding of at least one number", describe(x))
     if distance_metric == "angular":
         x = x / ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis=1, keepdims=True), 1e-12))
         return ops.maximum(1.0 - ops.matmul(x, ops.transpose(x)), 0.0)
@@ -264,7 +278,7 @@ def triplet_semihard_loss(y_true, y_pred, margin=1.0, distance_metric="L2"):
         >>> float(triplet_semihard_loss([0, 0, 1], y_pred, 9.0, "squared-L2"))
         0.5
     """
-    margin = check_real("margin", margin, low=0.0)
+    margin = _check_weight("margin", margin, low=0.0)
     check_choice("distance_metric", distance_metric, DISTANCE_METRICS)
     labels, embeddings = _labels_and_embeddings(y_true, y_pred)
     x = _precise(embeddings)
@@ -319,7 +333,7 @@ def triplet_hard_loss(y_true, y_pred, margin=1.0, soft=False, distance_metric="L
         >>> round(float(triplet_hard_loss([0, 0, 1], y_pred, 9.0, distance_metric="squared-L2")), 4)
         0.3333
     """
-    margin = check_real("margin", margin, low=0.0)
+    margin = _check_weight("margin", margin, low=0.0)
     soft = check_bool("soft", soft)
     check_choice("distance_metric", distance_metric, DISTANCE_METRICS)
     labels, embeddings = _labels_and_embeddings(y_true, y_pred)
@@ -485,11 +499,19 @@ def compute_style_cost(style_image_output, generated_image_output, STYLE_LAYERS=
         if len(outputs) != len(coeffs) + 1:
             fail(
                 name,
-                f"{len(coeffs) + 1} layer outputs (one per style layer, then the content layer)",
+                f"{len(coeffs) + 1} layer outputs (one per entry of STYLE_LAYERS, then the "
+                "content layer)",
                 f"{len(outputs)}",
             )
-    a_S = style_image_output[:-1]
-    a_G = generated_image_output[:-1]
+    layout = "(1, n_H, n_W, n_C)"
+    a_S, a_G = [], []
+    for name, outputs, checked in (
+        ("style_image_output", style_image_output, a_S),
+        ("generated_image_output", generated_image_output, a_G),
+    ):
+        for i, a in enumerate(outputs[:-1]):
+            checked.append(_float_tensor(f"{name}[{i}]", a))
+            _check_rank(f"{name}[{i}]", checked[-1], (4,), layout)
     J_style = 0.0
     for i, coeff in enumerate(coeffs):
         J_style = J_style + coeff * compute_layer_style_cost(a_S[i], a_G[i])
@@ -514,12 +536,11 @@ def total_cost(J_content, J_style, alpha=10, beta=40):
         >>> round(float(total_cost(0.3, 0.5, 3, 8)), 5)
         4.9
     """
-    for name, v in (("alpha", alpha), ("beta", beta)):
-        if not isinstance(v, numbers.Real) or isinstance(v, bool):
-            fail(name, "a real number", describe(v), kind=True)
+    alpha, beta = _check_weight("alpha", alpha), _check_weight("beta", beta)
     J_content = _float_tensor("J_content", J_content)
     J_style = _float_tensor("J_style", J_style)
-    return alpha * J_content + beta * J_style
+    dtype = keras.backend.result_type(J_content.dtype, J_style.dtype)  # float64 with float32
+    return alpha * ops.cast(J_content, dtype) + beta * ops.cast(J_style, dtype)
 
 
 def total_variation(image):
@@ -547,8 +568,16 @@ def total_variation(image):
 # ----------------------------------------------------------------------------- Keras losses
 
 
+class _NamedInputsLoss(keras.losses.Loss):
+    """A Keras loss whose call names ``y_true`` or ``y_pred`` when one is not a real array or
+    tensor (Keras's own conversion would raise an error that names neither)."""
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return super().__call__(_tensor("y_true", y_true), _tensor("y_pred", y_pred), sample_weight)
+
+
 @keras.saving.register_keras_serializable(package="cvutils")
-class TripletLoss(keras.losses.Loss):
+class TripletLoss(_NamedInputsLoss):
     """`triplet_loss` as a Keras loss: ``y_pred`` is ``(3, m, d)`` (anchor, positive, negative).
 
     Taught in notebooks/16_face_recognition.ipynb.
@@ -560,7 +589,7 @@ class TripletLoss(keras.losses.Loss):
 
     def __init__(self, alpha=0.2, name="triplet_loss", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.alpha = check_real("alpha", alpha)
+        self.alpha = _check_weight("alpha", alpha)
 
     def call(self, y_true, y_pred):
         return triplet_loss(y_true, y_pred, alpha=self.alpha)
@@ -570,7 +599,7 @@ class TripletLoss(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class TripletSemiHardLoss(keras.losses.Loss):
+class TripletSemiHardLoss(_NamedInputsLoss):
     """`triplet_semihard_loss` as a Keras loss (labels ``(batch,)``, embeddings ``(batch, d)``).
 
     Compile a model whose output is an l2-normalized embedding with it and fit on
@@ -586,7 +615,7 @@ class TripletSemiHardLoss(keras.losses.Loss):
 
     def __init__(self, margin=1.0, distance_metric="L2", name="triplet_semihard_loss", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.margin = check_real("margin", margin, low=0.0)
+        self.margin = _check_weight("margin", margin, low=0.0)
         self.distance_metric = check_choice("distance_metric", distance_metric, DISTANCE_METRICS)
 
     def call(self, y_true, y_pred):
@@ -598,7 +627,7 @@ class TripletSemiHardLoss(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class TripletHardLoss(keras.losses.Loss):
+class TripletHardLoss(_NamedInputsLoss):
     """`triplet_hard_loss` (batch-hard) as a Keras loss.
 
     Taught in notebooks/16_face_recognition.ipynb.
@@ -614,7 +643,7 @@ class TripletHardLoss(keras.losses.Loss):
         self, margin=1.0, soft=False, distance_metric="L2", name="triplet_hard_loss", **kwargs
     ):
         super().__init__(name=name, **kwargs)
-        self.margin = check_real("margin", margin, low=0.0)
+        self.margin = _check_weight("margin", margin, low=0.0)
         self.soft = check_bool("soft", soft)
         self.distance_metric = check_choice("distance_metric", distance_metric, DISTANCE_METRICS)
 
@@ -627,7 +656,7 @@ class TripletHardLoss(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class ContentLoss(keras.losses.Loss):
+class ContentLoss(_NamedInputsLoss):
     """`compute_content_cost` as a Keras loss: ``y_true = a_C``, ``y_pred = a_G``.
 
     Taught in notebooks/18_neural_style_transfer.ipynb.
@@ -641,7 +670,7 @@ class ContentLoss(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class StyleLoss(keras.losses.Loss):
+class StyleLoss(_NamedInputsLoss):
     """`compute_layer_style_cost` as a Keras loss: ``y_true = a_S``, ``y_pred = a_G``.
 
     Taught in notebooks/18_neural_style_transfer.ipynb.
@@ -655,7 +684,7 @@ class StyleLoss(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class TotalVariationLoss(keras.losses.Loss):
+class TotalVariationLoss(_NamedInputsLoss):
     """``weight * total_variation(y_pred)`` as a Keras loss (``y_true`` is ignored).
 
     ``y_pred`` is ``(batch, H, W, C)``; the per-image values are reduced over the batch.

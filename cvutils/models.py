@@ -25,7 +25,15 @@ from typing import Any
 import keras
 
 from cvutils import blocks
-from cvutils.checks import MAX_COUNT, check_bool, check_choice, check_int, check_real, fail
+from cvutils.checks import (
+    MAX_COUNT,
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+    describe,
+    fail,
+)
 from cvutils.checks import check_shape as _check_shape
 
 __all__ = [
@@ -690,6 +698,12 @@ def format_table(rows: Sequence[dict]) -> str:
         >>> format_table(layer_table(lenet5())).splitlines()[-1].split()
         ['total', '9,518', '0.04', '416,520', '61,706']
     """
+    keys = {"name", "type", "output_shape", "activations", "memory_bytes", "multiplies", "params"}
+    if isinstance(rows, str | bytes) or not isinstance(rows, Sequence):
+        fail("rows", "the list of dicts returned by layer_table", describe(rows), kind=True)
+    for i, r in enumerate(rows):
+        if not isinstance(r, dict) or not keys <= set(r):
+            fail(f"rows[{i}]", f"a dict of layer_table with keys {sorted(keys)}", describe(r))
     columns = [
         ("layer", lambda r: r["name"]),
         ("type", lambda r: r["type"]),

@@ -264,8 +264,9 @@ def batchnorm_forward(x, gamma, beta, bn_param: dict):
     """
     x = check_array("x", x, min_ndim=2, dtype="float", layout="(N, D) or (N, H, W, C)")
     d = x.shape[-1]
-    gamma = check_array("gamma", gamma, shape=(d,), dtype=x.dtype, layout="(D,)")
-    beta = check_array("beta", beta, shape=(d,), dtype=x.dtype, layout="(D,)")
+    layout = f"(D,) with D = x.shape[-1] = {d}"
+    gamma = check_array("gamma", gamma, shape=(d,), dtype=x.dtype, layout=layout)
+    beta = check_array("beta", beta, shape=(d,), dtype=x.dtype, layout=layout)
     if not isinstance(bn_param, dict):
         fail("bn_param", "a dict with at least 'mode'", describe(bn_param), kind=True)
     mode = check_choice("bn_param['mode']", bn_param.get("mode"), ("train", "test"))
@@ -333,6 +334,9 @@ def batchnorm_backward(dout, cache):
     if not isinstance(cache, dict) or not keys <= set(cache):
         fail("cache", "the cache returned by batchnorm_forward", describe(cache), kind=True)
     x_hat, gamma, inv_std, axes = cache["x_hat"], cache["gamma"], cache["inv_std"], cache["axes"]
+    arrays = (x_hat, gamma, inv_std)
+    if not all(isinstance(a, np.ndarray) for a in arrays) or cache["mode"] not in ("train", "test"):
+        fail("cache", "the cache returned by batchnorm_forward", "a dict of other values")
     dout = check_array("dout", dout, shape=x_hat.shape, dtype="float", layout="(the shape of x)")
     dbeta = dout.sum(axis=axes)
     dgamma = (dout * x_hat).sum(axis=axes)

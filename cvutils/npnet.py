@@ -238,9 +238,7 @@ class ConvNet:
         Returns:
             Dict with ``W1``, ``b1``, ``W2``, ``b2`` gradients, shaped like ``self.params``.
         """
-        if not isinstance(cache, tuple) or len(cache) != 5:
-            fail("cache", "the cache returned by ConvNet.forward", describe(cache), kind=True)
-        conv_cache, Z, pool_cache, P_shape, flat = cache
+        conv_cache, Z, pool_cache, P_shape, flat = self._check_cache(cache)
         dlogits = check_array("dlogits", dlogits, shape=(flat.shape[0], self.n_classes))
         dW2 = flat.T @ dlogits
         db2 = dlogits.sum(axis=0)
@@ -249,6 +247,25 @@ class ConvNet:
         dZ = dA * (Z > 0)
         _, dW1, db1 = conv.conv_backward(dZ, conv_cache)
         return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+    def _check_cache(self, cache: Any) -> tuple:
+        """The 5-tuple of `forward`, with the shapes of this model (the layers' own caches
+        inside are checked by `conv.pool_backward` and `conv.conv_backward`)."""
+        expected = "the cache returned by this model's forward"
+        if not isinstance(cache, tuple) or len(cache) != 5:
+            fail("cache", expected, describe(cache), kind=True)
+        _, Z, _, P_shape, flat = cache
+        if not (isinstance(Z, np.ndarray) and isinstance(flat, np.ndarray) and flat.ndim == 2):
+            fail("cache", expected, f"a tuple holding {describe(Z)} and {describe(flat)}")
+        H, W, _ = self.input_shape
+        m, k = len(flat), self.n_filters
+        if (
+            Z.shape != (m, H, W, k)
+            or P_shape != (m, H // 2, W // 2, k)
+            or flat.shape[1] != self.params["W2"].shape[0]
+        ):
+            fail("cache", expected, f"a tuple holding Z {describe(Z)} and flat {describe(flat)}")
+        return cache
 
     def loss_and_grads(self, x: Any, y: Any) -> tuple[float, dict[str, np.ndarray]]:
         """Mean cross-entropy of a batch and its gradients.

@@ -99,6 +99,19 @@ def _check_step(step) -> np.ndarray:
     return s
 
 
+def _check_initial_rate(initial_learning_rate) -> float:
+    """``a0``: the rate of every schedule at step 0, a finite number > 0."""
+    return check_real(
+        "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
+    )
+
+
+def _check_decay(step, initial_learning_rate, k) -> tuple[np.ndarray, float, float]:
+    """``(step, a0, k)`` of a schedule ``a0 * g(k * step)``, each checked and named."""
+    a0 = _check_initial_rate(initial_learning_rate)
+    return _check_step(step), a0, check_real("k", k, low=0.0)
+
+
 # ----------------------------------------------------------------------------- schedules
 
 
@@ -119,9 +132,7 @@ def step_decay(step, initial_learning_rate: float, drop: float, every: int):
 
     Taught in notebooks/06_training_convnets_well.ipynb.
     """
-    a0 = check_real(
-        "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
-    )
+    a0 = _check_initial_rate(initial_learning_rate)
     d = check_real("drop", drop, low=0.0, low_open=True, high=1.0, high_open=False)
     every = check_int("every", every, 1, MAX_COUNT)
     t = _check_step(step)
@@ -144,11 +155,8 @@ def exponential_decay(step, initial_learning_rate: float, k: float):
 
     Taught in notebooks/06_training_convnets_well.ipynb.
     """
-    a0 = check_real(
-        "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
-    )
-    k = check_real("k", k, low=0.0)
-    return a0 * np.exp(-k * _check_step(step))
+    t, a0, k = _check_decay(step, initial_learning_rate, k)
+    return a0 * np.exp(-k * t)
 
 
 def inverse_time_decay(step, initial_learning_rate: float, k: float):
@@ -167,11 +175,8 @@ def inverse_time_decay(step, initial_learning_rate: float, k: float):
 
     Taught in notebooks/06_training_convnets_well.ipynb.
     """
-    a0 = check_real(
-        "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True, high=None
-    )
-    k = check_real("k", k, low=0.0)
-    return a0 / (1.0 + k * _check_step(step))
+    t, a0, k = _check_decay(step, initial_learning_rate, k)
+    return a0 / (1.0 + k * t)
 
 
 class StepDecay:
@@ -220,7 +225,25 @@ class StepDecay:
         )
 
 
-class ExponentialDecay:
+class _DecayWithK:
+    """A callable schedule ``a0 * g(k * step)``: the shared part of the two classes below."""
+
+    #: The schedule function ``(step, initial_learning_rate, k) -> rates``.
+    _schedule: Callable
+
+    def __init__(self, initial_learning_rate: float, k: float):
+        _, self.initial_learning_rate, self.k = _check_decay(0, initial_learning_rate, k)
+
+    def __call__(self, step):
+        return type(self)._schedule(step, self.initial_learning_rate, self.k)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(initial_learning_rate={self.initial_learning_rate}, k={self.k})"
+        )
+
+
+class ExponentialDecay(_DecayWithK):
     """Callable `exponential_decay` schedule ``a0 exp(-k t)``.
 
     ``to_keras()`` gives ``ExponentialDecay(a0, decay_steps=1, decay_rate=exp(-k))``, which
@@ -229,12 +252,7 @@ class ExponentialDecay:
     Taught in notebooks/06_training_convnets_well.ipynb.
     """
 
-    def __init__(self, initial_learning_rate: float, k: float):
-        exponential_decay(0, initial_learning_rate, k)
-        self.initial_learning_rate, self.k = float(initial_learning_rate), float(k)
-
-    def __call__(self, step):
-        return exponential_decay(step, self.initial_learning_rate, self.k)
+    _schedule = staticmethod(exponential_decay)
 
     def to_keras(self):
         import keras
@@ -243,11 +261,8 @@ class ExponentialDecay:
             self.initial_learning_rate, decay_steps=1, decay_rate=math.exp(-self.k)
         )
 
-    def __repr__(self) -> str:
-        return f"ExponentialDecay(initial_learning_rate={self.initial_learning_rate}, k={self.k})"
 
-
-class InverseTimeDecay:
+class InverseTimeDecay(_DecayWithK):
     """Callable `inverse_time_decay` schedule ``a0 / (1 + k t)``.
 
     ``to_keras()`` gives ``InverseTimeDecay(a0, decay_steps=1, decay_rate=k)``.
@@ -255,12 +270,7 @@ class InverseTimeDecay:
     Taught in notebooks/06_training_convnets_well.ipynb.
     """
 
-    def __init__(self, initial_learning_rate: float, k: float):
-        inverse_time_decay(0, initial_learning_rate, k)
-        self.initial_learning_rate, self.k = float(initial_learning_rate), float(k)
-
-    def __call__(self, step):
-        return inverse_time_decay(step, self.initial_learning_rate, self.k)
+    _schedule = staticmethod(inverse_time_decay)
 
     def to_keras(self):
         import keras
@@ -268,9 +278,6 @@ class InverseTimeDecay:
         return keras.optimizers.schedules.InverseTimeDecay(
             self.initial_learning_rate, decay_steps=1, decay_rate=self.k
         )
-
-    def __repr__(self) -> str:
-        return f"InverseTimeDecay(initial_learning_rate={self.initial_learning_rate}, k={self.k})"
 
 
 # ----------------------------------------------------------------------------- optimizers
@@ -338,14 +345,16 @@ class Optimizer:
                     kind=True,
                 )
         if len(params) != len(grads):
-            fail("grads", f"one entry per parameter ({len(params)})", f"{len(grads)} entries")
+            fail("grads", f"one entry per array of params ({len(params)})", f"{len(grads)} entries")
         checked = []
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
                 fail(f"params[{i}]", "a writeable float NumPy array", describe(p), kind=True)
             check_array(f"params[{i}]", p)
             checked.append(
-                check_array(f"grads[{i}]", g, shape=p.shape, dtype=p.dtype, layout=f"{p.shape}")
+                check_array(
+                    f"grads[{i}]", g, shape=p.shape, dtype=p.dtype, layout=f"of params[{i}]"
+                )
             )
         shapes = [p.shape for p in params]
         if self._n_params is not None and shapes != self._shapes:

@@ -45,12 +45,31 @@ def _class_names(name: str, value) -> list[str] | None:
     """None or a non-empty sequence of strings."""
     if value is None:
         return None
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+    if (
+        isinstance(value, str | bytes)
+        or not isinstance(value, Sequence | np.ndarray)
+        or (isinstance(value, np.ndarray) and value.ndim != 1)
+    ):
         fail(name, "a sequence of class names", describe(value), kind=True)
     names = [check_str(f"{name}[{i}]", v, allow_empty=True) for i, v in enumerate(value)]
     if not names or len(names) > MAX_PANELS:
         fail(name, f"1..{MAX_PANELS} class names", f"{len(names)}")
     return names
+
+
+def _check_names_cover(class_names: list[str] | None, y_true, y_pred) -> None:
+    """Refuses labels without a name; the message names the labels *and* ``class_names``."""
+    if class_names is None:
+        return
+    k = len(class_names)
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        labels = check_labels(name, y)
+        if labels.size and labels.max() >= k:
+            fail(
+                name,
+                f"class indices in 0..{k - 1} (one per entry of class_names)",
+                f"values in {labels.min()}..{labels.max()}",
+            )
 
 
 def _images(name: str, images) -> list[np.ndarray]:
@@ -105,7 +124,11 @@ def image_grid(
     images = _images("images", images)
     n = len(images)
     if titles is not None:
-        if isinstance(titles, str | bytes) or not hasattr(titles, "__len__"):
+        if (
+            isinstance(titles, str | bytes)
+            or not hasattr(titles, "__len__")
+            or (isinstance(titles, np.ndarray) and titles.ndim != 1)
+        ):
             fail("titles", "a sequence of one title per image", describe(titles), kind=True)
         if len(titles) != n:
             fail("titles", f"one entry per image ({n})", f"{len(titles)} entries")
@@ -289,6 +312,7 @@ def plot_confusion_matrix(
     """
     class_names = _class_names("class_names", class_names)
     normalize = check_bool("normalize", normalize)
+    _check_names_cover(class_names, y_true, y_pred)
     cm = confusion_matrix(y_true, y_pred, len(class_names) if class_names else None)
     shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     k = cm.shape[0]
@@ -337,6 +361,7 @@ def plot_misclassified(
     Taught in notebooks/05_convnets_in_keras.ipynb.
     """
     class_names = _class_names("class_names", class_names)
+    _check_names_cover(class_names, y_true, y_pred)
     n_classes = len(class_names) if class_names else None
     y_true = check_labels("y_true", y_true, n_classes)
     y_pred = check_labels("y_pred", y_pred, n_classes)

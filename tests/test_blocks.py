@@ -393,6 +393,38 @@ def test_bad_inputs_name_the_problem():
 
 
 @pytest.mark.parametrize(
+    "inputs",
+    [
+        None,
+        "abc",
+        [[1.0], [1.0, 2.0]],
+        np.zeros((1, 6, 6, 3), complex),
+        np.zeros((1, 6, 6, 3)).astype(str),
+        np.zeros((1, 6, 6, 3)).astype(object),
+        tf.zeros((1, 6, 6, 3), tf.complex64),
+    ],
+)
+def test_inputs_that_are_not_real_arrays_are_refused_by_name(inputs):
+    # These used to escape as AttributeError, TensorFlow's UnimplementedError or a ValueError
+    # that did not name the argument (found by tests/test_bad_input.py).
+    layer = LocallyConnected2D(2, 3)
+    layer.build((None, 6, 6, 3))
+    with pytest.raises(ArgumentTypeError, match="inputs must be"):
+        layer(inputs)
+    with pytest.raises(ArgumentTypeError, match="inputs must be"):
+        layer(inputs=inputs)
+
+
+@pytest.mark.parametrize("value", [np.float64("nan"), np.array(0.5), np.ones((3, 3))])
+@pytest.mark.parametrize("argument", ["kernel_initializer", "bias_initializer"])
+def test_numbers_are_not_initializers(argument, value):
+    # keras.initializers.get takes a number for a constant tensor of its own shape, which used
+    # to fail only at build time with a message that did not name the argument.
+    with pytest.raises(ArgumentTypeError, match=f"{argument} must be a Keras initializer"):
+        LocallyConnected2D(2, 3, **{argument: value})
+
+
+@pytest.mark.parametrize(
     "shape",
     [(1, 6, 6, 2), (1, 7, 6, 3), (1, 6, 5, 3), (6, 6, 3), (1, 1, 6, 6, 3)],
 )

@@ -447,3 +447,22 @@ def test_inputs_are_not_mutated():
     classic.softmax(scores)
     np.testing.assert_array_equal(scores, COURSE_SCORES)
     np.testing.assert_array_equal(y, COURSE_LABELS)
+
+
+# Found by tests/test_bad_input.py.
+def test_mismatched_X_and_y_are_named_together():
+    X, y = np.zeros((5, 2)), np.arange(6) % 2
+    assert "X" in str(assert_refused(lambda: classic.KNNClassifier(k=1).fit(X, y), "y"))
+    knn = classic.KNNClassifier(k=1).fit(X, y[:5])
+    assert "X" in str(assert_refused(lambda: knn.score(X[:2], y), "y"))
+
+
+def test_fit_polynomial_refuses_x_whose_powers_overflow():
+    # Used to raise numpy's LinAlgError "SVD did not converge".
+    x = np.linspace(0, 1e299, 10)
+    assert_refused(lambda: classic.fit_polynomial(x, np.ones(10), M=3), "x")
+
+
+def test_one_vs_one_vote_message_says_where_the_label_range_comes_from():
+    err = assert_refused(lambda: classic.one_vs_one_vote([0, 2, 2], 3, first=-1), "votes")
+    assert "first" in str(err)

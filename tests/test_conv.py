@@ -580,6 +580,13 @@ BAD_CONV_ARGS = [
     pytest.param(
         (_A, _W, np.zeros((1, 1, 1, 3)), _HP), r"b must be an array of shape", id="b-channels"
     ),
+    # One filter too many in W: b no longer fits, and the message says that n_C comes from W
+    # (it used to name b alone; found by tests/test_bad_input.py).
+    pytest.param(
+        (_A, np.zeros((3, 3, 3, 5)), _b, _HP),
+        r"b must be an array of shape \(1, 1, 1, 5\) \(1, 1, 1, n_C\) with n_C = W.shape\[3\] = 5",
+        id="W-more-filters-than-b",
+    ),
     pytest.param(
         (_A, np.zeros((7, 7, 3, 4)), _b, {"stride": 1, "pad": 0}),
         r"W must be a filter no larger than the padded input A_prev of size 5x5 .*7x7",

@@ -92,7 +92,10 @@ def test_numerical_gradient_bad_eps(eps):
     ("f", "match"),
     [
         (lambda v: v, r"f must be a function returning a scalar .*shape \(2,\)"),
-        (lambda v: float("nan"), r"f must be a function returning a finite real cost; got nan"),
+        (
+            lambda v: float("nan"),
+            r"f must be a function returning a finite real cost at x \+- eps; got nan",
+        ),
         (lambda v: "cost", r"f must be a function returning a scalar"),
         (lambda v: 1j, r"f must be a function returning a finite real cost"),
         ("not callable", r"f must be callable"),
@@ -237,3 +240,30 @@ def test_relative_error_of_huge_values_does_not_overflow():
     a = np.array([1e200, 2e200])
     assert relative_error(a, a) == 0.0
     assert relative_error(a, 2 * a) == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    ("x", "eps"), [(np.array([1e300, -2e300]), 1e-6), (np.array([1.0, 2.0]), 1e300)]
+)
+def test_an_overflowing_cost_names_x_and_eps(x, eps):
+    # The sweep (tests/test_bad_input.py) found that a huge x or eps was reported as a fault
+    # of f alone; the cost overflows at x +- eps, so the message names all three.
+    with pytest.raises(ValueError, match=r"f must be .* finite real cost at x \+- eps; got inf"):
+        numerical_gradient(quadratic, x.copy(), eps=eps)
+
+
+def test_inputs_that_forward_does_not_take_are_named():
+    # A learner's dict missing an input used to escape as forward's own TypeError.
+    def forward(x, w):
+        return x @ w, (x, w)
+
+    with pytest.raises(
+        ValueError, match=r"inputs must be the keyword arguments of forward\(x, w\)"
+    ):
+        check_layer_gradients(forward, lambda d, c: (d, d), {"x": np.ones((2, 2))})
+    with pytest.raises(ValueError, match=r"inputs must be .*unexpected keyword argument 'v'"):
+        check_layer_gradients(
+            forward,
+            lambda d, c: (d, d),
+            {"x": np.ones((2, 2)), "w": np.ones((2, 2)), "v": np.ones(1)},
+        )

@@ -301,3 +301,21 @@ def test_fgsm_accuracy_does_not_increase_with_epsilon_on_a_trained_model():
 def test_bad_input_raises_value_error_naming_the_argument(convnet, call, name):
     with pytest.raises(ValueError, match=name):
         call(convnet)
+
+
+# Found by tests/test_bad_input.py: steps=2**31 ran for ever, and a huge lr, epsilon or fill
+# overflowed the float32 model into NaN instead of being refused.
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda m, x: activation_maximization(m, "conv1", 0, steps=2**31), "steps"),
+        (lambda m, x: activation_maximization(m, "conv1", 0, steps=1, lr=1e300), "lr"),
+        (lambda m, x: fgsm(m, x[None], [0], epsilon=1e300), "epsilon"),
+        (lambda m, x: occlusion_map(m, x, 0, patch=4, stride=4, fill=1e300), "fill"),
+        (lambda m, x: occlusion_map(m, x, 0, patch=4, stride=4, fill=-1e300), "fill"),
+    ],
+)
+def test_unbounded_sizes_are_refused(convnet, call, name):
+    x = np.random.default_rng(0).random((12, 12, 3)).astype("float32")
+    with pytest.raises(ValueError, match=rf"^{name} must be .*; got "):
+        call(convnet, x)

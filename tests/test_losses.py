@@ -488,3 +488,37 @@ def test_bad_input_raises_value_error_naming_the_argument(call, name):
 def test_module_exports():
     for name in losses.__all__:
         assert getattr(losses, name).__doc__ or name == "STYLE_LAYERS"
+
+
+# Found by tests/test_bad_input.py: each of these escaped as a TensorFlow error that named no
+# argument, or returned NaN.
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: losses.gram_matrix(np.ones((2, 3)).astype(str)), "A"),
+        (lambda: losses.total_variation(np.ones((1, 2, 2, 1), complex)), "image"),
+        (lambda: losses.pairwise_distances(np.zeros((0, 4), "float32")), "embeddings"),
+        (lambda: losses.triplet_semihard_loss([0, 1], np.ones((2, 3)), margin=1e300), "margin"),
+        (lambda: losses.TripletLoss(alpha=1e300), "alpha"),
+        (lambda: losses.total_cost(1.0, 2.0, alpha=float("nan")), "alpha"),
+        (lambda: losses.total_cost(1.0, 2.0, beta=float("inf")), "beta"),
+        (lambda: losses.TotalVariationLoss()(None, np.ones((1, 2, 2, 1))), "y_true"),
+        (lambda: losses.ContentLoss()(np.ones((1, 2, 2, 1)), "abc"), "y_pred"),
+    ],
+)
+def test_bad_inputs_are_refused_by_name(call, name):
+    with pytest.raises(ValueError, match=rf"^{name} must be .*; got "):
+        call()
+
+
+def test_style_outputs_are_named_by_index_and_style_layers_by_name():
+    a = [np.ones((1, 2, 2, 1), "float32")] * 2
+    with pytest.raises(ValueError, match=r"^style_image_output\[0\] must be an array"):
+        losses.compute_style_cost([None, None], a, STYLE_LAYERS=[("c", 1.0)])
+    with pytest.raises(ValueError, match=r"one per entry of STYLE_LAYERS"):
+        losses.compute_style_cost(a, a, STYLE_LAYERS=[("c", 0.5), ("d", 0.5)])
+
+
+def test_total_cost_mixes_float64_and_float32():
+    # np.float64 with a Python float used to fail in TensorFlow's AddV2 (dtype mismatch).
+    assert float(losses.total_cost(np.float64(0.2), 0.8)) == pytest.approx(34.0)

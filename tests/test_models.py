@@ -357,3 +357,10 @@ def test_wrong_kinds_are_argument_type_errors(call):
 def test_unbuilt_model_is_refused():
     with pytest.raises(ValueError, match="^model must be"):
         models.multiply_count(keras.Sequential([keras.layers.Dense(3)]))
+
+
+# Found by tests/test_bad_input.py: None or a string escaped as TypeError.
+@pytest.mark.parametrize("rows", [None, "abc", [None], [{"name": "x"}]])
+def test_format_table_refuses_what_layer_table_does_not_return(rows):
+    with pytest.raises(ValueError, match=r"^rows(\[0\])? must be "):
+        models.format_table(rows)

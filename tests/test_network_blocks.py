@@ -376,3 +376,34 @@ def test_bad_kinds_are_refused(call):
         call()
     with pytest.raises((ArgumentTypeError, ValueError)):
         call()
+
+
+# Found by tests/test_bad_input.py: strings, complex and object arrays escaped from Keras as
+# InvalidArgumentError or a ValueError that named no argument.
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((1, 8, 8, 4), complex),
+        np.zeros((1, 8, 8, 4)).astype(str),
+        np.zeros((1, 8, 8, 4)).astype(object),
+    ],
+)
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda x: blocks.identity_block(x, 3, [2, 2, 4], training=False), "X"),
+        (lambda x: blocks.convolutional_block(x, 3, [2, 2, 4], training=False), "X"),
+        (lambda x: blocks.basic_residual_block(x, 4), "x"),
+        (lambda x: blocks.depthwise_separable(x, 4), "x"),
+        (lambda x: blocks.inverted_residual(x, 2, 4, 1), "x"),
+        (lambda x: blocks.ZeroPadShortcut(6)(x), "inputs"),
+    ],
+)
+def test_non_real_inputs_are_refused_by_name(call, name, bad):
+    with pytest.raises(ArgumentTypeError, match=rf"^{name} must be "):
+        call(bad)
+
+
+def test_zero_pad_shortcut_names_inputs_of_another_rank():
+    with pytest.raises(ValueError, match=r"inputs must be of rank 4 .*; got shape \(8, 8, 4\)"):
+        blocks.ZeroPadShortcut(6)(np.zeros((8, 8, 4), "float32"))

@@ -300,3 +300,19 @@ def test_l2_penalty_is_half_of_keras_l2():
     assert penalty == pytest.approx(0.5 * reg * sum((w**2).sum() for w in ws))
     for g, w in zip(grads, ws, strict=True):
         np.testing.assert_allclose(g, reg * w)
+
+
+# Found by tests/test_bad_input.py.
+def test_batchnorm_backward_refuses_a_dict_that_is_not_its_cache():
+    keys = ("x_hat", "gamma", "inv_std", "mode", "axes")
+    for value in (None, -1):
+        cache = dict.fromkeys(keys, value)
+        assert_refused(lambda cache=cache: nn.batchnorm_backward(np.ones((2, 3)), cache), "cache")
+
+
+def test_batchnorm_gamma_message_says_D_comes_from_x():
+    err = assert_refused(
+        lambda: nn.batchnorm_forward(np.ones((4, 5)), np.ones(3), np.zeros(3), {"mode": "train"}),
+        "gamma",
+    )
+    assert "x.shape[-1] = 5" in str(err)

@@ -294,6 +294,18 @@ BAD_CALLS = {
         r"dlogits must be an array of finite numbers",
     ),
     "cache": (lambda m: m.backward(np.zeros((4, 3)), None), r"cache must be the cache"),
+    # These escaped as AttributeError or a broadcasting error (found by test_bad_input.py).
+    "cache of Nones": (
+        lambda m: m.backward(np.zeros((4, 3)), (None,) * 5),
+        r"cache must be the cache returned by this model's forward",
+    ),
+    "cache of another model": (
+        lambda m: m.backward(
+            np.zeros((4, 3)),
+            npnet.ConvNet((8, 8, 1), n_filters=2, n_classes=3).forward(np.zeros((4, 8, 8, 1)))[1],
+        ),
+        r"cache must be the cache returned by this model's forward; got .*Z",
+    ),
     "predict batch": (lambda m: m.predict(_X, batch_size=True), r"batch_size must be an integer"),
     "empty": (
         lambda m: npnet.accuracy(m, np.zeros((0, 6, 6, 1)), np.zeros(0, dtype=int)),

@@ -304,3 +304,12 @@ def test_apply_rejects_changed_params():
     opt = optim.Adam(0.1)
     opt.apply([np.ones(3)], [np.ones(3)])
     assert_refused(lambda: opt.apply([np.ones(4)], [np.ones(4)]), "params")
+
+
+# Found by tests/test_bad_input.py: the messages now say which params entry the grads match.
+def test_apply_and_update_messages_name_params():
+    opt = optim.SGD(0.1)
+    err = assert_refused(lambda: opt.apply([np.ones(3)], [np.zeros(3), np.zeros(3)]), "grads")
+    assert "params" in str(err)
+    err = assert_refused(lambda: opt.update(np.zeros(4), np.ones(3)), "grads[0]")
+    assert "params[0]" in str(err)

@@ -145,3 +145,21 @@ def test_plot_history_and_misclassified():
     assert plotting.plot_misclassified(imgs, [1] * 5, [1] * 5) is None
     fig = plotting.plot_misclassified(list(imgs), [0.0, 1.0, 1, 1, 1], [1, 1, 1, 1, 1], ["a", "b"])
     assert [a.get_title() for a in fig.axes if a.images] == ["a -> b"]
+
+
+# Found by tests/test_bad_input.py: 0-d arrays and short class_names escaped as TypeError or
+# a message that did not mention class_names.
+def test_zero_d_titles_and_class_names_are_refused():
+    assert_refused(lambda: plotting.image_grid(np.ones((2, 3, 3)), titles=np.array("a")), "titles")
+    assert_refused(
+        lambda: plotting.plot_confusion_matrix([0, 1], [1, 0], class_names=np.array("a")),
+        "class_names",
+    )
+
+
+def test_labels_beyond_class_names_mention_class_names():
+    err = assert_refused(
+        lambda: plotting.plot_confusion_matrix([0, 1, 2], [0, 1, 1], class_names=["a", "b"]),
+        "y_true",
+    )
+    assert "class_names" in str(err)

