@@ -13,9 +13,11 @@ notebooks: notebooks/04_convolution_step_by_step.ipynb, notebooks/06_training_co
 
 from cvutils.grading.autograde import (
     ExerciseResult,
+    exercise_namespace,
     format_report,
     grade,
     grade_folder,
+    grade_namespace,
     write_gradebook,
 )
 from cvutils.grading.cli import main
@@ -30,6 +32,7 @@ from cvutils.grading.exercises import (
     exercise_notebooks,
     find_exercises,
     is_annotated,
+    python_source,
     read_notebook,
     solution_lines,
     strip_solutions,
@@ -51,13 +54,16 @@ __all__ = [
     "cell_metadata",
     "check",
     "compare",
+    "exercise_namespace",
     "exercise_notebooks",
     "find_exercises",
     "format_report",
     "grade",
     "grade_folder",
+    "grade_namespace",
     "is_annotated",
     "main",
+    "python_source",
     "read_notebook",
     "solution_lines",
     "strip_solutions",

@@ -385,8 +385,35 @@ def is_annotated(nb, path: Any = None) -> list[str]:
     return problems
 
 
+def python_source(source: str) -> str:
+    """The Python code of a notebook cell: IPython's ``%magic`` and ``!shell`` lines translated.
+
+    Examples:
+        >>> python_source("%pip install x\nx = 1")
+        "get_ipython().run_line_magic('pip', 'install x')\nx = 1\n"
+    """
+    check_str("source", source, allow_empty=True)
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # IPython comes with Jupyter and ipywidgets; without it, as written
+        return source
+    return TransformerManager().transform_cell(source)
+
+
 def _uses(source: str, names: list[str]) -> list[str]:
-    return [n for n in names if re.search(rf"(?<![.\w]){re.escape(n)}\s*\(", source)]
+    """The names of ``names`` that ``source`` refers to (calls, or passes as a value)."""
+    import ast
+
+    try:
+        tree = ast.parse(python_source(source))
+    except SyntaxError:  # not Python: fall back on the words of the cell
+        return [n for n in names if re.search(rf"(?<![.\w]){re.escape(n)}(?!\w)", source)]
+    loaded = {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    return [n for n in names if n in loaded]
 
 
 def _wrap(source: str, names: list[str]) -> str:
