@@ -390,8 +390,8 @@ def python_source(source: str) -> str:
     """The Python code of a notebook cell: IPython's ``%magic`` and ``!shell`` lines translated.
 
     Examples:
-        >>> python_source("%pip install x\nx = 1")
-        "get_ipython().run_line_magic('pip', 'install x')\nx = 1\n"
+        >>> python_source("%pip install x\\nx = 1")
+        "get_ipython().run_line_magic('pip', 'install x')\\nx = 1\\n"
     """
     check_str("source", source, allow_empty=True)
     try:
