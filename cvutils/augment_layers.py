@@ -302,8 +302,9 @@ def image_data_generator_layers(
         seed: an int >= 0, or None.
 
     Returns:
-        An unbuilt `keras.Sequential` named ``"image_data_generator"`` (empty, thus the
-        identity, when every argument is 0 / False).
+        An unbuilt `keras.Sequential` named ``"image_data_generator"`` (a single
+        `keras.layers.Identity` when every argument is 0 / False: Keras cannot call an empty
+        Sequential).
 
     Raises:
         ValueError: for an argument out of range.
@@ -344,4 +345,4 @@ def image_data_generator_layers(
     if flip:
         chosen.append(lambda s: layers.RandomFlip("horizontal", seed=s))
     built = [make(None if seed is None else seed + i) for i, make in enumerate(chosen)]
-    return keras.Sequential(built, name="image_data_generator")
+    return keras.Sequential(built or [layers.Identity()], name="image_data_generator")

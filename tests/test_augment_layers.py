@@ -232,13 +232,15 @@ def test_the_course_generator_translated_layer_by_layer():
 
 
 def test_generator_layers_zero_settings_are_the_identity_and_flip_alone_flips():
-    assert al.image_data_generator_layers().layers == []
+    identity = al.image_data_generator_layers()
+    assert [type(layer).__name__ for layer in identity.layers] == ["Identity"]
     x = np.random.default_rng(0).uniform(size=(32, 5, 6, 1)).astype("float32")
     flip = al.image_data_generator_layers(horizontal_flip=True, seed=0)
     out = np.asarray(flip(x, training=True))
     same = np.all(out == x, axis=(1, 2, 3))
     mirrored = np.all(out == x[:, :, ::-1], axis=(1, 2, 3))
     assert np.all(same | mirrored) and same.any() and mirrored.any()
+    np.testing.assert_array_equal(np.asarray(identity(x, training=True)), x)
 
 
 def test_generator_layers_refuse_bad_arguments():
