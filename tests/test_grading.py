@@ -93,8 +93,16 @@ def test_until_implemented_reports_only_not_implemented(capsys):
     with grading.until_implemented("f"):
         raise NotImplementedError()
     assert "f: not implemented yet" in capsys.readouterr().out
-    with pytest.raises(ZeroDivisionError), grading.until_implemented("f"):
+    with pytest.raises(ZeroDivisionError), grading.until_implemented("g"):
         1 / 0  # noqa: B018
+    # a cell that needs f, still unsolved, reads a value f never computed: one line, no error
+    with grading.until_implemented("f"):
+        undefined_value  # noqa: B018, F821
+    assert "f: not implemented yet; this cell needs it (NameError" in capsys.readouterr().out
+    with grading.until_implemented("f"):  # f solved: its cells run through
+        pass
+    with pytest.raises(NameError), grading.until_implemented("f"):
+        undefined_value  # noqa: B018, F821
 
 
 def _cell(source, **meta):

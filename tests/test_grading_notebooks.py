@@ -1,12 +1,30 @@
-"""The grading loop proven on every graded notebook of the course (fast mode, offline).
+"""The grading loop proven on every notebook of the course with exercises (fast mode, offline).
 
-Graded notebooks are those with hidden tests in `cvutils.grading.hidden` (04 and 06 today).
-For each: fully annotated; its solution version scores full points; its student version runs
-(every check says "not implemented yet", no cell fails) and scores zero. A hostile submission
-built from 04 (one exercise broken, one looping forever, one delegating to the package, one
-wrong answer behind patched checking functions) scores exactly the other exercises.
+Every notebook with exercises is graded: it has hidden tests in `cvutils.grading.hidden` and is
+fully annotated. Two proofs, sized to the CI budget (2 cores, ~20 notebooks that
+tests/test_run_notebooks.py already executes once each):
+
+* The full loop, on 04 and 06 (`FULL_LOOP`): the solution notebook is executed and graded by
+  `grade` in a kernel and scores full points; the student version is executed the same way,
+  runs (every check says "not implemented yet", no cell fails) and scores zero; a hostile
+  submission built from 04 scores exactly the other exercises. This proves the machinery
+  (kernels, timeouts, delegation, report) once, for every kind of cell.
+* The cheap proof, on every graded notebook (a second or two each, no kernel, no lesson
+  executed): (1) in this process, the setup cell's imports and each exercise cell's solution
+  are run in a fresh namespace and the hidden tests pass on them (hidden tests and solutions
+  agree); (2) the same with the student version's stubs scores zero, each exercise "not
+  implemented yet"; (3) a function that delegates to each `forbidden` name scores zero;
+  (4) the student version runs to the end, shown statically: it differs from the solution
+  notebook (which test_run_notebooks.py executes) only in its exercise cells (whose stubs (2)
+  defines without error) and in the cells wrapped in `until_implemented` (which stop quietly
+  at the first unimplemented call); so it suffices that no later cell reads a name that a
+  wrapped cell binds at or after its first reference to an exercise (such a name would be
+  unbound, or stale, in the student version). The analysis is syntactic (names, not values):
+  it may refuse a safe notebook, which is then fixed by moving the assignment before the
+  exercise call, but a student version it accepts cannot fail on such a name.
 """
 
+import ast
 import re
 import time
 from pathlib import Path
@@ -21,12 +39,33 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 WITH_EXERCISES = [p for p in NOTEBOOKS if grading.find_exercises(grading.read_notebook(p), p)]
 GRADED = [p for p in WITH_EXERCISES if p.stem in hidden.assignments()]
+FULL_LOOP = [p for p in GRADED if p.stem[:2] in ("04", "06")]
 ids = [p.stem[:2] for p in GRADED]
+full_ids = [p.stem[:2] for p in FULL_LOOP]
+ex_ids = [p.stem[:2] for p in WITH_EXERCISES]
 
 
-def test_graded_notebooks_are_04_and_06_and_have_notebooks():
-    assert {p.stem[:2] for p in GRADED} >= {"04", "06"}
-    assert set(hidden.assignments()) == {p.stem for p in GRADED}
+def _is_practice(path):
+    """Solution blocks without header lines: ungraded practice (README, "For instructors")."""
+    nb = grading.read_notebook(path)
+    return not any(
+        grading.HEADER.search(nb.cells[e.cell].source) for e in grading.find_exercises(nb)
+    )
+
+
+PRACTICE = [p for p in WITH_EXERCISES if _is_practice(p)]
+
+
+def test_every_notebook_with_exercises_is_graded():
+    assert {p.stem[:2] for p in FULL_LOOP} == {"04", "06"}
+    readme = (ROOT / "README.md").read_text()
+    instructors = readme[readme.index("## For instructors") :]
+    for p in PRACTICE:  # until they get header lines and hidden tests
+        assert p.stem[:2] in {"00", "01", "02", "03", "05"}, f"{p.name}: annotate and grade it"
+        assert f"`{p.stem[:2]}`" in instructors.split("ungraded practice")[0][-300:], p.name
+    missing = sorted(p.name for p in WITH_EXERCISES if p not in GRADED and p not in PRACTICE)
+    assert not missing, f"write cvutils/grading/hidden/<stem>.py for {missing}"
+    assert set(hidden.assignments()) == {p.stem for p in GRADED}, "hidden tests without notebook"
 
 
 @pytest.mark.parametrize("path", GRADED, ids=ids)
@@ -46,7 +85,7 @@ def test_graded_notebook_is_annotated_and_every_exercise_has_hidden_tests(path):
     assert len({e.number for e in exercises}) == len(exercises)
 
 
-@pytest.mark.parametrize("path", WITH_EXERCISES, ids=[p.stem[:2] for p in WITH_EXERCISES])
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=ex_ids)
 def test_student_version_holds_no_solution_line(path, tmp_path):
     src = grading.read_notebook(path)
     dst = tmp_path / path.name
@@ -71,7 +110,7 @@ def _grade(path, exercise_timeout=None):
     return report, time.monotonic() - start
 
 
-@pytest.mark.parametrize("path", GRADED, ids=ids)
+@pytest.mark.parametrize("path", FULL_LOOP, ids=full_ids)
 def test_solution_notebook_scores_full_points(path):
     report, _ = _grade(path)
     assert report["total"] == report["max_total"] > 0, report
@@ -79,7 +118,7 @@ def test_solution_notebook_scores_full_points(path):
     assert report["errors"] == []
 
 
-@pytest.mark.parametrize("path", GRADED, ids=ids)
+@pytest.mark.parametrize("path", FULL_LOOP, ids=full_ids)
 def test_student_notebook_runs_and_scores_zero(path, tmp_path):
     student = tmp_path / path.name
     grading.student_version(path, student)
@@ -145,3 +184,92 @@ def test_hostile_submission_scores_exactly_the_other_exercises(tmp_path):
     assert "hidden tests passed" in messages["pool_backward"]
     assert sub.read_bytes() == before
     assert seconds < 240
+
+
+# The cheap proof, on every graded notebook.
+
+
+def _summary(report):
+    return "\n".join(
+        f"{r['name']}: {r['points']}/{r['max_points']} {r['message']}" for r in report["exercises"]
+    )
+
+
+@pytest.mark.parametrize("path", GRADED, ids=ids)
+def test_hidden_tests_pass_on_the_solutions(path):
+    report = grading.grade_namespace(grading.exercise_namespace(path), path.stem)
+    assert report["total"] == report["max_total"] > 0, _summary(report)
+    assert all(r["passed"] for r in report["exercises"]), _summary(report)
+
+
+@pytest.mark.parametrize("path", GRADED, ids=ids)
+def test_hidden_tests_score_the_student_stubs_zero(path):
+    namespace = grading.exercise_namespace(path, student=True)
+    report = grading.grade_namespace(namespace, path.stem)
+    assert report["total"] == 0 and report["max_total"] > 0, _summary(report)
+    assert all("not implemented yet" in r["message"] for r in report["exercises"]), _summary(report)
+
+
+@pytest.mark.parametrize("path", GRADED, ids=ids)
+def test_delegating_to_the_package_scores_zero(path):
+    import importlib
+
+    tests = hidden.load(path.stem)
+    namespace = grading.exercise_namespace(path)
+    checked = 0
+    for name, test in tests.items():
+        for dotted in test.forbidden:
+            module, attr = dotted.rsplit(".", 1)
+            reference = getattr(importlib.import_module(module), attr)  # the name resolves
+            delegating = {"__name__": "mallory", "REFERENCE": reference}
+            exec(
+                f"def {name}(*args, **kwargs):\n    return REFERENCE(*args, **kwargs)\n", delegating
+            )
+            report = grading.grade_namespace({**namespace, name: delegating[name]}, path.stem)
+            row = next(r for r in report["exercises"] if r["name"] == name)
+            assert row["points"] == 0 and dotted in row["message"], row
+            assert report["total"] == report["max_total"] - row["max_points"], _summary(report)
+            checked += 1
+    assert checked >= sum(bool(t.forbidden) for t in tests.values())
+
+
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=ex_ids)
+def test_student_version_runs_to_the_end(path):
+    src = grading.read_notebook(path)
+    exercises = grading.find_exercises(src, path)
+    student, _ = grading.student_notebook(src, path)
+    needs = grading.dependencies(src, exercises)
+    names = {e.name for e in exercises}
+    first = min(e.cell for e in exercises)
+    for i, (a, b) in enumerate(zip(src.cells, student.cells, strict=True)):
+        if a.cell_type != "code" or i in {e.cell for e in exercises}:
+            continue
+        if i in needs:  # stops quietly at the first unsolved exercise it needs
+            wrapped = f"with until_implemented({', '.join(repr(n) for n in needs[i])}):"
+            assert wrapped in b.source, f"cell {i}"
+            compile(grading.python_source(b.source), f"cell {i}", "exec")
+        else:  # runs as in the solution notebook, which test_run_notebooks.py executes
+            assert a.source == b.source, f"cell {i}"
+            tree = ast.parse(grading.python_source(a.source))
+            loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            assert i < first or not loads & names, f"cell {i} refers to an exercise"
+
+
+def test_dependencies_follow_values_through_later_cells():
+    cells = [
+        "import numpy as np",
+        "# Exercise 1 - f (1 point)\ndef f(x):\n    ### BEGIN SOLUTION\n    return x\n"
+        "    ### END SOLUTION",
+        "a = 1\nb = f(a)\nc = 2\nlog = []\nlog.append(f(b))\nnp.sum([b])",
+        "print(a)",  # set before the call: runs
+        "print(c)",  # set after it: needs f
+        "d = c + 1",  # ... and so does what it computes
+        "print(d)",
+        "c = 3\nprint(c)",  # set again first: runs
+        "print(np.pi)",  # np was only used after the call: still fine
+        "print(log)",  # changed after the call
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.cells.insert(3, nbformat.v4.new_code_cell("print(f(1))"))
+    needs = grading.dependencies(nb, grading.find_exercises(nb))
+    assert needs == {2: ["f"], 3: ["f"], 5: ["f"], 6: ["f"], 7: ["f"], 10: ["f"]}

@@ -10,6 +10,55 @@ never a pickle) for the grader process to compare. Nothing is compared here: the
 """
 
 
+def keras_model_summary(model):
+    """``((layer class, output shape, parameters), ...)`` of a Keras model, input layer left out.
+
+    What a hidden test of an exercise returning a model compares (``kind="keras_model"``).
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    return tuple(
+        (type(layer).__name__, tuple(layer.output.shape[1:]), int(layer.count_params()))
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    )
+
+
+def keras_block_summary(inputs, outputs):
+    """``(output shape, parameters, trainable parameters, has a residual Add)`` of a block.
+
+    What a hidden test of an exercise building a block on a `keras.Input` compares
+    (``kind="keras_block"``): the block's layers are those between ``inputs`` and ``outputs``.
+    """
+    import keras
+    import numpy as np
+
+    model = keras.Model(inputs, outputs)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    has_add = any(isinstance(layer, keras.layers.Add) for layer in model.layers)
+    return tuple(outputs.shape[1:]), int(model.count_params()), trainable, int(has_add)
+
+
+def call_exercise(fn, kind, args, kwargs):
+    """Calls the learner's ``fn`` on one hidden case and returns what is compared.
+
+    ``kind`` "function": what ``fn(*args, **kwargs)`` returns; "keras_model": the
+    `keras_model_summary` of the model it returns; "keras_block": ``args[0]`` is an input
+    shape, ``fn(keras.Input(args[0]), *args[1:], **kwargs)`` builds the block, and its
+    `keras_block_summary` is compared.
+    """
+    if kind == "keras_model":
+        return keras_model_summary(fn(*args, **kwargs))
+    if kind == "keras_block":
+        import keras
+
+        inputs = keras.Input(tuple(args[0]))
+        return keras_block_summary(inputs, fn(inputs, *args[1:], **kwargs))
+    return fn(*args, **kwargs)
+
+
 def cvutils_hidden_run(request_path, user_ns):
     """Runs one exercise's hidden cases in this kernel; writes ``<out>.json`` and ``<out>.npz``."""
     import copy
@@ -26,6 +75,7 @@ def cvutils_hidden_run(request_path, user_ns):
     with open(request_path, "rb") as fh:
         request = pickle.load(fh)
     name, out = request["name"], request["out"]
+    kind = request.get("kind", "function")
     result = {"found": False, "delegation": None, "cases": [], "error": None}
     arrays = {}
 
@@ -107,6 +157,8 @@ def cvutils_hidden_run(request_path, user_ns):
             return {"t": "none"}
         if isinstance(value, bool | int | float | complex) and not isinstance(value, complex):
             return {"t": "num", "v": float(value)}
+        if isinstance(value, str):
+            return {"t": "str", "v": value[:200]}
         if isinstance(value, tuple | list):
             return {"t": "seq", "v": [encode(v, f"{key}_{i}") for i, v in enumerate(value)]}
         if isinstance(value, dict):
@@ -142,7 +194,7 @@ def cvutils_hidden_run(request_path, user_ns):
                 old = sys.getprofile()
                 sys.setprofile(profile)
                 try:
-                    value = fn(*args, **kwargs)
+                    value = call_exercise(fn, kind, args, kwargs)
                     sys.setprofile(old)
                     case["status"] = "ok"
                     case["value"] = encode(value, f"c{index}")

@@ -219,28 +219,30 @@ def _decode(node: dict, arrays) -> Any:
     return node.get("v", "?")
 
 
-def _hidden(session: _Session, test, tmp: Path, timeout: float) -> tuple[float, str]:
-    """Runs ``test`` in the session's kernel; returns (fraction passed, message)."""
+def _request(test, tmp: Path) -> tuple[list, list, Path, Path]:
+    """Writes the pickled request of ``test``; returns (cases, references, request, out)."""
     cases = list(test.cases())
     references = [test.reference(*copy.deepcopy(a), **copy.deepcopy(k)) for _, a, k in cases]
     out = tmp / f"{test.name}-result"
     request = tmp / f"{test.name}-request.pkl"
     with open(request, "wb") as fh:
         pickle.dump(
-            {"name": test.name, "cases": cases, "forbidden": list(test.forbidden), "out": str(out)},
+            {
+                "name": test.name,
+                "cases": cases,
+                "forbidden": list(test.forbidden),
+                "out": str(out),
+                "kind": test.kind,
+            },
             fh,
         )
-    source = (
-        f"exec(compile({HARNESS!r}, '<cvutils-grader>', 'exec'), __cvutils_grader := {{}})\n"
-        f"__cvutils_grader['cvutils_hidden_run']({str(request)!r}, globals())\n"
-        f"del __cvutils_grader"
-    )
-    status, detail = session.run_source(source, timeout)
-    if status == "dead":
-        session.restart()
-        return 0.0, f"hidden tests: the kernel died while running {test.name} ({detail})"
-    if status == "timeout":
-        return 0.0, f"hidden tests: {test.name} {detail}"
+    return cases, references, request, out
+
+
+def _score(
+    test, cases, references, out: Path, detail: str = "", prefix: str = "public check and "
+) -> tuple[float, str]:
+    """Reads what the harness wrote to ``out`` and compares it with the references."""
     try:
         result = json.loads(Path(f"{out}.json").read_text())
         with np.load(f"{out}.npz", allow_pickle=False) as npz:
@@ -272,8 +274,114 @@ def _hidden(session: _Session, test, tmp: Path, timeout: float) -> tuple[float, 
             first = msg
     n = len(cases)
     if passed == n:
-        return 1.0, f"public check and {n}/{n} hidden tests passed"
+        return 1.0, f"{prefix}{n}/{n} hidden tests passed"
     return passed / n, f"{passed}/{n} hidden tests passed; {first}"
+
+
+def _hidden(session: _Session, test, tmp: Path, timeout: float) -> tuple[float, str]:
+    """Runs ``test`` in the session's kernel; returns (fraction passed, message)."""
+    cases, references, request, out = _request(test, tmp)
+    source = (
+        f"exec(compile({HARNESS!r}, '<cvutils-grader>', 'exec'), __cvutils_grader := {{}})\n"
+        f"__cvutils_grader['cvutils_hidden_run']({str(request)!r}, globals())\n"
+        f"del __cvutils_grader"
+    )
+    status, detail = session.run_source(source, timeout)
+    if status == "dead":
+        session.restart()
+        return 0.0, f"hidden tests: the kernel died while running {test.name} ({detail})"
+    if status == "timeout":
+        return 0.0, f"hidden tests: {test.name} {detail}"
+    return _score(test, cases, references, out, detail)
+
+
+def exercise_namespace(path: Any, *, student: bool = False) -> dict:
+    """The exercises of notebook ``path`` defined in a fresh namespace, without running the lesson.
+
+    Runs the import statements of the setup cell (the first code cell; not ``runtime.setup``,
+    not the lesson's data or training cells), then each exercise cell, in order: its solution,
+    or with ``student=True`` the stub of its student version. A cheap way to run the hidden
+    tests against a notebook's exercises (`grade_namespace`) without executing the notebook.
+
+    Args:
+        path: a notebook with exercises.
+        student: define the student version's stubs instead of the solutions.
+
+    Returns:
+        The namespace (a dict) holding the exercises' functions.
+
+    Raises:
+        NotebookError: see `find_exercises`. An exercise cell that needs a name the lesson
+            defines (not an import of the setup cell) raises when it runs, naming it.
+
+    Taught in notebooks/00_setup_and_tour.ipynb (for instructors: README, "For instructors").
+    """
+    import ast
+
+    from cvutils.grading.exercises import python_source, student_notebook
+
+    path = check_path("path", path)
+    check_bool("student", student)
+    nb = read_notebook(path)
+    if student:
+        nb, exercises = student_notebook(nb, path)
+    else:
+        exercises = find_exercises(nb, path)
+    namespace: dict = {"__name__": f"cvutils_exercises_{Path(path).stem}"}
+    setup = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
+    if setup is not None and setup not in {ex.cell for ex in exercises}:
+        tree = ast.parse(python_source(nb.cells[setup].source))
+        imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        code = compile(ast.Module(body=imports, type_ignores=[]), f"<{path.name} setup>", "exec")
+        exec(code, namespace)
+    for ex in exercises:
+        source = python_source(nb.cells[ex.cell].source)
+        exec(compile(source, f"<{path.name} cell {ex.cell}>", "exec"), namespace)
+    return namespace
+
+
+def grade_namespace(namespace: dict, assignment: str, *, hidden_dir: Any = None) -> dict:
+    """Runs the hidden tests of ``assignment`` on the functions of ``namespace``, in this process.
+
+    The same cases, delegation detection and comparison as `grade`, without a kernel, a
+    public check or a timeout: for trusted code (an instructor's solutions, the CI proof that
+    hidden tests and solutions agree), never for a submission.
+
+    Args:
+        namespace: a dict of the exercises' functions, e.g. from `exercise_namespace`.
+        assignment: the notebook stem whose hidden tests run.
+        hidden_dir: a folder of hidden tests (default: those shipped with the package).
+
+    Returns:
+        ``{"assignment", "total", "max_total", "exercises": [...]}`` as in `grade`.
+
+    Taught in notebooks/00_setup_and_tour.ipynb (for instructors: README, "For instructors").
+    """
+    from cvutils.grading._harness import cvutils_hidden_run
+
+    if not isinstance(namespace, dict):
+        fail("namespace", "a dict of functions", describe(namespace), kind=True)
+    check_str("assignment", assignment)
+    tests = hidden_tests.load(assignment, hidden_dir)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cvutils-grade-") as tmp:
+        for number, (name, test) in enumerate(tests.items(), start=1):
+            t0 = time.monotonic()
+            cases, references, request, out = _request(test, Path(tmp))
+            cvutils_hidden_run(str(request), namespace)
+            frac, message = _score(test, cases, references, out, prefix="")
+            points = round(float(test.points) * frac, 2)
+            seconds = round(time.monotonic() - t0, 2)
+            row = ExerciseResult(
+                name, name, number, points, float(test.points), frac == 1.0, message, seconds
+            )
+            rows.append(asdict(row))
+    return {
+        "assignment": assignment,
+        "total": round(sum(r["points"] for r in rows), 2),
+        "max_total": round(sum(r["max_points"] for r in rows), 2),
+        "exercises": rows,
+    }
 
 
 def grade(

@@ -17,6 +17,7 @@ graded in notebooks/04_convolution_step_by_step.ipynb.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import json
@@ -394,8 +395,170 @@ def is_annotated(nb, path: Any = None) -> list[str]:
     return problems
 
 
+def python_source(source: str) -> str:
+    """The Python code of a notebook cell: IPython's ``%magic`` and ``!shell`` lines translated.
+
+    Examples:
+        >>> python_source("%pip install x\\nx = 1")
+        "get_ipython().run_line_magic('pip', 'install x')\\nx = 1\\n"
+    """
+    check_str("source", source, allow_empty=True)
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # IPython comes with Jupyter and ipywidgets; without it, as written
+        return source
+    return TransformerManager().transform_cell(source)
+
+
 def _uses(source: str, names: list[str]) -> list[str]:
-    return [n for n in names if re.search(rf"(?<![.\w]){re.escape(n)}\s*\(", source)]
+    """The names of ``names`` that ``source`` refers to (calls, or passes as a value)."""
+    import ast
+
+    try:
+        tree = ast.parse(python_source(source))
+    except SyntaxError:  # not Python: fall back on the words of the cell
+        return [n for n in names if re.search(rf"(?<![.\w]){re.escape(n)}(?!\w)", source)]
+    loaded = {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    return [n for n in names if n in loaded]
+
+
+class _Names(ast.NodeVisitor):
+    """Names code binds in its own scope (``stores``) and reads anywhere (``loads``).
+
+    Nested functions, lambdas, classes and comprehensions bind in their own scope: their
+    parameters and targets are ``local``, not stores; their reads count as reads.
+    """
+
+    def __init__(self):
+        self.stores: set[str] = set()
+        self.loads: set[str] = set()
+        self.local: set[str] = set()
+        self.mutated: set[str] = set()  # x in x[i] = ..., x.a = ..., x.method(...)
+        self.depth = 0
+
+    def visit_Subscript(self, node):
+        if not isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name):
+            self.mutated.add(node.value.id)
+        self.generic_visit(node)
+
+    visit_Attribute = visit_Subscript
+
+    def visit_Call(self, node):
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            self.mutated.add(node.func.value.id)
+        self.generic_visit(node)
+
+    def _bind(self, name: str) -> None:
+        (self.local if self.depth else self.stores).add(name)
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load):
+            self.loads.add(node.id)
+        else:
+            self._bind(node.id)
+
+    def _scope(self, node):
+        self.depth += 1
+        args = getattr(node, "args", None)
+        if isinstance(args, ast.arguments):
+            self.local.update(a.arg for a in ast.walk(args) if isinstance(a, ast.arg))
+        self.generic_visit(node)
+        self.depth -= 1
+
+    def visit_FunctionDef(self, node):
+        self._bind(node.name)
+        self._scope(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        self._bind(node.name)
+        self._scope(node)
+
+    visit_Lambda = visit_ListComp = visit_SetComp = visit_DictComp = _scope
+    visit_GeneratorExp = _scope
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            self._bind(alias.asname or alias.name.split(".")[0])
+
+    visit_ImportFrom = visit_Import
+
+
+def _names(nodes) -> _Names:
+    v = _Names()
+    for node in nodes:
+        v.visit(node)
+    return v
+
+
+def dependencies(nb, exercises: list[Exercise]) -> dict[int, list[str]]:
+    """The cells of ``nb`` that cannot run in full while exercises are unsolved, and on which.
+
+    A cell depends on an exercise when it refers to its function, or when it reads a name that
+    a cell depending on that exercise binds or changes (``x[i] = ...``, ``x.append(...)``) at
+    or after its first such reference (in a student version that name is unset, or stale,
+    because the cell stopped at the unsolved exercise).
+    Only the statements up to a cell's own first reference count: it stops there.
+
+    Args:
+        nb: the notebook (solution or student version: same cells outside the exercises).
+        exercises: its exercises (`find_exercises`).
+
+    Returns:
+        ``{cell index: [exercise names]}`` for the cells after the first exercise, exercise
+        cells excluded.
+
+    Taught in notebooks/00_setup_and_tour.ipynb (for instructors: README, "For instructors").
+    """
+    names = {ex.name for ex in exercises}
+    solution_cells = {ex.cell for ex in exercises}
+    first = min(solution_cells, default=len(nb.cells))
+    at_risk: dict[str, set[str]] = {}  # name -> the exercises it waits for
+    imported: set[str] = set()  # modules: calling their functions changes no notebook value
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            with contextlib.suppress(SyntaxError):
+                tree = ast.parse(python_source(cell.source))
+                imported |= {
+                    a.asname or a.name.split(".")[0]
+                    for node in ast.walk(tree)
+                    if isinstance(node, ast.Import | ast.ImportFrom)
+                    for a in node.names
+                }
+    out: dict[int, list[str]] = {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or i <= first or i in solution_cells:
+            continue
+        try:
+            body = ast.parse(python_source(cell.source)).body
+        except SyntaxError:
+            used = _uses(cell.source, sorted(names))
+            if used:
+                out[i] = used
+            continue
+        deps: set[str] = set()
+        stop = len(body)
+        for k, node in enumerate(body):
+            found = _names([node])
+            deps |= found.loads & names
+            for n in (found.loads - found.stores - found.local) & set(at_risk):
+                deps |= at_risk[n]
+            if deps:
+                stop = k
+                break
+            for n in found.stores:  # set again before anything waits: runs as in the solution
+                at_risk.pop(n, None)
+        if deps:
+            after = _names(body[stop:])
+            for n in after.stores | (after.mutated - imported):
+                at_risk[n] = at_risk.get(n, set()) | deps
+            out[i] = sorted(deps)
+    return out
 
 
 def _wrap(source: str, names: list[str]) -> str:
@@ -411,9 +574,10 @@ def student_notebook(nb, path: Any = None):
     """Returns the student version of ``nb`` (a copy) and its exercises.
 
     Solutions become ``raise NotImplementedError()`` (signature, docstring and ``# Hint:``
-    lines kept); outputs and execution counts are stripped; every later cell that calls an
-    exercise's function runs inside `until_implemented`, so an unsolved exercise prints
-    "not implemented yet" and the notebook still runs to the end.
+    lines kept); outputs and execution counts are stripped; every later cell that depends on
+    an exercise (`dependencies`: it calls the function, or reads what such a cell computes)
+    runs inside `until_implemented`, so an unsolved exercise prints "not implemented yet" and
+    the notebook still runs to the end.
 
     Raises:
         NotebookError: see `find_exercises`, or if a solution line survived.
@@ -421,9 +585,7 @@ def student_notebook(nb, path: Any = None):
     _check_nb(nb)
     out = copy.deepcopy(nb)
     exercises = _annotate(out, path)  # a student version always carries its exercise ids
-    names = [ex.name for ex in exercises]
-    solution_cells = {ex.cell for ex in exercises}
-    first = min(solution_cells, default=len(out.cells))
+    needs = dependencies(out, exercises)
     leaked = []
     for i, cell in enumerate(out.cells):
         if cell.cell_type != "code":
@@ -434,10 +596,8 @@ def student_notebook(nb, path: Any = None):
         cell.outputs = []
         cell.execution_count = None
         cell.metadata.pop("execution", None)
-        if i > first and i not in solution_cells:
-            used = _uses(cell.source, names)
-            if used:
-                cell.source = _wrap(cell.source, used)
+        if i in needs:
+            cell.source = _wrap(cell.source, needs[i])
     out.metadata["cvutils"] = {
         "assignment": (nb.metadata.get("cvutils") or {}).get("assignment", Path(str(path)).stem),
         "version": "student",
@@ -468,12 +628,18 @@ def student_version(src: Any, dst: Any) -> int:
     return len(exercises)
 
 
+_UNSOLVED: set[str] = set()  # exercises seen raising NotImplementedError in this kernel
+
+
 @contextlib.contextmanager
 def until_implemented(*names: str):
-    """Runs a check but turns a `NotImplementedError` into one line, "not implemented yet".
+    """Runs a cell that needs exercises ``names``; an unsolved one prints "not implemented yet".
 
-    Used by the student versions around every cell that calls an exercise's function, so
-    that "Run all" goes to the end of an unfinished notebook. Any other error still shows.
+    Used by the student versions around every cell that depends on an exercise, so that
+    "Run all" goes to the end of an unfinished notebook. A `NotImplementedError` becomes one
+    line; so does any other error while one of ``names`` was last seen unsolved in this kernel
+    (the cell reads a value that an unsolved exercise did not compute). Once the exercises'
+    cells run without `NotImplementedError`, errors show again.
 
     Examples:
         >>> with until_implemented("zero_pad"):
@@ -484,13 +650,24 @@ def until_implemented(*names: str):
     """
     for i, n in enumerate(names):
         check_str(f"names[{i}]", n)
+    what = ", ".join(names) or "this exercise"
     try:
         yield
     except NotImplementedError:
-        what = ", ".join(names) or "this exercise"
+        _UNSOLVED.update(names)
         print(
             f"{what}: not implemented yet (write it in its exercise cell, then run this cell again)"
         )
+    except Exception as err:
+        unsolved = sorted(_UNSOLVED.intersection(names))
+        if not unsolved:
+            raise
+        print(
+            f"{', '.join(unsolved)}: not implemented yet; this cell needs it "
+            f"({type(err).__name__}: {str(err)[:80]})"
+        )
+    else:
+        _UNSOLVED.difference_update(names)
 
 
 def exercise_notebooks(paths: list[Any]) -> list[Path]:

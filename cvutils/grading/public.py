@@ -40,6 +40,8 @@ def compare(name: str, got, expected, *, atol: float = 1e-8, rtol: float = 1e-6)
             if msg:
                 return msg
         return None
+    if isinstance(expected, str):
+        return None if got == expected else f"{name}: got {got!r}, expected {expected!r}"
     try:
         g = np.asarray(got)
         e = np.asarray(expected)

@@ -21,6 +21,7 @@ from typing import Any
 from cvutils.checks import check_path, check_str
 
 HERE = Path(__file__).resolve().parent
+KINDS = ("function", "keras_model", "keras_block")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class HiddenTest:
             learner function that reaches one of them scores zero (delegation).
         select: compare only this item of the returned tuple (None: the whole value).
         atol, rtol: tolerances of the comparison.
+        kind: "function" compares what the learner's function returns; "keras_model" (the
+            function returns a `keras.Model`) compares ``((layer class, output shape,
+            parameters), ...)`` of its layers; "keras_block" (the function builds a block on
+            a Keras tensor: each case's first argument is an input *shape*, the grader makes
+            the `keras.Input`) compares ``(output shape, parameters, trainable parameters,
+            has a residual Add)``. The reference returns the same summary (see
+            `cvutils.grading._harness`).
     """
 
     name: str
@@ -46,6 +54,11 @@ class HiddenTest:
     select: int | None = None
     atol: float = 1e-8
     rtol: float = 1e-6
+    kind: str = "function"
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}; got {self.kind!r}.")
 
 
 def assignments(directory: Any = None) -> list[str]:
