@@ -2038,6 +2038,106 @@ exempt(
 )
 
 
+# --- augment_layers (notebook 10)
+def _rgb_batch(n=4, side=8):
+    return rng().random((n, side, side, 3)).astype("float32")
+
+
+@spec("augment_layers.rgb_pca")
+def _():
+    return _mod("augment_layers").rgb_pca, dict(images=_rgb_batch())
+
+
+@spec("augment_layers.ten_crop")
+def _():
+    return _mod("augment_layers").ten_crop, dict(images=_rgb_batch(2), crop_size=6)
+
+
+@spec("augment_layers.image_data_generator_layers")
+def _():
+    return _mod("augment_layers").image_data_generator_layers, dict(
+        rotation_range=10.0,
+        width_shift_range=0.1,
+        height_shift_range=0.1,
+        shear_range=0.0,
+        zoom_range=0.1,
+        horizontal_flip=True,
+        fill_mode="nearest",
+        seed=0,
+    )
+
+
+def _pca_layer():
+    return _mod("augment_layers").PCAColorAugmentation.from_images(_rgb_batch(), seed=0)
+
+
+@spec("augment_layers.PCAColorAugmentation")
+def _():
+    aug = _mod("augment_layers")
+    vals, vecs = aug.rgb_pca(_rgb_batch())
+    return _build_and_apply(aug.PCAColorAugmentation, _rgb_batch(2)), dict(
+        eigenvalues=vals, eigenvectors=vecs, sigma=0.1, seed=0
+    )
+
+
+@spec("augment_layers.PCAColorAugmentation.from_images")
+def _():
+    return _mod("augment_layers").PCAColorAugmentation.from_images, dict(
+        images=_rgb_batch(), sigma=0.1, seed=0
+    )
+
+
+@spec("augment_layers.PCAColorAugmentation.colour_offsets")
+def _():
+    return _pca_layer().colour_offsets, dict(batch_size=3)
+
+
+@spec("augment_layers.PCAColorAugmentation.__call__", propagates=("inputs",))
+def _():
+    return _pca_layer(), dict(inputs=_rgb_batch(2))
+
+
+for _key in ("datasets.load_cifar10", "datasets.load_flowers"):
+    exempt(_key, "downloads a data set: not swept offline (argument checks in test_datasets)")
+
+
+@spec("models.tiny_yolo", costly=True)
+def _():
+    return _mod("models").tiny_yolo, dict(
+        input_shape=(32, 32, 3),
+        num_anchors=2,
+        num_classes=2,
+        filters=(4, 8),
+        head_filters=8,
+        name="ty",
+    )
+
+
+@spec("grading.python_source")
+def _():
+    return _mod("grading").python_source, dict(source="%time x = 1\nx = 2")
+
+
+@spec("grading.dependencies")
+def _():
+    nb = _tiny_nb()
+    return _mod("grading").dependencies, dict(nb=nb, exercises=_mod("grading").find_exercises(nb))
+
+
+@spec("grading.exercise_namespace", aliases={"path": NOTEBOOK_FILE})
+def _():
+    return _mod("grading").exercise_namespace, dict(path=_tiny_nb_file("ns"), student=False)
+
+
+# hidden_dir=None: the package's hidden tests, which have none for '99_tiny' (the message
+# names the assignment and the hidden tests it lacks)
+@spec("grading.grade_namespace", aliases={"hidden_dir": ["hidden tests"]})
+def _():
+    return _mod("grading").grade_namespace, dict(
+        namespace={"double": lambda x: 2 * x}, assignment="99_tiny", hidden_dir=_tiny_hidden()
+    )
+
+
 # ----------------------------------------------------------------------------- bad values
 
 

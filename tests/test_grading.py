@@ -373,3 +373,7 @@ def test_grade_names_a_bad_hidden_dir_before_running_anything(tmp_path):
     with pytest.raises(ValueError, match=r"^hidden_dir must be"):
         grading.grade(path, hidden_dir=tmp_path / "missing")
     assert grading.format_report(_report()).startswith("a.ipynb (assignment a)")
+
+
+def test_compare_an_array_with_an_expected_string_is_a_difference_not_a_crash():
+    assert grading.compare("x", np.ones(3), "abc").startswith("x: got array")

@@ -362,6 +362,8 @@ def grade_namespace(namespace: dict, assignment: str, *, hidden_dir: Any = None)
     if not isinstance(namespace, dict):
         fail("namespace", "a dict of functions", describe(namespace), kind=True)
     check_str("assignment", assignment)
+    if hidden_dir is not None:
+        hidden_dir = check_path("hidden_dir", hidden_dir, must_exist=True, kind="dir")
     tests = hidden_tests.load(assignment, hidden_dir)
     rows = []
     with tempfile.TemporaryDirectory(prefix="cvutils-grade-") as tmp:

@@ -515,6 +515,13 @@ def dependencies(nb, exercises: list[Exercise]) -> dict[int, list[str]]:
 
     Taught in notebooks/00_setup_and_tour.ipynb (for instructors: README, "For instructors").
     """
+    _check_nb(nb)
+    if not isinstance(exercises, list | tuple) or not all(
+        isinstance(ex, Exercise) for ex in exercises
+    ):
+        fail(
+            "exercises", "a list of Exercise (from find_exercises)", describe(exercises), kind=True
+        )
     names = {ex.name for ex in exercises}
     solution_cells = {ex.cell for ex in exercises}
     first = min(solution_cells, default=len(nb.cells))
