@@ -2113,6 +2113,20 @@ def _():
     )
 
 
+@spec("models.localization_net", costly=True)
+def _():
+    return _mod("models").localization_net, dict(
+        input_shape=(16, 16, 3), n_classes=2, filters=(4, 8), dense=8, dropout=0.1
+    )
+
+
+@spec("models.landmark_net", costly=True)
+def _():
+    return _mod("models").landmark_net, dict(
+        input_shape=(16, 16, 3), n_keypoints=2, filters=(4, 8), dense=8, dropout=0.0
+    )
+
+
 @spec("grading.python_source")
 def _():
     return _mod("grading").python_source, dict(source="%time x = 1\nx = 2")
