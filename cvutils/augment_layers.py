@@ -27,6 +27,7 @@ import numpy as np
 from keras import ops
 
 from cvutils.checks import (
+    MAX_COUNT,
     ArgumentTypeError,
     check_array,
     check_bool,
@@ -36,6 +37,7 @@ from cvutils.checks import (
     describe,
     fail,
 )
+from cvutils.losses import _tensor as _checked_tensor
 
 __all__ = [
     "PCAColorAugmentation",
@@ -172,6 +174,8 @@ class PCAColorAugmentation(keras.layers.Layer):
 
     def colour_offsets(self, batch_size):
         """Draws ``(batch_size, 3)`` offsets ``sum_i alpha_i lambda_i p_i`` (one per image)."""
+        if not (ops.is_tensor(batch_size) or isinstance(batch_size, keras.KerasTensor)):
+            batch_size = check_int("batch_size", batch_size, minimum=0, maximum=MAX_COUNT)
         alpha = keras.random.normal(
             (batch_size, 3), stddev=self.sigma, dtype=self.compute_dtype, seed=self.seed_generator
         )
@@ -179,8 +183,12 @@ class PCAColorAugmentation(keras.layers.Layer):
         vec = ops.convert_to_tensor(self.eigenvectors, dtype=self.compute_dtype)
         return ops.matmul(alpha * lam, ops.transpose(vec))
 
+    def __call__(self, inputs, *args, **kwargs):
+        # Keras converts the inputs before `call` with an error that names nothing
+        return super().__call__(_checked_tensor("inputs", inputs), *args, **kwargs)
+
     def call(self, inputs, training=None):
-        inputs = ops.cast(inputs, self.compute_dtype)
+        inputs = ops.cast(_checked_tensor("inputs", inputs), self.compute_dtype)
         if not training:
             return inputs
         offsets = self.colour_offsets(ops.shape(inputs)[0])

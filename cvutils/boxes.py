@@ -122,6 +122,7 @@ def convert_boxes(boxes: Any, source: str, target: str) -> np.ndarray:
         >>> convert_boxes([[3, 6, 4, 8]], "center_xywh", "xyxy")
         array([[ 1.,  2.,  5., 10.]])
     """
+    check_choice("source", source, FORMATS)
     check_choice("target", target, FORMATS)
     arr = check_boxes("boxes", boxes, source)
     if source == "center_xywh":
@@ -140,7 +141,9 @@ def convert_boxes(boxes: Any, source: str, target: str) -> np.ndarray:
 
 
 def _scale(fmt: str, image_shape: Any) -> np.ndarray:
-    height, width = check_shape("image_shape", tuple(image_shape)[:2], ndim=2)
+    if isinstance(image_shape, np.ndarray) and image_shape.ndim:
+        image_shape = tuple(image_shape.tolist())
+    height, width = check_shape("image_shape", image_shape, ndim=(2, 3))[:2]
     return np.array([height, width] * 2 if fmt == "yxyx" else [width, height] * 2, dtype=float)
 
 

@@ -16,13 +16,15 @@ from typing import Any
 import numpy as np
 
 from cvutils.boxes import check_boxes, convert_boxes
-from cvutils.checks import check_array, check_labels, check_real, fail
+from cvutils.checks import check_array, check_labels, check_real, check_str, describe, fail
 
 __all__ = ["draw_boxes", "overlay_mask"]
 
 
 def _rgb01(image: Any) -> np.ndarray:
     raw = check_array("image", image, ndim=(2, 3), layout="(H, W[, 3])")
+    if raw.size == 0:
+        fail("image", "a non-empty image", f"shape {raw.shape}")
     img = raw / 255.0 if raw.dtype.kind in "iu" else raw.astype(float)
     if img.ndim == 3 and img.shape[-1] not in (1, 3):
         fail("image", "an (H, W) or (H, W, 3) image", f"shape {img.shape}")
@@ -110,6 +112,13 @@ def draw_boxes(
         keypoints = check_array("keypoints", keypoints, ndim=3, finite=False)
         if keypoints.shape[0] != n or keypoints.shape[2] != 2:
             fail("keypoints", f"an array of shape ({n}, K, 2)", f"shape {keypoints.shape}")
+    if class_names is not None:
+        if isinstance(class_names, str | bytes) or not isinstance(class_names, list | tuple):
+            fail("class_names", "a list of names", describe(class_names), kind=True)
+        for i, c in enumerate(class_names):
+            check_str(f"class_names[{i}]", c)
+    if ax is not None and not hasattr(ax, "add_patch"):
+        fail("ax", "a matplotlib Axes or None", describe(ax), kind=True)
     if class_names is not None and n and ids.max() >= len(class_names):
         fail("class_names", f"a name for each class id up to {ids.max()}", f"{len(class_names)}")
     if ax is None:

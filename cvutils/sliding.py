@@ -28,6 +28,7 @@ import numpy as np
 
 from cvutils.boxes import check_boxes, pairwise_iou
 from cvutils.checks import (
+    MAX_COUNT,
     check_array,
     check_callable,
     check_int,
@@ -37,6 +38,9 @@ from cvutils.checks import (
     fail,
 )
 from cvutils.nms import non_max_suppression
+
+#: The largest collage side `make_collages` draws (pixels).
+MAX_SIDE = 10_000
 
 __all__ = [
     "Collages",
@@ -211,6 +215,8 @@ def sliding_window_detect(
     """
     score_fn = check_callable("score_fn", score_fn)
     img = _check_image("image", image)
+    if img.dtype.kind == "f" and np.abs(img).max() > np.finfo(np.float32).max:
+        fail("image", "values within float32 range (windows are float32)", f"{np.abs(img).max():g}")
     if img.ndim == 2:
         img = img[..., None]
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence) or not sizes:
@@ -219,7 +225,7 @@ def sliding_window_detect(
         fail("strides", "a sequence of strides, one per size", describe(strides), kind=True)
     if len(strides) != len(sizes):
         fail("strides", f"one stride per size ({len(sizes)})", f"{len(strides)} strides")
-    window = check_int("window", window, 1)
+    window = check_int("window", window, 1, MAX_SIDE)
     threshold = check_real("threshold", threshold)
     iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     max_detections = check_int("max_detections", max_detections, 0)
@@ -234,6 +240,9 @@ def sliding_window_detect(
         scores = np.asarray(score_fn(windows), dtype=float)
         if scores.shape not in ((len(boxes),), (len(boxes), 1)):
             fail("score_fn", f"a function returning {len(boxes)} scores", f"{scores.shape}")
+        if not np.isfinite(scores).all():
+            bad = int((~np.isfinite(scores)).sum())
+            fail("score_fn", "a function returning finite scores", f"{bad} non-finite score(s)")
         all_boxes.append(boxes)
         all_scores.append(scores.reshape(-1))
     boxes, scores = np.concatenate(all_boxes), np.concatenate(all_scores)
@@ -443,10 +452,10 @@ def make_collages(
 
     tgt = check_array("targets", targets, ndim=3, dtype="float", allow_empty=False)
     dis = check_array("distractors", distractors, ndim=3, dtype="float", allow_empty=False)
-    n_images = check_int("n_images", n_images, 1)
-    size = check_int("size", size, 1)
-    n_targets = check_int("n_targets", n_targets, 0)
-    n_distractors = check_int("n_distractors", n_distractors, 0)
+    size = check_int("size", size, 1, MAX_SIDE)
+    n_images = check_int("n_images", n_images, 1, max(1, MAX_COUNT // (size * size)))
+    n_targets = check_int("n_targets", n_targets, 0, size * size)  # a pixel each at least
+    n_distractors = check_int("n_distractors", n_distractors, 0, size * size)
     if isinstance(scale_range, str | bytes) or not isinstance(scale_range, Sequence):
         fail("scale_range", "a pair (low, high)", describe(scale_range), kind=True)
     if len(scale_range) != 2:

@@ -33,6 +33,7 @@ import functools
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from cvutils.checks import (
     check_path,
     check_real,
     check_str,
+    describe,
     fail,
 )
 
@@ -182,6 +184,13 @@ def _shape(rng, kind: str, size: int, lo: float, hi: float):
     return np.array([x0, y0, x1, y1]), np.array(kp), inside
 
 
+def _check_names(name: str, value: Any, allowed: Sequence[str]) -> tuple[str, ...]:
+    """A non-empty sequence of names from ``allowed``, as a tuple; refused by name otherwise."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or not value:
+        fail(name, f"a non-empty tuple of names from {tuple(allowed)}", describe(value), kind=True)
+    return tuple(check_choice(f"{name}[{i}]", v, allowed) for i, v in enumerate(value))
+
+
 def make_shapes(
     n_images: int,
     image_size: int = 64,
@@ -229,19 +238,19 @@ def make_shapes(
     image_size = check_int("image_size", image_size, minimum=8, maximum=4096)
     max_objects = check_int("max_objects", max_objects, minimum=1, maximum=100)
     min_objects = check_int("min_objects", min_objects, minimum=0, maximum=max_objects)
-    if isinstance(classes, str) or not classes:
-        fail("classes", f"a non-empty tuple of names from {SHAPES}", repr(classes), kind=True)
-    classes = tuple(check_choice("classes[]", c, SHAPES) for c in classes)
+    classes = _check_names("classes", classes, SHAPES)
     if len(set(classes)) != len(classes):
         fail("classes", "distinct names", repr(classes))
+    if isinstance(size_range, str | bytes) or not isinstance(size_range, Sequence):
+        fail("size_range", "a pair (low, high)", describe(size_range), kind=True)
+    if len(size_range) != 2:
+        fail("size_range", "a pair (low, high)", describe(size_range))
     lo = check_real("size_range[0]", size_range[0], low=0, low_open=True, high=1, high_open=False)
     hi = check_real("size_range[1]", size_range[1], low=lo, high=1, high_open=False)
     max_overlap = check_real("max_overlap", max_overlap, low=0, high=1, high_open=False)
-    if isinstance(backgrounds, str) or not backgrounds:
-        fail("backgrounds", "a non-empty tuple of image names", repr(backgrounds), kind=True)
     from cvutils.datasets import list_images
 
-    backgrounds = tuple(check_choice("backgrounds[]", b, list_images()) for b in backgrounds)
+    backgrounds = _check_names("backgrounds", backgrounds, list_images())
     check_choice("box_format", box_format, FORMATS)
     seed = check_int("seed", seed, minimum=0)
 
@@ -445,7 +454,10 @@ def read_coco(path: Any, *, box_format: str = "xyxy") -> ShapesData:
 
     path = check_path("path", path, must_exist=True, kind="file")
     check_choice("box_format", box_format, FORMATS)
-    coco = json.loads(path.read_text())
+    try:
+        coco = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        fail("path", "a COCO JSON file", f"{str(path)!r}, which is not JSON ({err})")
     for key in ("images", "annotations", "categories"):
         if key not in coco:
             fail("path", "a COCO JSON file with images, annotations and categories", f"no {key!r}")

@@ -43,6 +43,7 @@ from keras import ops
 
 from cvutils.boxes import check_boxes, convert_boxes, pairwise_iou
 from cvutils.checks import (
+    MAX_COUNT,
     check_array,
     check_int,
     check_labels,
@@ -51,6 +52,8 @@ from cvutils.checks import (
     describe,
     fail,
 )
+from cvutils.losses import MAX_WEIGHT, _check_same_shape, _float_tensor, _NamedInputsLoss
+from cvutils.losses import _tensor as _checked_tensor
 
 __all__ = [
     "LocalizationLoss",
@@ -70,10 +73,23 @@ __all__ = [
 ]
 
 
+#: The largest anchor side (in grid cells or pixels) accepted: squares of larger sides overflow.
+MAX_ANCHOR = 1e15
+
+
+def _seq(value: Any) -> Any:
+    """A shape given as an array becomes a tuple (for `check_shape`); anything else as is."""
+    return tuple(value.tolist()) if isinstance(value, np.ndarray) and value.ndim else value
+
+
 def _check_anchors(anchors: Any) -> np.ndarray:
     arr = check_array("anchors", anchors, shape=(None, 2), dtype="float", layout="(A, 2) (w, h)")
-    if arr.shape[0] == 0 or (arr <= 0).any():
-        fail("anchors", "a non-empty (A, 2) array of positive (width, height)", str(arr.tolist()))
+    if arr.shape[0] == 0 or (arr <= 0).any() or (arr > MAX_ANCHOR).any():
+        fail(
+            "anchors",
+            f"a non-empty (A, 2) array of positive (width, height) <= {MAX_ANCHOR:g}",
+            str(arr.tolist()),
+        )
     return arr
 
 
@@ -119,7 +135,7 @@ def yolo_head(feats: Any, anchors: Any, num_classes: int):
     anchors = _check_anchors(anchors)
     num_classes = check_int("num_classes", num_classes, minimum=1)
     n_anchors = anchors.shape[0]
-    feats = tf.convert_to_tensor(feats)
+    feats = _float_tensor("feats", feats)
     if not feats.dtype.is_floating:
         feats = tf.cast(feats, tf.float32)
     if feats.shape.rank not in (4, 5):
@@ -160,9 +176,11 @@ def yolo_boxes_to_corners(box_xy: Any, box_wh: Any):
         >>> yolo_boxes_to_corners(tf.constant([[0.5, 0.25]]), tf.constant([[0.2, 0.1]])).numpy()
         array([[0.2, 0.4, 0.3, 0.6]], dtype=float32)
     """
-    box_xy, box_wh = tf.convert_to_tensor(box_xy), tf.convert_to_tensor(box_wh)
+    box_xy, box_wh = _float_tensor("box_xy", box_xy), _float_tensor("box_wh", box_wh)
     _last_dim("box_xy", box_xy, 2, "(x, y)")
     _last_dim("box_wh", box_wh, 2, "(w, h)")
+    _check_same_shape("box_xy", box_xy, "box_wh", box_wh)
+    box_wh = tf.cast(box_wh, box_xy.dtype)
     box_mins = box_xy - (box_wh / 2.0)
     box_maxes = box_xy + (box_wh / 2.0)
     return tf.concat(
@@ -187,9 +205,9 @@ def scale_boxes(boxes: Any, image_shape: Any):
         >>> scale_boxes(tf.constant([[0.5, 0.5, 1.0, 1.0]]), (720, 1280)).numpy()
         array([[ 360.,  640.,  720., 1280.]], dtype=float32)
     """
-    boxes = tf.convert_to_tensor(boxes)
+    boxes = _float_tensor("boxes", boxes)
     _last_dim("boxes", boxes, 4, "(y_min, x_min, y_max, x_max)")
-    height, width = (float(v) for v in check_shape("image_shape", tuple(image_shape), ndim=2))
+    height, width = (float(v) for v in check_shape("image_shape", _seq(image_shape), ndim=2))
     image_dims = tf.reshape(tf.constant([height, width, height, width], boxes.dtype), [1, 4])
     return boxes * image_dims
 
@@ -219,9 +237,9 @@ def yolo_filter_boxes(boxes: Any, box_confidence: Any, box_class_probs: Any, thr
         >>> s.numpy().round(3), c.numpy()
         (array([0.72], dtype=float32), array([1]))
     """
-    boxes = tf.convert_to_tensor(boxes)
-    box_confidence = tf.convert_to_tensor(box_confidence)
-    box_class_probs = tf.convert_to_tensor(box_class_probs)
+    boxes = _float_tensor("boxes", boxes)
+    box_confidence = _float_tensor("box_confidence", box_confidence)
+    box_class_probs = _float_tensor("box_class_probs", box_class_probs)
     _last_dim("boxes", boxes, 4, "4 box coordinates")
     _last_dim("box_confidence", box_confidence, 1, "one objectness per box")
     if boxes.shape[:-1] != box_class_probs.shape[:-1] or (
@@ -265,8 +283,8 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
         >>> c.numpy()
         array([1], dtype=int32)
     """
-    scores, boxes = tf.convert_to_tensor(scores), tf.convert_to_tensor(boxes)
-    classes = tf.convert_to_tensor(classes)
+    scores, boxes = _float_tensor("scores", scores), _float_tensor("boxes", boxes)
+    classes = _checked_tensor("classes", classes)
     _last_dim("boxes", boxes, 4, "(y_min, x_min, y_max, x_max)")
     if scores.shape.rank != 1 or boxes.shape.rank != 2 or classes.shape.rank != 1:
         fail(
@@ -274,7 +292,13 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
             "tensors of shapes (K,), (K, 4) and (K,)",
             f"shapes {tuple(scores.shape)}, {tuple(boxes.shape)} and {tuple(classes.shape)}",
         )
-    max_boxes = check_int("max_boxes", max_boxes, minimum=0)
+    if not scores.shape[0] == boxes.shape[0] == classes.shape[0]:
+        fail(
+            "scores, boxes and classes",
+            "one score, box and class per box (same length K)",
+            f"lengths {scores.shape[0]}, {boxes.shape[0]} and {classes.shape[0]}",
+        )
+    max_boxes = check_int("max_boxes", max_boxes, minimum=0, maximum=MAX_COUNT)
     iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     nms_indices = tf.image.non_max_suppression(boxes, scores, max_boxes, iou_threshold)
     return (
@@ -317,6 +341,10 @@ def yolo_eval(
             kind=True,
         )
     box_xy, box_wh, box_confidence, box_class_probs = yolo_outputs
+    score_threshold = check_real("score_threshold", score_threshold, low=0)
+    check_shape("image_shape", _seq(image_shape), ndim=2)
+    max_boxes = check_int("max_boxes", max_boxes, minimum=0, maximum=MAX_COUNT)
+    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     boxes = yolo_boxes_to_corners(box_xy, box_wh)
     scores, boxes, classes = yolo_filter_boxes(
         boxes, box_confidence, box_class_probs, threshold=score_threshold
@@ -347,6 +375,8 @@ def anchor_iou(wh: Any, anchors: Any) -> np.ndarray:
         array([[0.25, 0.5 ]])
     """
     wh = check_array("wh", wh, shape=(None, 2), dtype="float", layout="(N, 2) (w, h)")
+    if (wh > MAX_ANCHOR).any():
+        fail("wh", f"sizes <= {MAX_ANCHOR:g}", f"{float(wh.max()):g}")
     if (wh < 0).any():
         fail("wh", "non-negative sizes", f"{int((wh < 0).sum())} negative value(s)")
     anchors = _check_anchors(anchors)
@@ -364,7 +394,10 @@ def mean_best_iou(wh: Any, anchors: Any) -> float:
         >>> mean_best_iou([[2, 2], [1, 1]], [[1, 1], [2, 2]])
         1.0
     """
-    return float(anchor_iou(wh, anchors).max(axis=1).mean())
+    ious = anchor_iou(wh, anchors)
+    if not len(ious):
+        fail("wh", "at least one box size", "an empty array")
+    return float(ious.max(axis=1).mean())
 
 
 def kmeans_anchors(wh: Any, k: int, *, seed: int = 0, max_iter: int = 300) -> np.ndarray:
@@ -392,6 +425,8 @@ def kmeans_anchors(wh: Any, k: int, *, seed: int = 0, max_iter: int = 300) -> np
                [5. , 2.1]])
     """
     wh = check_array("wh", wh, shape=(None, 2), dtype="float", layout="(N, 2) (w, h)")
+    if (wh > MAX_ANCHOR).any():
+        fail("wh", f"sizes <= {MAX_ANCHOR:g}", f"{float(wh.max()):g}")
     k = check_int("k", k, minimum=1)
     seed = check_int("seed", seed, minimum=0)
     max_iter = check_int("max_iter", max_iter, minimum=1)
@@ -459,8 +494,14 @@ def encode_targets(
     """
     anchors = _check_anchors(anchors)
     num_classes = check_int("num_classes", num_classes, minimum=1)
-    s_h, s_w = check_shape("grid_shape", tuple(grid_shape), ndim=2)
-    height, width = check_shape("image_shape", tuple(image_shape)[:2], ndim=2)
+    s_h, s_w = check_shape("grid_shape", _seq(grid_shape), ndim=2)
+    if s_h * s_w * len(anchors) * (num_classes + 5) > MAX_COUNT:
+        fail(
+            "num_classes",
+            f"small enough for a target of at most {MAX_COUNT} values",
+            f"{num_classes} (grid {s_h}x{s_w}, {len(anchors)} anchors)",
+        )
+    height, width = check_shape("image_shape", _seq(image_shape), ndim=(2, 3))[:2]
     if height % s_h or width % s_w:
         fail(
             "grid_shape",
@@ -498,7 +539,7 @@ def encode_targets(
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class LocalizationLoss(keras.losses.Loss):
+class LocalizationLoss(_NamedInputsLoss):
     """The course's classification-with-localization loss, per example.
 
     ``y = [p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]``::
@@ -523,15 +564,18 @@ class LocalizationLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, **kw)
 
     def call(self, y_true, y_pred):
-        y_true = ops.convert_to_tensor(y_true)
-        y_pred = ops.cast(ops.convert_to_tensor(y_pred), y_true.dtype)
+        y_true = _checked_tensor("y_true", y_true)
+        y_pred = ops.cast(_checked_tensor("y_pred", y_pred), y_true.dtype)
+        if len(y_true.shape) < 1:
+            fail("y_true", "a (..., 1 + 4 + C) tensor", describe(y_true))
+        _check_same_shape("y_true", y_true, "y_pred", y_pred)
         sq = ops.square(y_pred - y_true)
         present = ops.cast(y_true[..., 0] > 0.5, sq.dtype)
         return present * ops.sum(sq, axis=-1) + (1 - present) * sq[..., 0]
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class YoloLoss(keras.losses.Loss):
+class YoloLoss(_NamedInputsLoss):
     """A YOLOv2-style loss on raw outputs and `encode_targets` targets.
 
     With ``1_obj`` the slots that hold an object and ``1_noobj`` the others, per image::
@@ -576,13 +620,16 @@ class YoloLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, **kw)
         self.anchors = _check_anchors(anchors).tolist()
         self.num_classes = check_int("num_classes", num_classes, minimum=1)
-        self.lambda_coord = check_real("lambda_coord", lambda_coord, low=0)
-        self.lambda_noobj = check_real("lambda_noobj", lambda_noobj, low=0)
+        self.lambda_coord = check_real("lambda_coord", lambda_coord, low=0, high=MAX_WEIGHT)
+        self.lambda_noobj = check_real("lambda_noobj", lambda_noobj, low=0, high=MAX_WEIGHT)
 
     def call(self, y_true, y_pred):
         n_a, depth = len(self.anchors), self.num_classes + 5
-        y_pred = ops.convert_to_tensor(y_pred)
-        y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
+        y_pred = _checked_tensor("y_pred", y_pred)
+        y_true = ops.cast(_checked_tensor("y_true", y_true), y_pred.dtype)
+        for name, t in (("y_true", y_true), ("y_pred", y_pred)):
+            if len(t.shape) not in (4, 5):
+                fail(name, "a (batch, S_h, S_w, A * (5 + C)) or 5-D tensor", describe(t))
         if y_pred.shape[-1] not in (depth, n_a * depth) or y_true.shape[-1] not in (
             depth,
             n_a * depth,

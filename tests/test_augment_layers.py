@@ -251,3 +251,17 @@ def test_generator_layers_refuse_bad_arguments():
     assert_refused(lambda: al.image_data_generator_layers(horizontal_flip=1), "horizontal_flip")
     assert_refused(lambda: al.image_data_generator_layers(fill_mode="edge"), "fill_mode")
     assert_refused(lambda: al.image_data_generator_layers(seed=-1), "seed")
+
+
+# Regression tests for what the bad-input sweep found (issue 7).
+def test_pca_colour_layer_names_bad_inputs_and_batch_sizes():
+    import numpy as np
+    import pytest
+
+    from cvutils.augment_layers import PCAColorAugmentation
+
+    layer = PCAColorAugmentation.from_images(np.random.default_rng(0).random((4, 6, 6, 3)), seed=0)
+    with pytest.raises(ValueError, match=r"^inputs must be"):
+        layer(np.ones((1, 2, 2, 3)).astype(object))
+    with pytest.raises(ValueError, match=r"^batch_size must be"):
+        layer.colour_offsets("abc")

@@ -16,6 +16,7 @@ from cvutils.boxes import (
     to_pixels,
     to_relative,
 )
+from tests.refusals import assert_refused
 
 
 def loop_iou(a, b):
@@ -159,3 +160,32 @@ def test_draw_boxes_draws_one_patch_per_box():
     assert yx.patches[0].get_width() == 4
     with pytest.raises(ValueError, match="x_max >= x_min"):
         draw_boxes(np.zeros((4, 4)), [[3, 0, 1, 1]])
+
+
+# Regression tests for what the bad-input sweep found (issue 7).
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: convert_boxes([[0, 0, 1, 1]], "abc", "xyxy"), "source"),
+        (lambda: to_pixels([[0, 0, 1, 1]], None), "image_shape"),
+        (lambda: to_relative([[0, 0, 1, 1]], np.array(np.nan)), "image_shape"),
+        (lambda: to_relative([[0, 0, 1, 1]], (2, 3, 4, 5)), "image_shape"),
+    ],
+)
+def test_sweep_regressions_are_refused_by_name(call, name):
+    assert_refused(call, name)
+
+
+def test_image_shape_may_be_an_array_or_include_channels():
+    boxes = [[0.0, 0.0, 15.0, 10.0]]
+    np.testing.assert_allclose(to_relative(boxes, np.array([20, 30, 3])), [[0, 0, 0.5, 0.5]])
+
+
+def test_draw_refuses_empty_images_foreign_names_and_axes():
+    from cvutils.draw import draw_boxes, overlay_mask
+
+    assert_refused(lambda: overlay_mask(np.zeros((0, 4)), np.zeros((0, 4), int)), "image")
+    assert_refused(
+        lambda: draw_boxes(np.zeros((4, 4)), [[0, 0, 1, 1]], class_names=3), "class_names"
+    )
+    assert_refused(lambda: draw_boxes(np.zeros((4, 4)), [[0, 0, 1, 1]], ax="axes"), "ax")

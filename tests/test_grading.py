@@ -336,3 +336,44 @@ def test_report_json_and_table(tmp_path, capsys):
     row = report["submissions"][0]["exercises"][0]
     assert set(row) >= {"id", "name", "points", "max_points", "passed", "message", "seconds"}
     assert set(report["submissions"][0]) >= {"notebook", "total", "max_total"}
+
+
+# Regression tests for what the bad-input sweep found (issue 7).
+def _report():
+    ex = dict(number=1, name="f", points=1, max_points=1, seconds=0.1, message="ok")
+    keys = dict(notebook="a.ipynb", assignment="a", total=1, max_total=1, seconds=0.1)
+    return {**keys, "exercises": [ex]}
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: grading.find_exercises(None), "nb"),
+        (lambda: grading.is_annotated("abc"), "nb"),
+        (lambda: grading.student_notebook({}), "nb"),
+        (lambda: grading.cell_metadata("f"), "exercise"),
+        (lambda: grading.compare("x", 1.0, 1.0, atol=None), "atol"),
+        (lambda: grading.compare("x", 1.0, 1.0, rtol=-1.0), "rtol"),
+        (lambda: grading.exercise_notebooks("notebooks"), "paths"),
+        (lambda: grading.exercise_notebooks([b"abc"]), "paths[0]"),
+        (lambda: grading.format_report(None), "report"),
+        (lambda: grading.format_report({**_report(), "exercises": [{}]}), "report['exercises'][0]"),
+        (lambda: grading.write_gradebook(None, [], "gb.csv"), "reports"),
+        (lambda: grading.write_gradebook([{}], [], "gb.csv"), "reports[0]"),
+        (lambda: grading.write_gradebook([], [None], "gb.csv"), "failures[0]"),
+    ],
+)
+def test_sweep_regressions_are_refused_by_name(call, name):
+    with pytest.raises(ValueError, match=rf"^{re.escape(name)} must be .+; got .+\.$"):
+        call()
+
+
+def test_grade_names_a_bad_hidden_dir_before_running_anything(tmp_path):
+    path = _write(tmp_path, [SETUP, *_exercise("double", "return 2 * x", 2)])
+    with pytest.raises(ValueError, match=r"^hidden_dir must be"):
+        grading.grade(path, hidden_dir=tmp_path / "missing")
+    assert grading.format_report(_report()).startswith("a.ipynb (assignment a)")
+
+
+def test_compare_an_array_with_an_expected_string_is_a_difference_not_a_crash():
+    assert grading.compare("x", np.ones(3), "abc").startswith("x: got array")

@@ -364,3 +364,10 @@ def test_unbuilt_model_is_refused():
 def test_format_table_refuses_what_layer_table_does_not_return(rows):
     with pytest.raises(ValueError, match=r"^rows(\[0\])? must be "):
         models.format_table(rows)
+
+
+def test_tiny_yolo_names_a_missing_input_shape():
+    from cvutils.models import tiny_yolo
+
+    with pytest.raises(ValueError, match=r"^input_shape must be"):
+        tiny_yolo(input_shape=None)

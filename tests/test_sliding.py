@@ -180,3 +180,22 @@ def test_collages_refuse_patches_that_do_not_fit():
         ),
         "scale_range",
     )
+
+
+# Regression tests for what the bad-input sweep found (issue 7).
+def test_collage_counts_are_bounded_by_the_canvas():
+    faces, others = np.ones((2, 5, 5)), np.ones((2, 5, 5))
+    assert_refused(lambda: make_collages(faces, others, 2**31, size=30), "n_images")
+    assert_refused(lambda: make_collages(faces, others, 1, size=30, n_targets=2**31), "n_targets")
+    assert_refused(lambda: make_collages(faces, others, 1, size=10**6), "size")
+
+
+def test_detect_refuses_overflowing_images_and_non_finite_scores():
+    image = np.zeros((8, 8))
+    assert_refused(lambda: sliding_window_detect(np.mean, image + 1e300, [4], [2], 4), "image")
+
+    def nan_scores(x):
+        return np.full(len(x), np.nan)
+
+    assert_refused(lambda: sliding_window_detect(nan_scores, image, [4], [2], 4), "score_fn")
+    assert_refused(lambda: sliding_window_detect(nan_scores, image, [4], [2], 2**31), "window")

@@ -10,6 +10,7 @@ import pytest
 from cvutils.boxes import convert_boxes
 from cvutils.synthetic import SHAPES, ShapesData, make_shapes, read_coco, to_tf_dataset, write_coco
 from cvutils.yolo import encode_targets, kmeans_anchors, mean_best_iou
+from tests.refusals import assert_refused
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +145,27 @@ def test_empty_and_bad_io(tmp_path):
         read_coco(tmp_path / "missing.json")
     with pytest.raises(ValueError, match="data"):
         write_coco({"images": []}, tmp_path)
+
+
+# Regression tests for what the bad-input sweep found (issue 7).
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        (dict(classes=3), "classes"),
+        (dict(classes=("circle", None)), "classes[1]"),
+        (dict(backgrounds=True), "backgrounds"),
+        (dict(size_range=None), "size_range"),
+        (dict(size_range=(0.2,)), "size_range"),
+    ],
+)
+def test_make_shapes_refuses_malformed_options_by_name(kwargs, name):
+    assert_refused(lambda: make_shapes(1, 16, **kwargs), name)
+
+
+def test_read_coco_refuses_a_file_that_is_not_json(tmp_path):
+    path = tmp_path / "annotations.json"
+    path.write_text("student_file,exercise\n")
+    assert_refused(lambda: read_coco(path), "path")
 
 
 # ------------------------------------------ background-only images (min_objects=0, notebook 11)

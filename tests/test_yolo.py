@@ -27,6 +27,7 @@ from cvutils.yolo import (
     yolo_head,
     yolo_non_max_suppression,
 )
+from tests.refusals import assert_refused
 
 ANCHORS = np.array([[0.57273, 0.677385], [1.87446, 2.06253], [3.33843, 5.47434]])
 
@@ -454,3 +455,49 @@ def test_empty_sets_are_valid():
         [np.zeros((0, 4))], [[]], [[]], [np.array([[0, 0, 1, 1]])], [[0]]
     )
     assert m == 0.0 and aps == {0: 0.0}
+
+
+# Regression tests for what the bad-input sweep found (issue 7).
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: yolo_head("abc", ANCHORS, 3), "feats"),
+        (lambda: yolo_boxes_to_corners(None, tf.zeros((2, 2))), "box_xy"),
+        (lambda: yolo_boxes_to_corners(tf.zeros((3, 2)), tf.zeros((2, 2))), "box_wh"),
+        (lambda: scale_boxes("abc", (720, 1280)), "boxes"),
+        (lambda: scale_boxes(tf.zeros((2, 4)), None), "image_shape"),
+        (lambda: yolo_filter_boxes(None, tf.zeros((2, 1)), tf.zeros((2, 5))), "boxes"),
+        (
+            lambda: yolo_non_max_suppression(tf.zeros(2), tf.zeros((3, 4)), tf.zeros(3)),
+            "scores, boxes and classes",
+        ),
+        (
+            lambda: yolo_non_max_suppression(tf.zeros(3), tf.zeros((3, 4)), [0, 1, 2], 2**31),
+            "max_boxes",
+        ),
+        (lambda: yolo_eval((tf.zeros((2, 2)),) * 4, score_threshold=None), "score_threshold"),
+        (lambda: yolo_eval((tf.zeros((2, 2)),) * 4, image_shape=np.array(1.0)), "image_shape"),
+        (
+            lambda: encode_targets([[0, 0, 2, 2]], [0], ANCHORS, (3, 3), 2**31, (9, 9)),
+            "num_classes",
+        ),
+        (lambda: encode_targets([[0, 0, 2, 2]], [0], ANCHORS, None, 3, (9, 9)), "grid_shape"),
+        (lambda: anchor_iou([[1e300, 1.0]], ANCHORS), "wh"),
+        (lambda: kmeans_anchors(np.full((4, 2), 1e300), 2), "wh"),
+        (lambda: mean_best_iou(np.zeros((0, 2)), ANCHORS), "wh"),
+        (lambda: YoloLoss(ANCHORS * 1e300, 3), "anchors"),
+        (lambda: YoloLoss(ANCHORS, 3, lambda_coord=1e300), "lambda_coord"),
+        (lambda: YoloLoss(ANCHORS, 3)(None, np.zeros((1, 2, 2, 24), "float32")), "y_true"),
+        (
+            lambda: YoloLoss(ANCHORS, 3)(np.float32(1.0), np.zeros((1, 2, 2, 24), "float32")),
+            "y_true",
+        ),
+        (lambda: LocalizationLoss()("abc", np.zeros((2, 8), "float32")), "y_true"),
+        (
+            lambda: LocalizationLoss()(np.zeros((2, 8), "float32"), np.zeros((3, 8), "float32")),
+            "y_pred",
+        ),
+    ],
+)
+def test_sweep_regressions_are_refused_by_name(call, name):
+    assert_refused(call, name)

@@ -362,6 +362,8 @@ def grade_namespace(namespace: dict, assignment: str, *, hidden_dir: Any = None)
     if not isinstance(namespace, dict):
         fail("namespace", "a dict of functions", describe(namespace), kind=True)
     check_str("assignment", assignment)
+    if hidden_dir is not None:
+        hidden_dir = check_path("hidden_dir", hidden_dir, must_exist=True, kind="dir")
     tests = hidden_tests.load(assignment, hidden_dir)
     rows = []
     with tempfile.TemporaryDirectory(prefix="cvutils-grade-") as tmp:
@@ -428,6 +430,8 @@ def grade(
     total_timeout = check_real("total_timeout", total_timeout, low=0, low_open=True)
     check_bool("run_all", run_all)
     check_str("kernel_name", kernel_name)
+    if hidden_dir is not None:
+        hidden_dir = check_path("hidden_dir", hidden_dir, must_exist=True, kind="dir")
     start = time.monotonic()
     nb = read_notebook(path)
     exercises = find_exercises(nb, path)
@@ -522,8 +526,36 @@ def grade(
     }
 
 
+_REPORT_KEYS = ("notebook", "assignment", "exercises", "total", "max_total", "seconds")
+_RESULT_KEYS = ("number", "name", "points", "max_points", "seconds", "message")
+
+
+def _check_report(name: str, report: Any) -> dict:
+    """Refuses anything but a report of `grade` (the keys its readers use) by name."""
+    expected = f"a report of grade (a dict with keys {', '.join(_REPORT_KEYS)})"
+    if not isinstance(report, dict):
+        fail(name, expected, describe(report), kind=True)
+    if any(k not in report for k in _REPORT_KEYS) or not isinstance(report["exercises"], list):
+        fail(name, expected, f"keys {sorted(map(str, report))}")
+    for i, r in enumerate(report["exercises"]):
+        if not isinstance(r, dict) or any(k not in r for k in _RESULT_KEYS):
+            fail(
+                f"{name}['exercises'][{i}]",
+                f"a dict with keys {', '.join(_RESULT_KEYS)}",
+                describe(r),
+            )
+    return report
+
+
+def _check_list(name: str, value: Any) -> list:
+    if not isinstance(value, list | tuple):
+        fail(name, "a list", describe(value), kind=True)
+    return list(value)
+
+
 def format_report(report: dict) -> str:
     """The report as a table: one row per exercise and a total line."""
+    _check_report("report", report)
     lines = [f"{report['notebook']} (assignment {report['assignment']})"]
     lines.append(f"  {'#':>2}  {'exercise':26s} {'points':>11s} {'time':>7s}  message")
     for r in report["exercises"]:
@@ -553,6 +585,11 @@ def grade_folder(folder: Any, **kwargs) -> tuple[list[dict], list[dict]]:
 
 def write_gradebook(reports: list[dict], failures: list[dict], dst: Any) -> Path:
     """Writes the gradebook CSV: one row per (student file, exercise), plus a TOTAL row."""
+    for i, rep in enumerate(_check_list("reports", reports)):
+        _check_report(f"reports[{i}]", rep)
+    for i, f in enumerate(_check_list("failures", failures)):
+        if not isinstance(f, dict) or "notebook" not in f or "error" not in f:
+            fail(f"failures[{i}]", "a dict with keys notebook, error", describe(f))
     dst = check_path("dst", dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dst.parent, suffix=".csv.part")

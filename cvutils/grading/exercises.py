@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cvutils.checks import check_bool, check_path, check_str, fail
+from cvutils.checks import check_bool, check_path, check_str, describe, fail
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -190,6 +190,12 @@ def _exercise_name(cell, where: str) -> str:
     return defs[-1].group(1)
 
 
+def _check_nb(nb) -> None:
+    """Refuses anything but a notebook (an object with a list of ``cells``) by name."""
+    if not isinstance(getattr(nb, "cells", None), list):
+        fail("nb", "a notebook (nbformat.NotebookNode, version 4)", describe(nb), kind=True)
+
+
 def find_exercises(nb, path: Any = None) -> list[Exercise]:
     """Lists the graded exercises of a notebook, in order, and validates them.
 
@@ -211,6 +217,7 @@ def find_exercises(nb, path: Any = None) -> list[Exercise]:
     exercises: list[Exercise] = []
     seen_names: dict[str, int] = {}
     seen_numbers: dict[int, int] = {}
+    _check_nb(nb)
     cells = nb.cells
     for i, cell in enumerate(cells):
         where = _where(path, i)
@@ -303,6 +310,8 @@ def write_notebook(nb, dst: Path, protect: tuple[Path, ...] = ()) -> None:
 
 def cell_metadata(exercise: Exercise) -> tuple[dict, dict]:
     """nbgrader metadata of the solution cell and of the check cell of ``exercise``."""
+    if not isinstance(exercise, Exercise):
+        fail("exercise", "an Exercise (from find_exercises)", describe(exercise), kind=True)
     solution = {
         "grade": False,
         "grade_id": exercise.name,
@@ -506,6 +515,13 @@ def dependencies(nb, exercises: list[Exercise]) -> dict[int, list[str]]:
 
     Taught in notebooks/00_setup_and_tour.ipynb (for instructors: README, "For instructors").
     """
+    _check_nb(nb)
+    if not isinstance(exercises, list | tuple) or not all(
+        isinstance(ex, Exercise) for ex in exercises
+    ):
+        fail(
+            "exercises", "a list of Exercise (from find_exercises)", describe(exercises), kind=True
+        )
     names = {ex.name for ex in exercises}
     solution_cells = {ex.cell for ex in exercises}
     first = min(solution_cells, default=len(nb.cells))
@@ -573,6 +589,7 @@ def student_notebook(nb, path: Any = None):
     Raises:
         NotebookError: see `find_exercises`, or if a solution line survived.
     """
+    _check_nb(nb)
     out = copy.deepcopy(nb)
     exercises = _annotate(out, path)  # a student version always carries its exercise ids
     needs = dependencies(out, exercises)
@@ -662,9 +679,11 @@ def until_implemented(*names: str):
 
 def exercise_notebooks(paths: list[Any]) -> list[Path]:
     """The ``.ipynb`` files among ``paths`` (folders are searched, sorted) that hold exercises."""
+    if isinstance(paths, str | bytes | os.PathLike) or not isinstance(paths, list | tuple):
+        fail("paths", "a list of notebook or folder paths", describe(paths), kind=True)
     out = []
-    for p in paths:
-        p = check_path("path", p, must_exist=True)
+    for i, p in enumerate(paths):
+        p = check_path(f"paths[{i}]", p, must_exist=True)
         files = sorted(p.glob("[0-9]*.ipynb")) if p.is_dir() else [p]
         for f in files:
             if find_exercises(read_notebook(f), f):

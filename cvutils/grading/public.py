@@ -30,6 +30,8 @@ def compare(name: str, got, expected, *, atol: float = 1e-8, rtol: float = 1e-6)
         >>> compare("x", np.zeros(1), np.zeros(2))
         'x: shape (1,), expected (2,)'
     """
+    atol = check_real("atol", atol, low=0)
+    rtol = check_real("rtol", rtol, low=0)
     if isinstance(expected, tuple | list):
         if not isinstance(got, tuple | list) or len(got) != len(expected):
             return f"{name}: expected a tuple of {len(expected)} values, got {type(got).__name__}"
@@ -39,7 +41,8 @@ def compare(name: str, got, expected, *, atol: float = 1e-8, rtol: float = 1e-6)
                 return msg
         return None
     if isinstance(expected, str):
-        return None if got == expected else f"{name}: got {got!r}, expected {expected!r}"
+        same = isinstance(got, str) and got == expected  # an array == str is no answer
+        return None if same else f"{name}: got {got!r:.80}, expected {expected!r}"
     try:
         g = np.asarray(got)
         e = np.asarray(expected)
