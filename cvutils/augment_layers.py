@@ -34,10 +34,10 @@ from cvutils.checks import (
     check_choice,
     check_int,
     check_real,
+    check_tensor,
     describe,
     fail,
 )
-from cvutils.losses import _tensor as _checked_tensor
 
 __all__ = [
     "PCAColorAugmentation",
@@ -185,10 +185,10 @@ class PCAColorAugmentation(keras.layers.Layer):
 
     def __call__(self, inputs, *args, **kwargs):
         # Keras converts the inputs before `call` with an error that names nothing
-        return super().__call__(_checked_tensor("inputs", inputs), *args, **kwargs)
+        return super().__call__(check_tensor("inputs", inputs), *args, **kwargs)
 
     def call(self, inputs, training=None):
-        inputs = ops.cast(_checked_tensor("inputs", inputs), self.compute_dtype)
+        inputs = ops.cast(check_tensor("inputs", inputs), self.compute_dtype)
         if not training:
             return inputs
         offsets = self.colour_offsets(ops.shape(inputs)[0])

@@ -47,13 +47,16 @@ __all__ = [
     "check_callable",
     "check_choice",
     "check_filename",
+    "check_float_tensor",
     "check_int",
     "check_labels",
     "check_path",
     "check_real",
     "check_same_length",
+    "check_same_shape",
     "check_shape",
     "check_str",
+    "check_tensor",
     "describe",
     "fail",
 ]
@@ -428,3 +431,59 @@ def check_shape(
     for i, v in enumerate(value):
         out.append(check_int(f"{name}[{i}]", v, minimum=minimum, maximum=maximum))
     return tuple(out)
+
+
+# ----------------------------------------------------------------------------- tensors
+# Keras is imported inside these functions, so that `cvutils.checks` stays importable (and
+# quick to import) without TensorFlow.
+
+
+def check_tensor(name: str, x: Any, dtype: str | None = None):
+    """``x`` as a Keras/TensorFlow tensor of real numbers (symbolic tensors pass through).
+
+    Args:
+        name: the argument's name.
+        x: an array, a nested list, an eager tensor or a symbolic `keras.KerasTensor`.
+        dtype: cast to this dtype (None: keep it).
+
+    Raises:
+        ArgumentTypeError: None, strings, complex or object values.
+    """
+    import keras
+    from keras import ops
+
+    if x is None or isinstance(x, str | bytes):
+        fail(name, "an array or tensor", describe(x), kind=True)
+    if isinstance(x, keras.KerasTensor):
+        return x if dtype is None else ops.cast(x, dtype)
+    try:
+        t = ops.convert_to_tensor(x)
+    except (TypeError, ValueError) as err:
+        fail(name, "a numeric array or tensor", f"{describe(x)}: {err}", kind=True)
+    kind = keras.backend.standardize_dtype(t.dtype)
+    if kind != "bool" and not kind.startswith(("float", "bfloat", "int", "uint")):
+        fail(name, "an array or tensor of real numbers", describe(t), kind=True)
+    if dtype is not None:
+        t = ops.cast(t, dtype)
+    return t
+
+
+def check_float_tensor(name: str, x: Any):
+    """`check_tensor`, then integers become floatx; float16/bfloat16 stay as they are."""
+    import keras
+    from keras import ops
+
+    t = check_tensor(name, x)
+    if "float" not in keras.backend.standardize_dtype(t.dtype):
+        t = ops.cast(t, keras.config.floatx())
+    return t
+
+
+def check_same_shape(name_a: str, a: Any, name_b: str, b: Any) -> None:
+    """Checks that ``b`` has ``a``'s static shape (unknown sizes match anything)."""
+    sa = tuple(None if d is None else int(d) for d in a.shape)
+    sb = tuple(None if d is None else int(d) for d in b.shape)
+    if len(sa) != len(sb) or any(
+        x is not None and y is not None and x != y for x, y in zip(sa, sb, strict=False)
+    ):
+        fail(name_b, f"of the same shape as {name_a} {sa}", describe(b))

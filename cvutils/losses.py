@@ -31,7 +31,16 @@ from typing import Any
 import keras
 from keras import ops
 
-from cvutils.checks import check_bool, check_choice, check_real, describe, fail
+from cvutils.checks import (
+    check_bool,
+    check_choice,
+    check_float_tensor,
+    check_real,
+    check_same_shape,
+    check_tensor,
+    describe,
+    fail,
+)
 
 #: The largest margin or weight accepted: beyond float32's range it becomes inf in the
 #: float32 graph, and inf - inf poisons the loss with NaN.
@@ -44,7 +53,9 @@ def _check_weight(name: str, value: Any, low: float | None = -MAX_WEIGHT) -> flo
 
 
 __all__ = [
+    "MAX_WEIGHT",
     "STYLE_LAYERS",
+    "CheckedInputsLoss",
     "ContentLoss",
     "StyleLoss",
     "TotalVariationLoss",
@@ -78,32 +89,6 @@ DISTANCE_METRICS = ("L2", "squared-L2", "angular")
 # ----------------------------------------------------------------------------- helpers
 
 
-def _tensor(name: str, x: Any, dtype: str | None = None):
-    """``x`` as a tensor (symbolic tensors pass through), refusing None and strings."""
-    if x is None or isinstance(x, str | bytes):
-        fail(name, "an array or tensor", describe(x), kind=True)
-    if isinstance(x, keras.KerasTensor):
-        return x if dtype is None else ops.cast(x, dtype)
-    try:
-        t = ops.convert_to_tensor(x)
-    except (TypeError, ValueError) as err:
-        fail(name, "a numeric array or tensor", f"{describe(x)}: {err}", kind=True)
-    kind = keras.backend.standardize_dtype(t.dtype)
-    if kind != "bool" and not kind.startswith(("float", "bfloat", "int", "uint")):
-        fail(name, "an array or tensor of real numbers", describe(t), kind=True)
-    if dtype is not None:
-        t = ops.cast(t, dtype)
-    return t
-
-
-def _float_tensor(name: str, x: Any):
-    """``x`` as a floating tensor (integers become floatx; float16/bfloat16 stay as they are)."""
-    t = _tensor(name, x)
-    if "float" not in keras.backend.standardize_dtype(t.dtype):
-        t = ops.cast(t, keras.config.floatx())
-    return t
-
-
 def _static_shape(x) -> tuple:
     return tuple(None if d is None else int(d) for d in x.shape)
 
@@ -114,14 +99,6 @@ def _check_rank(name: str, x, ranks: tuple[int, ...], layout: str) -> tuple:
         want = " or ".join(str(r) for r in ranks)
         fail(name, f"a tensor of rank {want} {layout}", describe(x))
     return shape
-
-
-def _check_same_shape(name_a: str, a, name_b: str, b) -> None:
-    sa, sb = _static_shape(a), _static_shape(b)
-    if len(sa) != len(sb) or any(
-        x is not None and y is not None and x != y for x, y in zip(sa, sb, strict=False)
-    ):
-        fail(name_b, f"of the same shape as {name_a} {sa}", describe(b))
 
 
 def _identity_like(square):
@@ -170,10 +147,10 @@ def triplet_loss(y_true, y_pred, alpha=0.2):
         if len(y_pred) != 3:
             fail("y_pred", "a sequence (anchor, positive, negative)", f"{len(y_pred)} items")
         anchor, positive, negative = (
-            _float_tensor(f"y_pred[{i}]", t) for i, t in enumerate(y_pred)
+            check_float_tensor(f"y_pred[{i}]", t) for i, t in enumerate(y_pred)
         )
     else:
-        stacked = _float_tensor("y_pred", y_pred)
+        stacked = check_float_tensor("y_pred", y_pred)
         shape = _static_shape(stacked)
         if len(shape) < 2 or shape[0] not in (3, None):
             fail(
@@ -182,8 +159,8 @@ def triplet_loss(y_true, y_pred, alpha=0.2):
                 describe(y_pred),
             )
         anchor, positive, negative = stacked[0], stacked[1], stacked[2]
-    _check_same_shape("anchor", anchor, "positive", positive)
-    _check_same_shape("anchor", anchor, "negative", negative)
+    check_same_shape("anchor", anchor, "positive", positive)
+    check_same_shape("anchor", anchor, "negative", negative)
     pos_dist = ops.sum(ops.square(anchor - positive), axis=-1)
     neg_dist = ops.sum(ops.square(anchor - negative), axis=-1)
     basic_loss = pos_dist - neg_dist + ops.cast(alpha, pos_dist.dtype)
@@ -205,7 +182,7 @@ def pairwise_distances(embeddings, distance_metric="L2"):
         [[0.0, 5.0], [5.0, 0.0]]
     """
     check_choice("distance_metric", distance_metric, DISTANCE_METRICS)
-    x = _float_tensor("embeddings", embeddings)
+    x = check_float_tensor("embeddings", embeddings)
     shape = _check_rank("embeddings", x, (2,), "(batch, d)")
     if 0 in shape:
         fail("embeddings", "at least one embedding of at least one number", describe(x))
@@ -221,9 +198,9 @@ def pairwise_distances(embeddings, distance_metric="L2"):
 
 
 def _labels_and_embeddings(y_true, y_pred):
-    embeddings = _float_tensor("y_pred", y_pred)
+    embeddings = check_float_tensor("y_pred", y_pred)
     shape = _check_rank("y_pred", embeddings, (2,), "(batch, d) embeddings")
-    labels = _tensor("y_true", y_true)
+    labels = check_tensor("y_true", y_true)
     lshape = _static_shape(labels)
     if not (len(lshape) == 1 or (len(lshape) == 2 and lshape[1] in (1, None))):
         fail("y_true", "a tensor of rank 1 (batch,) class labels", describe(y_true))
@@ -367,7 +344,7 @@ def gram_matrix(A):
         >>> [[float(v) for v in row] for row in G]
         [[5.0, 6.0], [6.0, 9.0]]
     """
-    A = _float_tensor("A", A)
+    A = check_float_tensor("A", A)
     _check_rank("A", A, (2,), "(n_C, n_H*n_W)")
     return ops.matmul(A, ops.transpose(A))
 
@@ -377,8 +354,8 @@ def _last_output(name: str, x):
     if isinstance(x, list | tuple):
         if not x:
             fail(name, "a non-empty list of layer outputs", "an empty list")
-        return _float_tensor(f"{name}[-1]", x[-1])
-    t = _float_tensor(name, x)
+        return check_float_tensor(f"{name}[-1]", x[-1])
+    t = check_float_tensor(name, x)
     if len(_static_shape(t)) == 5:
         return t[-1]
     return t
@@ -417,7 +394,7 @@ def compute_content_cost(a_C, a_G):
     a_G = _last_output("a_G", a_G)
     m, n_H, n_W, n_C = _activation_dims("a_G", a_G)
     _check_rank("a_C", a_C, (4,), "(m, n_H, n_W, n_C)")
-    _check_same_shape("a_G", a_G, "a_C", a_C)
+    check_same_shape("a_G", a_G, "a_C", a_C)
     a_C_unrolled = ops.reshape(a_C, (m, -1, n_C))
     a_G_unrolled = ops.reshape(a_G, (m, -1, n_C))
     norm = ops.cast(4 * n_H * n_W * n_C, a_G.dtype)
@@ -443,11 +420,11 @@ def compute_layer_style_cost(a_S, a_G):
         >>> float(compute_layer_style_cost(a_S, np.zeros_like(a_S)))  # (2 - 0)^2 / (4 * 1 * 4)
         0.25
     """
-    a_S = _float_tensor("a_S", a_S)
-    a_G = _float_tensor("a_G", a_G)
+    a_S = check_float_tensor("a_S", a_S)
+    a_G = check_float_tensor("a_G", a_G)
     _m, n_H, n_W, n_C = _activation_dims("a_G", a_G)
     _check_rank("a_S", a_S, (4,), "(m, n_H, n_W, n_C)")
-    _check_same_shape("a_G", a_G, "a_S", a_S)
+    check_same_shape("a_G", a_G, "a_S", a_S)
     GS = gram_matrix(ops.transpose(ops.reshape(a_S, (-1, n_C))))
     GG = gram_matrix(ops.transpose(ops.reshape(a_G, (-1, n_C))))
     norm = ops.cast(4 * n_C**2 * (n_H * n_W) ** 2, a_G.dtype)
@@ -510,7 +487,7 @@ def compute_style_cost(style_image_output, generated_image_output, STYLE_LAYERS=
         ("generated_image_output", generated_image_output, a_G),
     ):
         for i, a in enumerate(outputs[:-1]):
-            checked.append(_float_tensor(f"{name}[{i}]", a))
+            checked.append(check_float_tensor(f"{name}[{i}]", a))
             _check_rank(f"{name}[{i}]", checked[-1], (4,), layout)
     J_style = 0.0
     for i, coeff in enumerate(coeffs):
@@ -537,8 +514,8 @@ def total_cost(J_content, J_style, alpha=10, beta=40):
         4.9
     """
     alpha, beta = _check_weight("alpha", alpha), _check_weight("beta", beta)
-    J_content = _float_tensor("J_content", J_content)
-    J_style = _float_tensor("J_style", J_style)
+    J_content = check_float_tensor("J_content", J_content)
+    J_style = check_float_tensor("J_style", J_style)
     dtype = keras.backend.result_type(J_content.dtype, J_style.dtype)  # float64 with float32
     return alpha * ops.cast(J_content, dtype) + beta * ops.cast(J_style, dtype)
 
@@ -557,7 +534,7 @@ def total_variation(image):
         >>> float(total_variation(np.array([[[0.0], [1.0]], [[3.0], [1.0]]])))
         6.0
     """
-    x = _float_tensor("image", image)
+    x = check_float_tensor("image", image)
     _check_rank("image", x, (3, 4), "(H, W, C) or (batch, H, W, C)")
     axes = (-3, -2, -1)
     dh = ops.abs(x[..., 1:, :, :] - x[..., :-1, :, :])
@@ -568,16 +545,18 @@ def total_variation(image):
 # ----------------------------------------------------------------------------- Keras losses
 
 
-class _NamedInputsLoss(keras.losses.Loss):
+class CheckedInputsLoss(keras.losses.Loss):
     """A Keras loss whose call names ``y_true`` or ``y_pred`` when one is not a real array or
     tensor (Keras's own conversion would raise an error that names neither)."""
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return super().__call__(_tensor("y_true", y_true), _tensor("y_pred", y_pred), sample_weight)
+        return super().__call__(
+            check_tensor("y_true", y_true), check_tensor("y_pred", y_pred), sample_weight
+        )
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class TripletLoss(_NamedInputsLoss):
+class TripletLoss(CheckedInputsLoss):
     """`triplet_loss` as a Keras loss: ``y_pred`` is ``(3, m, d)`` (anchor, positive, negative).
 
     Taught in notebooks/16_face_recognition.ipynb.
@@ -599,7 +578,7 @@ class TripletLoss(_NamedInputsLoss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class TripletSemiHardLoss(_NamedInputsLoss):
+class TripletSemiHardLoss(CheckedInputsLoss):
     """`triplet_semihard_loss` as a Keras loss (labels ``(batch,)``, embeddings ``(batch, d)``).
 
     Compile a model whose output is an l2-normalized embedding with it and fit on
@@ -627,7 +606,7 @@ class TripletSemiHardLoss(_NamedInputsLoss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class TripletHardLoss(_NamedInputsLoss):
+class TripletHardLoss(CheckedInputsLoss):
     """`triplet_hard_loss` (batch-hard) as a Keras loss.
 
     Taught in notebooks/16_face_recognition.ipynb.
@@ -656,7 +635,7 @@ class TripletHardLoss(_NamedInputsLoss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class ContentLoss(_NamedInputsLoss):
+class ContentLoss(CheckedInputsLoss):
     """`compute_content_cost` as a Keras loss: ``y_true = a_C``, ``y_pred = a_G``.
 
     Taught in notebooks/18_neural_style_transfer.ipynb.
@@ -670,7 +649,7 @@ class ContentLoss(_NamedInputsLoss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class StyleLoss(_NamedInputsLoss):
+class StyleLoss(CheckedInputsLoss):
     """`compute_layer_style_cost` as a Keras loss: ``y_true = a_S``, ``y_pred = a_G``.
 
     Taught in notebooks/18_neural_style_transfer.ipynb.
@@ -684,7 +663,7 @@ class StyleLoss(_NamedInputsLoss):
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class TotalVariationLoss(_NamedInputsLoss):
+class TotalVariationLoss(CheckedInputsLoss):
     """``weight * total_variation(y_pred)`` as a Keras loss (``y_true`` is ignored).
 
     ``y_pred`` is ``(batch, H, W, C)``; the per-image values are reduced over the batch.

@@ -45,15 +45,17 @@ from cvutils.boxes import check_boxes, convert_boxes, pairwise_iou
 from cvutils.checks import (
     MAX_COUNT,
     check_array,
+    check_float_tensor,
     check_int,
     check_labels,
     check_real,
+    check_same_shape,
     check_shape,
+    check_tensor,
     describe,
     fail,
 )
-from cvutils.losses import MAX_WEIGHT, _check_same_shape, _float_tensor, _NamedInputsLoss
-from cvutils.losses import _tensor as _checked_tensor
+from cvutils.losses import MAX_WEIGHT, CheckedInputsLoss
 
 __all__ = [
     "LocalizationLoss",
@@ -135,7 +137,7 @@ def yolo_head(feats: Any, anchors: Any, num_classes: int):
     anchors = _check_anchors(anchors)
     num_classes = check_int("num_classes", num_classes, minimum=1)
     n_anchors = anchors.shape[0]
-    feats = _float_tensor("feats", feats)
+    feats = check_float_tensor("feats", feats)
     if not feats.dtype.is_floating:
         feats = tf.cast(feats, tf.float32)
     if feats.shape.rank not in (4, 5):
@@ -176,10 +178,10 @@ def yolo_boxes_to_corners(box_xy: Any, box_wh: Any):
         >>> yolo_boxes_to_corners(tf.constant([[0.5, 0.25]]), tf.constant([[0.2, 0.1]])).numpy()
         array([[0.2, 0.4, 0.3, 0.6]], dtype=float32)
     """
-    box_xy, box_wh = _float_tensor("box_xy", box_xy), _float_tensor("box_wh", box_wh)
+    box_xy, box_wh = check_float_tensor("box_xy", box_xy), check_float_tensor("box_wh", box_wh)
     _last_dim("box_xy", box_xy, 2, "(x, y)")
     _last_dim("box_wh", box_wh, 2, "(w, h)")
-    _check_same_shape("box_xy", box_xy, "box_wh", box_wh)
+    check_same_shape("box_xy", box_xy, "box_wh", box_wh)
     box_wh = tf.cast(box_wh, box_xy.dtype)
     box_mins = box_xy - (box_wh / 2.0)
     box_maxes = box_xy + (box_wh / 2.0)
@@ -205,7 +207,7 @@ def scale_boxes(boxes: Any, image_shape: Any):
         >>> scale_boxes(tf.constant([[0.5, 0.5, 1.0, 1.0]]), (720, 1280)).numpy()
         array([[ 360.,  640.,  720., 1280.]], dtype=float32)
     """
-    boxes = _float_tensor("boxes", boxes)
+    boxes = check_float_tensor("boxes", boxes)
     _last_dim("boxes", boxes, 4, "(y_min, x_min, y_max, x_max)")
     height, width = (float(v) for v in check_shape("image_shape", _seq(image_shape), ndim=2))
     image_dims = tf.reshape(tf.constant([height, width, height, width], boxes.dtype), [1, 4])
@@ -237,9 +239,9 @@ def yolo_filter_boxes(boxes: Any, box_confidence: Any, box_class_probs: Any, thr
         >>> s.numpy().round(3), c.numpy()
         (array([0.72], dtype=float32), array([1]))
     """
-    boxes = _float_tensor("boxes", boxes)
-    box_confidence = _float_tensor("box_confidence", box_confidence)
-    box_class_probs = _float_tensor("box_class_probs", box_class_probs)
+    boxes = check_float_tensor("boxes", boxes)
+    box_confidence = check_float_tensor("box_confidence", box_confidence)
+    box_class_probs = check_float_tensor("box_class_probs", box_class_probs)
     _last_dim("boxes", boxes, 4, "4 box coordinates")
     _last_dim("box_confidence", box_confidence, 1, "one objectness per box")
     if boxes.shape[:-1] != box_class_probs.shape[:-1] or (
@@ -283,8 +285,8 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
         >>> c.numpy()
         array([1], dtype=int32)
     """
-    scores, boxes = _float_tensor("scores", scores), _float_tensor("boxes", boxes)
-    classes = _checked_tensor("classes", classes)
+    scores, boxes = check_float_tensor("scores", scores), check_float_tensor("boxes", boxes)
+    classes = check_tensor("classes", classes)
     _last_dim("boxes", boxes, 4, "(y_min, x_min, y_max, x_max)")
     if scores.shape.rank != 1 or boxes.shape.rank != 2 or classes.shape.rank != 1:
         fail(
@@ -539,7 +541,7 @@ def encode_targets(
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class LocalizationLoss(_NamedInputsLoss):
+class LocalizationLoss(CheckedInputsLoss):
     """The course's classification-with-localization loss, per example.
 
     ``y = [p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]``::
@@ -564,18 +566,18 @@ class LocalizationLoss(_NamedInputsLoss):
         super().__init__(name=name, reduction=reduction, **kw)
 
     def call(self, y_true, y_pred):
-        y_true = _checked_tensor("y_true", y_true)
-        y_pred = ops.cast(_checked_tensor("y_pred", y_pred), y_true.dtype)
+        y_true = check_tensor("y_true", y_true)
+        y_pred = ops.cast(check_tensor("y_pred", y_pred), y_true.dtype)
         if len(y_true.shape) < 1:
             fail("y_true", "a (..., 1 + 4 + C) tensor", describe(y_true))
-        _check_same_shape("y_true", y_true, "y_pred", y_pred)
+        check_same_shape("y_true", y_true, "y_pred", y_pred)
         sq = ops.square(y_pred - y_true)
         present = ops.cast(y_true[..., 0] > 0.5, sq.dtype)
         return present * ops.sum(sq, axis=-1) + (1 - present) * sq[..., 0]
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
-class YoloLoss(_NamedInputsLoss):
+class YoloLoss(CheckedInputsLoss):
     """A YOLOv2-style loss on raw outputs and `encode_targets` targets.
 
     With ``1_obj`` the slots that hold an object and ``1_noobj`` the others, per image::
@@ -625,8 +627,8 @@ class YoloLoss(_NamedInputsLoss):
 
     def call(self, y_true, y_pred):
         n_a, depth = len(self.anchors), self.num_classes + 5
-        y_pred = _checked_tensor("y_pred", y_pred)
-        y_true = ops.cast(_checked_tensor("y_true", y_true), y_pred.dtype)
+        y_pred = check_tensor("y_pred", y_pred)
+        y_true = ops.cast(check_tensor("y_true", y_true), y_pred.dtype)
         for name, t in (("y_true", y_true), ("y_pred", y_pred)):
             if len(t.shape) not in (4, 5):
                 fail(name, "a (batch, S_h, S_w, A * (5 + C)) or 5-D tensor", describe(t))

@@ -232,6 +232,28 @@ def _():
     return _mod("checks").check_shape, dict(name="input_shape", value=(8, 8, 3), ndim=3)
 
 
+# a tensor check converts; finiteness is the caller's (graph losses propagate NaN as Keras does)
+@spec("checks.check_tensor", skip=("name", "dtype"), propagates=("x",))
+def _():
+    return _mod("checks").check_tensor, dict(name="y_pred", x=np.ones((2, 3)), dtype=None)
+
+
+@spec("checks.check_float_tensor", skip=("name",), propagates=("x",))
+def _():
+    return _mod("checks").check_float_tensor, dict(name="y_pred", x=np.ones((2, 3)))
+
+
+# a and b are the calling module's own tensors, already converted; only their shapes differ
+@spec("checks.check_same_shape", skip=("name_a", "name_b", "a", "b"))
+def _():
+    return _mod("checks").check_same_shape, dict(
+        name_a="y_true", a=np.ones((2, 3)), name_b="y_pred", b=np.ones((2, 3))
+    )
+
+
+exempt("losses.CheckedInputsLoss", "an abstract base class; every loss built on it is swept")
+
+
 exempt("checks.describe", "formats any value for a message; every value is valid input")
 exempt("checks.fail", "raises by design")
 

@@ -225,3 +225,20 @@ def test_check_real_refuses_in_the_one_form():
     assert_refused(lambda: checks.check_real("p", 1.0, low=0.0, high=1.0), "p")
     assert checks.check_real("p", 1.0, low=0.0, high=1.0, high_open=False) == 1.0
     assert checks.check_real("x", np.float32(0.5)) == 0.5
+
+
+def test_tensor_checks():
+    import keras
+
+    from cvutils.checks import check_float_tensor, check_same_shape, check_tensor
+
+    assert keras.backend.standardize_dtype(check_float_tensor("x", [1, 2]).dtype) == "float32"
+    assert tuple(check_tensor("x", [[1.0, 2.0]]).shape) == (1, 2)
+    symbolic = keras.Input((3,))
+    assert check_tensor("x", symbolic) is symbolic
+    for bad in (None, "abc", np.array([1 + 2j])):
+        with pytest.raises(TypeError, match=r"^x must be .+; got .+\.$"):
+            check_tensor("x", bad)
+    check_same_shape("a", np.ones((2, 3)), "b", np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"^b must be of the same shape as a \(2, 3\); got"):
+        check_same_shape("a", np.ones((2, 3)), "b", np.ones((3, 2)))
