@@ -23,7 +23,8 @@ RUN_ARGS ?=
 # TensorFlow's start-up logs out of the outputs itself (cvutils/_quiet.py).
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help setup lab lab-student test unit notebooks lint format run student grade clean
+.PHONY: help setup lab lab-student test unit notebooks lint format run student grade clean \
+	bench gpu-check
 
 help:
 	@echo "make lab      set up .venv (first time) and start JupyterLab on notebooks/"
@@ -32,6 +33,8 @@ help:
 	@echo "make student  write the student versions (solutions removed) to build/student/"
 	@echo "make lab-student  write the student versions, then start JupyterLab on build/student/"
 	@echo "make grade NB=path/to/submission.ipynb   grade one submission (or NB=folder/ for all)"
+	@echo "make bench    time cvutils against TensorFlow (ratios, quiet and loaded) -> benchmarks/results.json"
+	@echo "make gpu-check  full-mode training of the notebooks that promise an accuracy -> RESULTS.md"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -86,6 +89,16 @@ GRADE_ARGS ?=
 grade: $(STAMP)
 	@test -n "$(NB)" || (echo "usage: make grade NB=path/to/submission.ipynb (or a folder)" && exit 2)
 	$(BIN)/python -m cvutils.grading grade $(NB) $(GRADE_ARGS)
+
+# BENCH_ARGS e.g. "--quick" (a smoke run) or "--repeat 5 --rounds 3".
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# GPU_CHECK_ARGS e.g. "--dry-run" (CPU, fast mode, notebook 00, a temporary RESULTS file).
+GPU_CHECK_ARGS ?=
+gpu-check: $(STAMP)
+	$(BIN)/python tools/gpu_check.py $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis

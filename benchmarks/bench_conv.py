@@ -20,32 +20,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import tensorflow as tf
+from _timing import best_times
 
 from cvutils.conv import conv_backward, conv_forward, conv_forward_naive
-
-
-def best_times(fns: dict, repeat: int, rounds: int = 3) -> dict:
-    """Best wall time of each function over ``rounds`` rounds of ``repeat`` runs.
-
-    Within a round each function runs alone (one untimed warm-up, then ``repeat`` timed
-    runs), so the worker threads one library leaves spinning do not slow the other one's
-    every run; the rounds alternate so that both see the same machine load.
-    """
-    times = {name: float("inf") for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            fn()
-            for _ in range(repeat):
-                start = time.perf_counter()
-                fn()
-                times[name] = min(times[name], time.perf_counter() - start)
-    return times
 
 
 def main() -> None:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import tensorflow as tf
+from _timing import best_times
 
 from cvutils.nms import non_max_suppression
 
@@ -33,19 +33,6 @@ def random_boxes(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     size = rng.uniform(10, 80, (n, 2))
     boxes = np.concatenate([centre - size / 2, centre + size / 2], axis=1).astype(np.float32)
     return boxes, rng.uniform(0, 1, n).astype(np.float32)
-
-
-def best_times(fns: dict, repeat: int, rounds: int) -> dict:
-    """Best wall time of each function over ``rounds`` interleaved rounds of ``repeat`` runs."""
-    times = {name: float("inf") for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            fn()
-            for _ in range(repeat):
-                start = time.perf_counter()
-                fn()
-                times[name] = min(times[name], time.perf_counter() - start)
-    return times
 
 
 def main() -> None:

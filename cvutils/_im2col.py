@@ -5,12 +5,22 @@ into one row of a matrix (im2col). This module unrolls the fields a few MiB at a
 one reused buffer, so the copy stays in cache and no huge temporary is allocated, and
 multiplies each block by the filters reshaped to ``(f_H * f_W * n_C_prev, n_C)``.
 
+Those many BLAS calls suffer when the machine is oversubscribed (more runnable threads than
+cores): each multi-threaded product waits for a BLAS worker thread that the kernel has
+descheduled. `blas_threads` therefore runs the products on one BLAS thread while more
+threads are runnable than there are cores (measured on 2 loaded cores: conv_forward 5x
+faster; see benchmarks/README.md), and leaves the BLAS settings alone otherwise. The
+numbers are the same either way.
+
 Taught in notebooks/04_convolution_step_by_step.ipynb.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
+import os
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -18,6 +28,56 @@ from numpy.lib.stride_tricks import sliding_window_view
 # Bytes of unrolled receptive fields processed at a time: small enough to stay in cache
 # between the copy and the matrix product, large enough to keep BLAS efficient.
 CHUNK_BYTES = 1 << 22
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def oversubscribed() -> bool:
+    """True when more threads are runnable right now than this process has CPUs.
+
+    Reads the instantaneous count of runnable threads from ``/proc/loadavg`` (Linux; it
+    includes this thread and any spinning BLAS worker), else the 1-minute load average.
+    """
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            runnable = int(fh.read().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        try:
+            runnable = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            return False
+    return runnable > _cpus()
+
+
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's controller of the loaded BLAS libraries (found once), or None."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # a dependency of scikit-learn; without it nothing is limited
+        return None
+    return ThreadpoolController().select(user_api="blas")
+
+
+@contextlib.contextmanager
+def blas_threads():
+    """One BLAS thread inside the block while the machine is `oversubscribed`, else as set.
+
+    The previous settings are restored when the block ends. The setting is process-wide:
+    another thread's BLAS calls during the block also run on one thread.
+    """
+    controller = _blas_controller() if oversubscribed() else None
+    if controller is None or not controller.lib_controllers:
+        yield
+        return
+    with controller.limit(limits=1):
+        yield
 
 
 def window(A: np.ndarray, i: int, j: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
@@ -112,14 +172,15 @@ def correlate_batch(
         return Z
     im2col = Im2col(X_pad, f_H, f_W, stride, n_H, n_W)
     W_2d, Z_2d = np.ascontiguousarray(W).reshape(-1, n_C), Z.reshape(-1, n_C)
-    for images, rows in im2col.blocks:
-        # A block's outputs are consecutive rows of Z_2d: write them in place.
-        first = (images.start * n_H + rows.start) * n_W
-        last = ((images.stop - 1) * n_H + rows.stop) * n_W
-        out = Z_2d[first:last]
-        np.matmul(im2col.block(images, rows), W_2d, out=out)
-        if bias is not None:
-            out += bias  # while the block is still in cache
+    with blas_threads():
+        for images, rows in im2col.blocks:
+            # A block's outputs are consecutive rows of Z_2d: write them in place.
+            first = (images.start * n_H + rows.start) * n_W
+            last = ((images.stop - 1) * n_H + rows.stop) * n_W
+            out = Z_2d[first:last]
+            np.matmul(im2col.block(images, rows), W_2d, out=out)
+            if bias is not None:
+                out += bias  # while the block is still in cache
     return Z
 
 

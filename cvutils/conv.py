@@ -500,24 +500,25 @@ def conv_backward(dZ: Any, cache: tuple) -> tuple:
     scatter = stride > 1  # col2im for dA_prev; stride 1 uses _im2col.input_gradient_stride1
     dA_pad = np.zeros(A_pad.shape, dtype=dtype) if scatter else None
     if dZ.size:
-        im2col = _im2col.Im2col(A_pad, f_H, f_W, stride, n_H, n_W)
-        dcols_buffer = np.empty_like(im2col.buffer) if scatter else None
-        for images, rows in im2col.blocks:
-            dZ_block = dZ[images, rows]
-            dZ_2d = dZ_block.reshape(-1, n_C)
-            cols = im2col.block(images, rows)
-            dW_2d += cols.T @ dZ_2d
-            if not scatter:
-                continue
-            dcols = dcols_buffer[: cols.size].reshape(cols.shape)
-            np.matmul(dZ_2d, W_2d.T, out=dcols)
-            dcols = dcols.reshape(*dZ_block.shape[:3], f_H, f_W, n_C_prev)
-            r = rows.stop - rows.start
-            start = rows.start * stride
-            dA_block = dA_pad[images, start : start + stride * (r - 1) + f_H]
-            for i in range(f_H):
-                for j in range(f_W):
-                    _window(dA_block, i, j, stride, r, n_W)[...] += dcols[:, :, :, i, j, :]
+        with _im2col.blas_threads():  # one BLAS thread while the cores are oversubscribed
+            im2col = _im2col.Im2col(A_pad, f_H, f_W, stride, n_H, n_W)
+            dcols_buffer = np.empty_like(im2col.buffer) if scatter else None
+            for images, rows in im2col.blocks:
+                dZ_block = dZ[images, rows]
+                dZ_2d = dZ_block.reshape(-1, n_C)
+                cols = im2col.block(images, rows)
+                dW_2d += cols.T @ dZ_2d
+                if not scatter:
+                    continue
+                dcols = dcols_buffer[: cols.size].reshape(cols.shape)
+                np.matmul(dZ_2d, W_2d.T, out=dcols)
+                dcols = dcols.reshape(*dZ_block.shape[:3], f_H, f_W, n_C_prev)
+                r = rows.stop - rows.start
+                start = rows.start * stride
+                dA_block = dA_pad[images, start : start + stride * (r - 1) + f_H]
+                for i in range(f_H):
+                    for j in range(f_W):
+                        _window(dA_block, i, j, stride, r, n_W)[...] += dcols[:, :, :, i, j, :]
     if scatter:
         n_H_prev, n_W_prev = A.shape[1:3]
         dA_prev = dA_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]

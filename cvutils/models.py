@@ -46,6 +46,7 @@ __all__ = [
     "multiply_count",
     "resnet50",
     "resnet_cifar",
+    "tiny_yolo",
     "vgg16",
 ]
 
@@ -779,3 +780,72 @@ def multiply_count(model: keras.Model) -> int:
     if unknown:
         fail("model", "a model with known spatial sizes", f"unknown sizes in {unknown}")
     return sum(r["multiplies"] for r in rows)
+
+
+# --------------------------------------------------------------------------------------
+# Week 3: a tiny YOLO detector (notebooks/13_yolo_building_blocks.ipynb)
+# --------------------------------------------------------------------------------------
+
+
+def tiny_yolo(
+    input_shape: tuple[int, int, int] = (64, 64, 3),
+    num_anchors: int = 2,
+    num_classes: int = 3,
+    filters: Sequence[int] = (8, 16, 32, 64),
+    head_filters: int = 64,
+    name: str = "tiny_yolo",
+) -> keras.Model:
+    """A tiny YOLO-style detector: ``(batch, H, W, C)`` -> raw ``(batch, S_h, S_w, A * (5 + K))``.
+
+    One stage per entry of ``filters``: a 3x3 "same" convolution without bias, batch
+    normalization (momentum 0.9, so that the moving statistics keep up in short runs),
+    LeakyReLU(0.1) and 2x2 max pooling; then a 3x3 convolution of ``head_filters`` with
+    batch normalization and LeakyReLU, and a 1x1 convolution ``yolo_output`` (float32) with
+    ``num_anchors * (5 + num_classes)`` channels. The grid is ``S = H / 2**len(filters)``
+    (64x64 inputs and four stages: a 4x4 grid of 16-pixel cells). The output is the raw
+    ``[t_x, t_y, t_w, t_h, t_o, class logits]`` per anchor that `cvutils.yolo.yolo_head`
+    decodes and `cvutils.yolo.YoloLoss` trains.
+
+    Args:
+        input_shape: ``(H, W, C)``; ``H`` and ``W`` must be multiples of ``2**len(filters)``.
+        num_anchors: anchors per cell ``A``.
+        num_classes: classes ``K``.
+        filters: the filters of each stage (each halves the height and width).
+        head_filters: the filters of the 3x3 convolution before the output.
+        name: the model's name.
+
+    Returns:
+        An uncompiled `keras.Model`.
+
+    Taught in notebooks/13_yolo_building_blocks.ipynb (trained briefly) and
+    notebooks/14_training_a_yolo_detector.ipynb.
+
+    Examples:
+        >>> model = tiny_yolo()
+        >>> model.output_shape, model.count_params()
+        ((None, 4, 4, 16), 63048)
+    """
+    height, width, channels = _check_shape("input_shape", tuple(input_shape), ndim=3)
+    num_anchors = check_int("num_anchors", num_anchors, minimum=1, maximum=MAX_COUNT)
+    num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
+    if isinstance(filters, str) or not isinstance(filters, Sequence) or not filters:
+        fail("filters", "a non-empty sequence of positive ints", repr(filters), kind=True)
+    filters = [check_int(f"filters[{i}]", f, minimum=1) for i, f in enumerate(filters)]
+    head_filters = check_int("head_filters", head_filters, minimum=1)
+    stride = 2 ** len(filters)
+    if height % stride or width % stride:
+        fail(
+            "input_shape",
+            f"a height and width that are multiples of 2**len(filters) = {stride}",
+            f"{(height, width, channels)}",
+        )
+    inputs = keras.Input((height, width, channels), name="image")
+    x = inputs
+    for i, n_c in enumerate([*filters, head_filters]):
+        x = L.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = L.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = L.LeakyReLU(negative_slope=0.1, name=f"leaky{i}")(x)
+        if i < len(filters):
+            x = L.MaxPooling2D(2, name=f"pool{i}")(x)
+    outputs = L.Conv2D(num_anchors * (5 + num_classes), 1, dtype="float32", name="yolo_output")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -158,6 +158,36 @@ def _greedy_plain(b, area, threshold, max_output_size):
     return np.array(keep, dtype=np.int64)
 
 
+def _greedy_blocked(b, area, threshold, max_output_size, block):
+    """Greedy NMS over score-ranked ``b`` in blocks, stopping at ``max_output_size`` kept.
+
+    Each block of candidates is first compared with the boxes kept so far, then resolved
+    in order with one IoU matrix of the block; a small ``max_output_size`` therefore costs
+    a few blocks, not all ``N`` boxes (TensorFlow's op stops early the same way).
+    """
+    keep: list[int] = []
+    kept = np.zeros(0, dtype=np.int64)
+    for start in range(0, len(b), block):
+        cand = np.arange(start, min(start + block, len(b)))
+        if kept.size:
+            i, j = np.repeat(cand, kept.size), np.tile(kept, cand.size)
+            hit = (_pair_iou(b, i, j, area) > threshold).reshape(cand.size, kept.size)
+            cand = cand[~hit.any(axis=1)]
+        if cand.size == 0:
+            continue
+        i, j = np.repeat(cand, cand.size), np.tile(cand, cand.size)
+        hit = (_pair_iou(b, i, j, area) > threshold).reshape(cand.size, cand.size)
+        alive = np.ones(cand.size, dtype=bool)
+        for k in range(cand.size):
+            if alive[k]:
+                keep.append(int(cand[k]))
+                if len(keep) == max_output_size:
+                    return np.array(keep, dtype=np.int64)
+                alive &= ~hit[k]  # only later candidates matter from here on
+        kept = np.array(keep, dtype=np.int64)
+    return np.array(keep, dtype=np.int64)
+
+
 def non_max_suppression(
     boxes: Any,
     scores: Any,
@@ -206,19 +236,21 @@ def non_max_suppression(
     b = b[ranked]
     area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     positive = np.flatnonzero(area > 0)  # zero-area boxes never suppress nor are suppressed
-    best = None
-    if positive.size > 1:
+    if positive.size <= 1:  # nothing can suppress anything
+        kept = np.arange(len(b))[:max_output_size]
+    elif max_output_size * 8 <= len(b):  # few to keep: stop early, as TensorFlow does
+        kept = _greedy_blocked(b, area, threshold, max_output_size, max(64, 2 * max_output_size))
+    else:
+        best = None
         for axis in (0, 1):
             order, lo, hi = _pair_ranges(b[positive], axis)
             n_pairs = int((hi - lo).sum())
             if best is None or n_pairs < best[0]:
                 best = (n_pairs, positive[order], lo, hi)
-    if best is None:
-        kept = np.arange(len(b))[:max_output_size]
-    elif best[0] <= _PAIR_BUDGET:
-        kept = _greedy_sweep(b, area, threshold, max_output_size, *best[1:])
-    else:
-        kept = _greedy_plain(b, area, threshold, max_output_size)
+        if best[0] <= _PAIR_BUDGET:
+            kept = _greedy_sweep(b, area, threshold, max_output_size, *best[1:])
+        else:
+            kept = _greedy_plain(b, area, threshold, max_output_size)
     return ranked[kept].astype(np.int64)
 
 

@@ -3,7 +3,8 @@
     python tools/run_notebooks.py notebooks build [--workers N]
 
 Writes ``build/NN_topic.ipynb`` (executed), ``build/NN_topic.html`` and the kernel's own log
-``build/logs/NN_topic.log`` (kept out of the table), and prints one line per notebook:
+``build/logs/NN_topic.log`` (kept out of the table), ``build/run_times.json`` (seconds per
+notebook and in total, read by ``benchmarks/run.py``), and prints one line per notebook:
 seconds, figures drawn, and its key result — the last line the notebook printed that starts
 with ``RESULT:`` (see `cvutils.runtime.result`) — then a total. Exits non-zero if any
 notebook fails or if an output carries start-up noise, a traceback or a machine path
@@ -15,6 +16,7 @@ Also a library: ``tests/test_run_notebooks.py`` runs `run_all` once over every n
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -197,8 +199,16 @@ def main(argv: list[str]) -> int:
         for line in run.problems:
             print(f"  {run.name}: {line}")
     figures = sum(r.figures for r in runs)
+    total = time.perf_counter() - start
+    times = {
+        "mode": os.environ.get("CVUTILS_MODE") or "auto",
+        "workers": workers,
+        "notebooks": {r.name: round(r.seconds, 1) for r in runs},
+        "total_s": round(total, 1),
+    }
+    write_atomic(Path(dst) / "run_times.json", json.dumps(times, indent=1) + "\n")
     print(
-        f"{'total':45s} {time.perf_counter() - start:7.1f} s {figures:4d} fig  "
+        f"{'total':45s} {total:7.1f} s {figures:4d} fig  "
         f"{len(runs)} notebooks, {len(bad)} failed or noisy, mode="
         f"{os.environ.get('CVUTILS_MODE') or 'auto'}"
     )
