@@ -62,7 +62,7 @@ def test_every_notebook_with_exercises_is_graded():
     assert set(hidden.assignments()) == {p.stem for p in GRADED}, "hidden tests without notebook"
     readme = (ROOT / "README.md").read_text()
     instructors = readme[readme.index("## For instructors") :]
-    listed = re.search(r"today ([0-9, and]+), every\s+notebook with exercises", instructors)
+    listed = re.search(r"today ([0-9,\sand]+), every\s+notebook with exercises", instructors)
     assert listed, "README, For instructors: the sentence listing the graded notebooks"
     numbers = re.findall(r"[0-9]{2}", listed.group(1))
     assert numbers == [p.stem[:2] for p in GRADED], "README: list the graded notebooks"
