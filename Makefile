@@ -56,12 +56,13 @@ test: export CVUTILS_MODE ?= fast
 test: $(STAMP)
 	@start=$$(date +%s); \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && \
-	$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider tests $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider --doctest-modules \
+	    tests cvutils $(PYTEST_ARGS); status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s, mode=$$CVUTILS_MODE, exit $$status"; exit $$status
 
 unit: export CVUTILS_MODE ?= fast
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests --deselect tests/test_run_notebooks.py::test_every_notebook_runs_clean_and_draws $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules tests cvutils --deselect tests/test_run_notebooks.py::test_every_notebook_runs_clean_and_draws $(PYTEST_ARGS)
 
 notebooks: export CVUTILS_MODE ?= fast
 notebooks: $(STAMP)

@@ -849,3 +849,133 @@ def tiny_yolo(
             x = L.MaxPooling2D(2, name=f"pool{i}")(x)
     outputs = L.Conv2D(num_anchors * (5 + num_classes), 1, dtype="float32", name="yolo_output")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+# --------------------------------------------------------------------------------------
+# Week 3: classification with localization, and landmarks
+# (notebooks/11_localization_and_landmarks.ipynb)
+# --------------------------------------------------------------------------------------
+
+__all__ += ["landmark_net", "localization_net"]
+
+
+def _small_trunk(
+    input_shape: Any, filters: Any, dropout: Any, what: str
+) -> tuple[Any, Any, tuple[int, ...]]:
+    """Checks the arguments and builds ``Input -> [Conv 3x3 - BN - ReLU - MaxPool 2] * n ->
+    Flatten -> Dropout``; returns (inputs, features, filters)."""
+    if isinstance(filters, str | bytes) or not isinstance(filters, Sequence) or not filters:
+        fail("filters", "a non-empty sequence of filter counts", repr(filters), kind=True)
+    filters = tuple(check_int(f"filters[{i}]", f, 1, 4096) for i, f in enumerate(filters))
+    dropout = check_real("dropout", dropout, low=0.0, high=1.0)
+    shape = _input_shape(input_shape, ((2, 2, 0),) * len(filters), what)
+    inputs = keras.Input(shape, name="image")
+    x = inputs
+    for i, n_c in enumerate(filters):
+        x = L.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = L.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = L.ReLU(name=f"relu{i}")(x)
+        x = L.MaxPool2D(2, name=f"pool{i}")(x)
+    x = L.Flatten(name="flatten")(x)
+    return inputs, L.Dropout(dropout, name="dropout")(x), filters
+
+
+def localization_net(
+    input_shape: tuple[int, int, int] = (48, 48, 3),
+    n_classes: int = 3,
+    filters: Sequence[int] = (8, 16, 32, 64),
+    dense: int = 128,
+    dropout: float = 0.3,
+) -> keras.Model:
+    """Classification with localization: a small ConvNet with a class head and a box head.
+
+    ``(m, n_H, n_W, n_C)`` images -> ``(m, 5 + n_classes)`` predictions in the course's order
+    ``y_hat = [p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]``: ``p_c`` (sigmoid) is the probability
+    that an object is there, ``(b_x, b_y)`` its midpoint and ``(b_h, b_w)`` its height and
+    width relative to the image (sigmoids, in ``(0, 1)``), ``c_k`` the class probabilities
+    (softmax). Train it with `cvutils.yolo.LocalizationLoss` on targets made by
+    ``cvutils.yolo.encode_targets(boxes, class_ids, [[1, 1]], (1, 1), n_classes, image_shape)``
+    (a 1x1 grid with one anchor is exactly the localization target).
+
+    The trunk is ``[Conv2D 3x3 "same" (no bias) - BatchNorm - ReLU - MaxPool 2x2]`` per entry
+    of ``filters``, then ``Flatten`` and ``Dropout``; flattening keeps *where* each feature
+    is, which the box head needs. Two heads share it (the Functional API): the class head
+    ``Dense(dense, relu)`` -> ``p_c`` and ``classes``, the box head ``Dense(dense, relu)`` ->
+    ``box``; ``Concatenate`` puts them in the course's order (layer ``y_hat``). The output
+    layers compute in float32, also under a ``mixed_float16`` policy.
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``; each side at least ``2 ** len(filters)``.
+        n_classes: ``C``, the number of object classes (background is ``p_c = 0``, not a class).
+        filters: the filters of each convolution block.
+        dense: the units of each head's hidden layer.
+        dropout: the dropout rate on the flattened features, in ``[0, 1)``.
+
+    Returns:
+        An uncompiled `keras.Model` named ``localization_net``.
+
+    Raises:
+        ValueError: for a bad argument (an input too small for the poolings, ...).
+
+    Taught in notebooks/11_localization_and_landmarks.ipynb.
+
+    Examples:
+        >>> model = localization_net((32, 32, 3), n_classes=3, filters=(8, 16), dense=16)
+        >>> model.output_shape
+        (None, 8)
+    """
+    n_classes = check_int("n_classes", n_classes, 1, MAX_COUNT)
+    dense = check_int("dense", dense, 1, MAX_COUNT)
+    inputs, x, _ = _small_trunk(input_shape, filters, dropout, "localization_net")
+    c = L.Dense(dense, activation="relu", name="class_head")(x)
+    p_c = L.Dense(1, activation="sigmoid", dtype="float32", name="p_c")(c)
+    classes = L.Dense(n_classes, activation="softmax", dtype="float32", name="classes")(c)
+    b = L.Dense(dense, activation="relu", name="box_head")(x)
+    box = L.Dense(4, activation="sigmoid", dtype="float32", name="box")(b)
+    y_hat = L.Concatenate(dtype="float32", name="y_hat")([p_c, box, classes])
+    return keras.Model(inputs, y_hat, name="localization_net")
+
+
+def landmark_net(
+    input_shape: tuple[int, int, int] = (48, 48, 3),
+    n_keypoints: int = 3,
+    filters: Sequence[int] = (8, 16, 32, 64),
+    dense: int = 128,
+    dropout: float = 0.0,
+) -> keras.Model:
+    """Landmark detection: a small ConvNet that regresses ``K`` keypoints.
+
+    ``(m, n_H, n_W, n_C)`` images -> ``(m, K, 2)`` keypoints ``(x, y)`` relative to the image
+    width and height (sigmoids, in ``(0, 1)``; multiply by the image size for pixels). Output
+    ``k`` always means landmark ``k``, so the training targets must list the landmarks in the
+    same order in every image. Train with a mean squared error.
+
+    The trunk is the one of `localization_net`; one head ``Dense(dense, relu)`` ->
+    ``Dense(2 K, sigmoid)`` -> ``Reshape((K, 2))`` (layer ``keypoints``).
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``; each side at least ``2 ** len(filters)``.
+        n_keypoints: ``K``.
+        filters: the filters of each convolution block.
+        dense: the units of the hidden layer.
+        dropout: the dropout rate on the flattened features, in ``[0, 1)``.
+
+    Returns:
+        An uncompiled `keras.Model` named ``landmark_net``.
+
+    Raises:
+        ValueError: for a bad argument.
+
+    Taught in notebooks/11_localization_and_landmarks.ipynb.
+
+    Examples:
+        >>> landmark_net((32, 32, 3), n_keypoints=3, filters=(8, 16), dense=16).output_shape
+        (None, 3, 2)
+    """
+    n_keypoints = check_int("n_keypoints", n_keypoints, 1, MAX_COUNT)
+    dense = check_int("dense", dense, 1, MAX_COUNT)
+    inputs, x, _ = _small_trunk(input_shape, filters, dropout, "landmark_net")
+    x = L.Dense(dense, activation="relu", name="head")(x)
+    x = L.Dense(2 * n_keypoints, activation="sigmoid", dtype="float32", name="coordinates")(x)
+    keypoints = L.Reshape((n_keypoints, 2), dtype="float32", name="keypoints")(x)
+    return keras.Model(inputs, keypoints, name="landmark_net")

@@ -203,7 +203,9 @@ def make_shapes(
         max_objects: the most shapes in an image.
         min_objects: the fewest shapes *asked for* in an image (a shape that finds no place
             overlapping the others by at most ``max_overlap`` after 50 tries is left out,
-            but the first one always fits).
+            but the first one always fits); 0 allows background-only images (no object,
+            the course's ``p_c = 0``): each image asks for ``min_objects..max_objects``
+            shapes, uniformly.
         classes: the class names, from `SHAPES`; class id ``k`` is ``classes[k]``.
         size_range: ``(low, high)`` widths as fractions of ``image_size``.
         max_overlap: the largest IoU between two shapes' boxes, in ``[0, 1]``.
@@ -214,7 +216,8 @@ def make_shapes(
     Returns:
         A `ShapesData`.
 
-    Taught in notebooks/13_yolo_building_blocks.ipynb.
+    Taught in notebooks/13_yolo_building_blocks.ipynb (background-only images in
+    notebooks/11_localization_and_landmarks.ipynb).
 
     Examples:
         >>> a = make_shapes(3, image_size=24, seed=5)
@@ -225,7 +228,7 @@ def make_shapes(
     n_images = check_int("n_images", n_images, minimum=0, maximum=100_000)
     image_size = check_int("image_size", image_size, minimum=8, maximum=4096)
     max_objects = check_int("max_objects", max_objects, minimum=1, maximum=100)
-    min_objects = check_int("min_objects", min_objects, minimum=1, maximum=max_objects)
+    min_objects = check_int("min_objects", min_objects, minimum=0, maximum=max_objects)
     if isinstance(classes, str) or not classes:
         fail("classes", f"a non-empty tuple of names from {SHAPES}", repr(classes), kind=True)
     classes = tuple(check_choice("classes[]", c, SHAPES) for c in classes)

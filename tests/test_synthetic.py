@@ -144,3 +144,36 @@ def test_empty_and_bad_io(tmp_path):
         read_coco(tmp_path / "missing.json")
     with pytest.raises(ValueError, match="data"):
         write_coco({"images": []}, tmp_path)
+
+
+# ------------------------------------------ background-only images (min_objects=0, notebook 11)
+
+
+def test_min_objects_zero_gives_background_only_images(tmp_path):
+    data = make_shapes(40, image_size=24, max_objects=1, min_objects=0, seed=2)
+    empty = data.num_objects == 0
+    assert 5 <= empty.sum() <= 35  # about half of 40 images ask for no shape
+    assert set(np.unique(data.num_objects)) == {0, 1}
+    assert (data.class_ids[empty] == -1).all() and (data.boxes[empty] == 0).all()
+    assert np.isnan(data.keypoints[empty]).all() and not data.instance_masks[empty].any()
+    assert (data.semantic_masks[empty] == 0).all()
+    assert all(data.images[i].std() > 0 for i in np.flatnonzero(empty))  # a real photo crop
+    full = ~empty
+    assert (data.class_ids[full, 0] >= 0).all() and data.instance_masks[full, 0].any(
+        axis=(1, 2)
+    ).all()
+    # image i does not depend on how many images are asked for
+    prefix = make_shapes(7, image_size=24, max_objects=1, min_objects=0, seed=2)
+    np.testing.assert_array_equal(prefix.images, data.images[:7])
+    np.testing.assert_array_equal(prefix.num_objects, data.num_objects[:7])
+    # an image without objects survives COCO (no annotation) and tf.data
+    back = read_coco(write_coco(data, tmp_path / "coco"))
+    np.testing.assert_array_equal(back.num_objects, data.num_objects)
+    np.testing.assert_array_equal(back.semantic_masks, data.semantic_masks)
+    batch = next(iter(to_tf_dataset(data, batch_size=40)))[1]
+    np.testing.assert_array_equal(batch["num_objects"].numpy(), data.num_objects)
+
+
+def test_negative_min_objects_is_refused():
+    with pytest.raises(ValueError, match="min_objects"):
+        make_shapes(1, image_size=16, min_objects=-1)
