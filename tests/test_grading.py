@@ -377,3 +377,32 @@ def test_grade_names_a_bad_hidden_dir_before_running_anything(tmp_path):
 
 def test_compare_an_array_with_an_expected_string_is_a_difference_not_a_crash():
     assert grading.compare("x", np.ones(3), "abc").startswith("x: got array")
+
+
+def test_keras_call_kind_compares_what_the_built_model_outputs(tmp_path):
+    (tmp_path / "99_toy.py").write_text(
+        textwrap.dedent(
+            """
+            import numpy as np
+
+            from cvutils.grading.hidden import HiddenTest
+
+
+            def _reference(batch, factor):
+                return np.asarray(batch) * factor
+
+
+            def _cases():
+                return [("make_scaler(3) on ones", (np.ones((2, 3), "float32"), 3.0), {})]
+
+
+            TESTS = [HiddenTest("make_scaler", 1, _cases, _reference, kind="keras_call")]
+            """
+        )
+    )
+    import keras
+
+    for factor, points in [(0, 1.0), (1, 0.0)]:
+        namespace = {"make_scaler": lambda f, extra=factor: keras.layers.Rescaling(f + extra)}
+        report = grading.grade_namespace(namespace, "99_toy", hidden_dir=tmp_path)
+        assert report["total"] == points, report

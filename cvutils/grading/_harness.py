@@ -47,7 +47,9 @@ def call_exercise(fn, kind, args, kwargs):
     ``kind`` "function": what ``fn(*args, **kwargs)`` returns; "keras_model": the
     `keras_model_summary` of the model it returns; "keras_block": ``args[0]`` is an input
     shape, ``fn(keras.Input(args[0]), *args[1:], **kwargs)`` builds the block, and its
-    `keras_block_summary` is compared.
+    `keras_block_summary` is compared; "keras_call": ``args[0]`` is an input batch,
+    ``fn(*args[1:], **kwargs)`` builds a Keras model or layer (a seeded augmenter), and its
+    output on the batch with ``training=True`` is compared.
     """
     if kind == "keras_model":
         return keras_model_summary(fn(*args, **kwargs))
@@ -56,6 +58,10 @@ def call_exercise(fn, kind, args, kwargs):
 
         inputs = keras.Input(tuple(args[0]))
         return keras_block_summary(inputs, fn(inputs, *args[1:], **kwargs))
+    if kind == "keras_call":
+        import numpy as np
+
+        return np.asarray(fn(*args[1:], **kwargs)(args[0], training=True))
     return fn(*args, **kwargs)
 
 

@@ -29,8 +29,8 @@ reference's code is recorded (which catches ``getattr``/``importlib`` tricks). C
 copies the reference's source text, or that attacks the grader inside its own kernel, is
 beyond what a grader running in the learner's kernel can see.
 
-Graded notebooks: notebooks/04_convolution_step_by_step.ipynb and
-notebooks/06_training_convnets_well.ipynb (how exercises work: notebooks/00_setup_and_tour.ipynb).
+Graded notebooks: every notebook with exercises (how exercises work:
+notebooks/00_setup_and_tour.ipynb).
 """
 
 from __future__ import annotations

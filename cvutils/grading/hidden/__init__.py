@@ -6,8 +6,8 @@ notebooks; an instructor can keep their own in a folder of the same layout and p
 the autograder (``--hidden DIR``). The learner's function runs in the submission's kernel;
 the reference and the comparison run in the grader's process.
 
-Graded notebooks: notebooks/04_convolution_step_by_step.ipynb and
-notebooks/06_training_convnets_well.ipynb.
+Graded notebooks: every notebook with exercises (one hidden-test file each, listed in
+the README's "For instructors" section; a test keeps the two equal).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from cvutils.checks import check_path, check_str
 
 HERE = Path(__file__).resolve().parent
-KINDS = ("function", "keras_model", "keras_block")
+KINDS = ("function", "keras_model", "keras_block", "keras_call")
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,10 @@ class HiddenTest:
             parameters), ...)`` of its layers; "keras_block" (the function builds a block on
             a Keras tensor: each case's first argument is an input *shape*, the grader makes
             the `keras.Input`) compares ``(output shape, parameters, trainable parameters,
-            has a residual Add)``. The reference returns the same summary (see
-            `cvutils.grading._harness`).
+            has a residual Add)``; "keras_call" (the function builds a Keras model or layer,
+            e.g. a seeded augmenter: each case's first argument is an input batch) compares the
+            model's output on that batch with ``training=True``. The reference returns the same
+            summary or output (see `cvutils.grading._harness`).
     """
 
     name: str
