@@ -89,7 +89,8 @@ def draw_boxes(
         boxes: ``(N, 4)`` pixel boxes in format ``fmt``.
         fmt: the boxes' format (`cvutils.boxes.FORMATS`).
         class_ids: ``(N,)`` class ids (colour and label of each box), or None.
-        class_names: names of the class ids, or None (the ids are printed).
+        class_names: names of the class ids ("" draws the box without a label), or None (the
+            ids are printed).
         scores: ``(N,)`` scores printed after the label, or None.
         keypoints: ``(N, K, 2)`` pixel ``(x, y)`` points, or None.
         ax: the matplotlib axes to draw on (None: a new figure).
@@ -116,7 +117,7 @@ def draw_boxes(
         if isinstance(class_names, str | bytes) or not isinstance(class_names, list | tuple):
             fail("class_names", "a list of names", describe(class_names), kind=True)
         for i, c in enumerate(class_names):
-            check_str(f"class_names[{i}]", c)
+            check_str(f"class_names[{i}]", c, allow_empty=True)  # "": no label
     if ax is not None and not hasattr(ax, "add_patch"):
         fail("ax", "a matplotlib Axes or None", describe(ax), kind=True)
     if class_names is not None and n and ids.max() >= len(class_names):
@@ -135,6 +136,7 @@ def draw_boxes(
             label.append(class_names[ids[b]] if class_names is not None else str(ids[b]))
         if scores is not None:
             label.append(f"{scores[b]:.2f}")
+        label = [part for part in label if part]  # an empty class name: no label
         if label:
             ax.text(
                 x1 - 0.5,

@@ -189,3 +189,20 @@ def test_draw_refuses_empty_images_foreign_names_and_axes():
         lambda: draw_boxes(np.zeros((4, 4)), [[0, 0, 1, 1]], class_names=3), "class_names"
     )
     assert_refused(lambda: draw_boxes(np.zeros((4, 4)), [[0, 0, 1, 1]], ax="axes"), "ax")
+
+
+def test_draw_boxes_draws_an_empty_class_name_without_a_label():
+    import matplotlib.pyplot as plt
+
+    from cvutils import draw
+
+    fig, ax = plt.subplots()
+    draw.draw_boxes(
+        np.zeros((8, 8)),
+        [[1, 1, 4, 4], [2, 2, 6, 6]],
+        class_ids=[0, 1],
+        class_names=["a", ""],
+        ax=ax,
+    )
+    assert [t.get_text() for t in ax.texts] == ["a"]
+    plt.close(fig)
