@@ -17,12 +17,13 @@ Also a library: ``tests/test_run_notebooks.py`` runs `run_all` once over every n
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +121,10 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+#: Seconds one cell may run before the notebook fails (fast mode cells take seconds).
+CELL_TIMEOUT = 1200
+
+
 def run_one(path: str | os.PathLike, dst: str | os.PathLike, env: dict | None = None) -> Run:
     """Executes one notebook the way ``make run`` does and writes it to ``dst``.
 
@@ -138,7 +143,7 @@ def run_one(path: str | os.PathLike, dst: str | os.PathLike, env: dict | None = 
     with open(out / "logs" / path.with_suffix(".log").name, "w") as log:
         try:
             NotebookClient(
-                nb, timeout=3600, resources={"metadata": {"path": str(path.parent)}}
+                nb, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(path.parent)}}
             ).execute(env=dict(os.environ if env is None else env), stdout=log, stderr=log)
             status = key_result(nb)
         except Exception as err:  # report and go on with the next notebook
@@ -172,9 +177,14 @@ def run_all(paths, dst, *, workers: int = 1, env: dict | None = None, echo=print
             runs.append(run_one(p, dst, env))
             echo(runs[-1].row())
         return runs
-    # Threads, not processes: the work happens in the kernels (processes of their own), and
-    # forking a process that has loaded TensorFlow (a test session) can crash the child.
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    # Separate processes, started fresh ("spawn"): forking a process that has loaded
+    # TensorFlow (a test session) can crash the child, and clients in threads of one process
+    # once left a kernel waiting forever. A spawned child imports this module by name.
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(run_one, p, dst, env): p for p in paths}
         done = {}
         for future in as_completed(futures):
