@@ -1,6 +1,7 @@
 """Executes every notebook headless in the current mode into a build folder.
 
     python tools/run_notebooks.py notebooks build [--workers N]
+    python tools/run_notebooks.py notebooks/04_convolution_step_by_step.ipynb build
 
 Writes ``build/NN_topic.ipynb`` (executed), ``build/NN_topic.html`` and the kernel's own log
 ``build/logs/NN_topic.log`` (kept out of the table), ``build/run_times.json`` (seconds per
@@ -160,7 +161,9 @@ def run_one(path: str | os.PathLike, dst: str | os.PathLike, env: dict | None = 
 
 
 def notebooks(src: str | os.PathLike) -> list[Path]:
-    """The course's notebooks in ``src``, in order."""
+    """The course's notebooks in the folder ``src`` in order, or ``[src]`` for one notebook."""
+    if Path(src).suffix == ".ipynb":
+        return [Path(src)]
     return sorted(Path(src).glob("[0-9][0-9]_*.ipynb"))
 
 
