@@ -102,6 +102,13 @@ def test_makefile_keeps_kernel_settings_out_of_recipes():
     assert not leaked, f"the Makefile exports {leaked} to make lab / make run kernels"
 
 
+#: The whole notebook run (pytest-timeout's default of 900 s is per test, and this one test runs
+#: every notebook): about 10 minutes on 2 idle cores here, more than twice that on a slower CI
+#: machine. A hung cell is stopped sooner, by `run_notebooks.CELL_TIMEOUT`.
+ALL_NOTEBOOKS_TIMEOUT = 3600
+
+
+@pytest.mark.timeout(ALL_NOTEBOOKS_TIMEOUT)
 def test_every_notebook_runs_clean_and_draws():
     """Each notebook once, as `make run` runs it: no cell error, clean outputs, figures."""
     env = make_recipe_env()

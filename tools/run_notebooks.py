@@ -188,7 +188,9 @@ def run_all(paths, dst, *, workers: int = 1, env: dict | None = None, echo=print
         sys.path.insert(0, here)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(run_one, p, dst, env): p for p in paths}
+        # The later notebooks train the most: started first, they do not leave one worker
+        # alone with a long notebook at the end while the other has nothing left to do.
+        futures = {pool.submit(run_one, p, dst, env): p for p in reversed(paths)}
         done = {}
         for future in as_completed(futures):
             done[futures[future]] = run = future.result()
