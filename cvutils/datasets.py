@@ -828,3 +828,191 @@ def load_flowers(
         f"{1 - val_fraction:.0%} / {val_fraction:.0%}, stratified, seed {seed}",
     )
     return (x_tr, y_tr), (x_va, y_va), class_names, prov
+
+
+# ----------------------------------------------------------------------------- MedMNIST-3D
+# Notebook 19 (1D and 3D convolutions): the 28x28x28 CT and MRA volumes of MedMNIST v2, full
+# mode only (fast mode classifies `cvutils.synthetic.make_volumes` instead).
+
+#: MedMNIST v2's Zenodo record (DOI 10.5281/zenodo.6496656); each file is ``<flag>.npz``.
+MEDMNIST_RECORD = "https://zenodo.org/record/6496656/files"
+MEDMNIST_CITATION = "Yang et al. 2023, MedMNIST v2, Scientific Data 10:41, CC BY 4.0"
+#: The 3D flags of MedMNIST v2: (MD5 that MedMNIST publishes in ``medmnist/info.py``, class
+#: names by label, (train, val, test) sizes).
+MEDMNIST3D = {
+    "organmnist3d": (
+        "21f0a239e7f502e6eca33c3fc453c0b6",
+        (
+            "liver",
+            "kidney-right",
+            "kidney-left",
+            "femur-right",
+            "femur-left",
+            "bladder",
+            "heart",
+            "lung-right",
+            "lung-left",
+            "spleen",
+            "pancreas",
+        ),
+        (972, 161, 610),
+    ),
+    "nodulemnist3d": (
+        "8755a7e9e05a4d9ce80a24c3e7a256f3",
+        ("benign", "malignant"),
+        (1158, 165, 310),
+    ),
+    "adrenalmnist3d": (
+        "bbd3c5a5576322bc4cdfea780653b1ce",
+        ("normal", "hyperplasia"),
+        (1188, 98, 298),
+    ),
+    "fracturemnist3d": (
+        "6aa7b0143a6b42da40027a9dda61302f",
+        ("buckle rib fracture", "nondisplaced rib fracture", "displaced rib fracture"),
+        (1027, 103, 240),
+    ),
+    "vesselmnist3d": ("2ba5b80617d705141f3f85627108fce8", ("vessel", "aneurysm"), (1335, 192, 382)),
+    "synapsemnist3d": (
+        "1235b78a3cd6280881dd7850a78eadb6",
+        ("inhibitory synapse", "excitatory synapse"),
+        (1230, 177, 352),
+    ),
+}
+_MEDMNIST_SPLITS = ("train", "val", "test")
+
+__all__ += ["MEDMNIST3D", "load_medmnist3d"]
+
+
+def _md5sum(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fetch_md5_checked(url: str, md5: str, target: Path, hint: str) -> Path:
+    """Fetches ``url`` to ``target`` unless a copy with MD5 ``md5`` is there (MedMNIST
+    publishes MD5s, not SHA-256s); written through a temporary file renamed into place only
+    once its digest matched, as `download` does."""
+    if target.exists() and _md5sum(target) == md5:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            shutil.copyfileobj(response, out, 1 << 20)
+        found = _md5sum(tmp)
+        if found != md5:
+            raise RuntimeError(
+                f"Downloaded {url} has MD5 {found}, expected {md5}; discarded.{hint}"
+            )
+        os.replace(tmp, target)
+    except (urllib.error.URLError, OSError, TimeoutError) as err:
+        raise RuntimeError(f"Could not download {url}: {err}.{hint}") from err
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def load_medmnist3d(
+    flag: str = "organmnist3d",
+    *,
+    url: str | None = None,
+    sha256: str | None = None,
+    md5: str | None = None,
+    directory: str | os.PathLike | None = None,
+):
+    """Loads a 3D data set of MedMNIST v2: 28x28x28 volumes, official train/val/test split.
+
+    Downloads ``<flag>.npz`` from MedMNIST's Zenodo record once (cached) and returns its
+    volumes scaled to ``[0, 1]`` with a channel axis. The file is verified by ``sha256``
+    through `download` when one is given; otherwise by the MD5 that MedMNIST itself publishes
+    for it (its ``medmnist/info.py``), because the project does not publish SHA-256 digests
+    and this package could not download the file to compute one (it has not been confirmed
+    by a download from this project).
+
+    There is no offline copy of MedMNIST: in fast mode, and in full mode without network,
+    it raises `OfflineError` (a `RuntimeError`) without touching the network for any URL but
+    ``file://``; the offline alternative is `cvutils.synthetic.make_volumes`.
+
+    Args:
+        flag: one of `MEDMNIST3D` (``"organmnist3d"``: 11 abdominal organs in CT).
+        url: where the ``.npz`` lives (default: the Zenodo record; ``file://`` in tests).
+        sha256: its expected SHA-256 (checked by `download`), or None to check ``md5``.
+        md5: its expected MD5 when ``sha256`` is None (default: MedMNIST's for ``flag``).
+        directory: where to keep the file (default `cache_dir()`).
+
+    Returns:
+        ``(x_train, y_train), (x_val, y_val), (x_test, y_test), class_names, provenance``
+        with ``x`` of shape ``(N, 28, 28, 28, 1)`` float32 in ``[0, 1]`` and ``y`` of shape
+        ``(N,)`` int64.
+
+    Raises:
+        ValueError: for a bad argument.
+        OfflineError: fast mode with a network URL, or the network is not reachable.
+        RuntimeError: the checksum does not match, or the file lacks a split.
+
+    Taught in notebooks/19_1d_and_3d_convolutions.ipynb.
+    """
+    flag = check_choice("flag", flag, tuple(MEDMNIST3D))
+    url = check_str("url", url) if url is not None else f"{MEDMNIST_RECORD}/{flag}.npz?download=1"
+    if not url.lower().startswith(_SCHEMES):
+        fail("url", "an https://, http:// or file:// URL", repr(url))
+    if sha256 is not None:
+        sha256 = _check_sha256("sha256", sha256)
+    if md5 is None:
+        md5 = MEDMNIST3D[flag][0]
+    md5 = check_str("md5", md5).lower()
+    if len(md5) != 32 or any(c not in "0123456789abcdef" for c in md5):
+        fail("md5", "32 hexadecimal characters", repr(md5))
+    if directory is not None:
+        directory = check_path("directory", directory, kind="dir")
+    offline = (
+        "there is no offline copy of MedMNIST; in fast mode notebook 19 classifies the "
+        "synthetic volumes of cvutils.synthetic.make_volumes instead."
+    )
+    if runtime.is_fast() and not url.lower().startswith("file://"):
+        raise OfflineError(
+            f"Fast mode never touches the network, and {url} is online: {offline} "
+            "Set CVUTILS_MODE=full on a machine with network to load it."
+        )
+    filename = f"{flag}.npz"
+    try:
+        if sha256 is not None:
+            path = download(url, sha256, filename, directory=directory, offline_alternative=offline)
+        else:
+            folder = directory if directory is not None else cache_dir()
+            path = _fetch_md5_checked(
+                url, md5, folder / filename, f" Offline alternative: {offline}"
+            )
+    except RuntimeError as err:
+        if isinstance(err.__cause__, urllib.error.URLError | TimeoutError | ConnectionError):
+            raise OfflineError(str(err)) from err
+        raise
+    class_names = list(MEDMNIST3D[flag][1])
+    splits = []
+    with np.load(path, allow_pickle=False) as data:
+        for split in _MEDMNIST_SPLITS:
+            if f"{split}_images" not in data or f"{split}_labels" not in data:
+                raise RuntimeError(f"{path} has no {split}_images / {split}_labels arrays.")
+            x = data[f"{split}_images"]
+            if x.ndim != 4 or x.shape[1:] != (28, 28, 28):
+                raise RuntimeError(
+                    f"{path}: {split}_images has shape {x.shape}, not (N, 28, 28, 28)."
+                )
+            y = data[f"{split}_labels"].reshape(len(x)).astype(np.int64)
+            if y.size and (y.min() < 0 or y.max() >= len(class_names)):
+                raise RuntimeError(f"{path}: {split}_labels outside 0..{len(class_names) - 1}.")
+            splits.append(((x.astype(np.float32) / 255.0)[..., None], y))
+    prov = Provenance(
+        f"MedMNIST v2 {flag}",
+        f"{url} (cached at {path})",
+        MEDMNIST_CITATION,
+        {f"x_{s}": x.shape for s, (x, _) in zip(_MEDMNIST_SPLITS, splits, strict=True)},
+        f"{len(class_names)} classes, official split, intensities scaled to [0, 1]",
+    )
+    return (*splits, class_names, prov)

@@ -499,3 +499,237 @@ def read_coco(path: Any, *, box_format: str = "xyxy") -> ShapesData:
     counts = np.array([len(a) for a in per_image], np.int64)
     stack = np.stack(images) if n else np.zeros((0, 0, 0, 3), np.uint8)
     return ShapesData(stack, boxes, class_ids, counts, inst, sem, kps, names, box_format)
+
+
+# ----------------------------------------------------------------------------- 1D and 3D data
+# Notebook 19 (1D and 3D convolutions): an ECG-like signal, volumes of 3D shapes (as in CT
+# scans) and tiny videos of a moving square.
+
+__all__ += ["MOTIONS", "VOLUME_CLASSES", "ecg_like", "make_moving_shapes", "make_volumes"]
+
+#: The 3D shapes `make_volumes` can draw.
+VOLUME_CLASSES = ("sphere", "cube", "torus")
+#: The directions of `make_moving_shapes`, as (row, column) steps per frame.
+MOTIONS = {"right": (0, 1), "left": (0, -1), "down": (1, 0), "up": (-1, 0)}
+
+#: One heartbeat as five Gaussian waves: (name, centre in beats after the R peak, width in
+#: beats, amplitude): P, Q, R, S and T, roughly the textbook lead-II shape.
+_ECG_WAVES = (
+    ("P", -0.22, 0.030, 0.12),
+    ("Q", -0.035, 0.012, -0.12),
+    ("R", 0.0, 0.014, 1.0),
+    ("S", 0.035, 0.012, -0.25),
+    ("T", 0.30, 0.055, 0.30),
+)
+
+
+def ecg_like(
+    n_samples: int = 1000,
+    *,
+    fs: float = 250.0,
+    heart_rate: float = 72.0,
+    noise: float = 0.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """An ECG-like signal ``(n_samples,)``: a train of P-QRS-T heartbeats plus Gaussian noise.
+
+    Each beat is a sum of five Gaussians (the P, Q, R, S and T waves) placed relative to its
+    R peak; R peaks lie at ``t = (k + 0.5) * 60 / heart_rate`` seconds (k = 0, 1, ...) and have
+    height about 1 (the neighbouring Q and S waves pull it down by about 0.01). The noise is
+    white, with standard deviation ``noise``. It is not a real recording: it is the shape a
+    smoothing filter is taught on.
+
+    Args:
+        n_samples: the number of samples, ``1..10**7``.
+        fs: the sampling rate in Hz, in ``(0, 10**5]``.
+        heart_rate: beats per minute, in ``[20, 300]``.
+        noise: the standard deviation of the added white noise, >= 0.
+        seed: the seed of the noise.
+
+    Returns:
+        ``(t, x)``: the times in seconds ``(n_samples,)`` and the signal ``(n_samples,)``,
+        both float64.
+
+    Taught in notebooks/19_1d_and_3d_convolutions.ipynb.
+
+    Examples:
+        >>> t, x = ecg_like(250, fs=250.0, heart_rate=60.0)
+        >>> round(float(t[int(np.argmax(x))]), 3), round(float(x.max()), 2)
+        (0.5, 0.99)
+    """
+    n_samples = check_int("n_samples", n_samples, minimum=1, maximum=10**7)
+    fs = check_real("fs", fs, low=0.0, low_open=True, high=1e5, high_open=False)
+    heart_rate = check_real("heart_rate", heart_rate, low=20.0, high=300.0, high_open=False)
+    noise = check_real("noise", noise, low=0.0, high=1e6)
+    seed = check_int("seed", seed, minimum=0)
+    period = 60.0 / heart_rate
+    t = np.arange(n_samples) / fs
+    phase = t / period - 0.5  # in beats after the nearest R peak: R peaks at phase 0, 1, ...
+    offset = phase - np.round(phase)
+    x = np.zeros(n_samples)
+    for _, centre, width, amplitude in _ECG_WAVES:
+        for shift in (-1.0, 0.0, 1.0):  # waves reaching into the neighbouring beats
+            x += amplitude * np.exp(-0.5 * ((offset - centre + shift) / width) ** 2)
+    if noise > 0:
+        x = x + noise * np.random.default_rng(seed).standard_normal(n_samples)
+    return t, x
+
+
+def _random_rotation(rng: np.random.Generator) -> np.ndarray:
+    """A uniformly random 3x3 rotation matrix (QR of a Gaussian matrix, signs fixed)."""
+    q, r = np.linalg.qr(rng.standard_normal((3, 3)))
+    q = q * np.sign(np.diag(r))
+    if np.linalg.det(q) < 0:
+        q[:, 0] = -q[:, 0]
+    return q
+
+
+def _solid(rng: np.random.Generator, kind: str, size: int, grid: np.ndarray) -> np.ndarray:
+    """A boolean ``(size, size, size)`` mask of one randomly placed, sized and turned shape.
+
+    ``grid`` holds the voxel centres ``(size, size, size, 3)``; a voxel is on when its centre
+    lies inside the shape.
+    """
+    if kind == "sphere":
+        radius = rng.uniform(0.2, 0.32) * size
+        extent = radius
+    elif kind == "cube":
+        half = rng.uniform(0.14, 0.2) * size
+        extent = half * np.sqrt(3)
+    else:  # torus: a ring of major radius R and tube radius r, with a hole of R - r
+        major = rng.uniform(0.22, 0.3) * size
+        minor = max(1.0, rng.uniform(0.07, 0.1) * size)
+        extent = major + minor
+    margin = extent + 0.5  # the border voxels stay off
+    centre = rng.uniform(margin, size - margin, 3) if size > 2 * margin else np.full(3, size / 2)
+    local = (grid - centre) @ _random_rotation(rng)  # coordinates along the shape's own axes
+    if kind == "sphere":
+        return np.sum(local**2, axis=-1) <= radius**2
+    if kind == "cube":
+        return np.max(np.abs(local), axis=-1) <= half
+    ring = np.sqrt(local[..., 0] ** 2 + local[..., 1] ** 2) - major
+    return ring**2 + local[..., 2] ** 2 <= minor**2
+
+
+def _balanced_labels(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """``n`` labels in ``0..k-1``, each class ``n // k`` or ``n // k + 1`` times, shuffled."""
+    return rng.permutation(np.arange(n) % k).astype(np.int64)
+
+
+def make_volumes(
+    n: int,
+    size: int = 16,
+    classes: tuple[str, ...] = VOLUME_CLASSES,
+    *,
+    noise: float = 0.2,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Volumes ``(n, size, size, size, 1)`` of one 3D shape each, in noise, as in a CT scan.
+
+    Each volume holds one solid shape of intensity 1 on a background of 0, plus white
+    Gaussian noise of standard deviation ``noise``: a ``"sphere"`` (radius 0.2-0.32 of
+    ``size``), a ``"cube"`` (side 0.28-0.4 of ``size``, turned at random) or a ``"torus"``
+    (a ring of radius 0.22-0.3 and tube radius 0.07-0.1 of ``size``, at least one voxel,
+    turned at random, with a hole at its centre). Positions are random with the whole shape
+    inside the volume (its border voxels stay off). Volume ``i`` depends only on ``seed``,
+    ``i`` and its label, and the labels are balanced (each class ``n // k`` or ``n // k + 1``
+    times, shuffled).
+
+    Args:
+        n: the number of volumes, ``0..100_000``.
+        size: the side ``D = H = W``, ``8..128``.
+        classes: class names from `VOLUME_CLASSES`, distinct; label ``k`` is ``classes[k]``.
+        noise: the standard deviation of the noise, in ``[0, 10]``.
+        seed: the random seed.
+
+    Returns:
+        ``(volumes, labels)``: float32 ``(n, size, size, size, 1)`` and int64 ``(n,)``.
+
+    Taught in notebooks/19_1d_and_3d_convolutions.ipynb.
+
+    Examples:
+        >>> v, y = make_volumes(6, size=12, noise=0.0, seed=1)
+        >>> v.shape, v.dtype.name, np.bincount(y).tolist()
+        ((6, 12, 12, 12, 1), 'float32', [2, 2, 2])
+    """
+    n = check_int("n", n, minimum=0, maximum=100_000)
+    size = check_int("size", size, minimum=8, maximum=128)
+    classes = _check_names("classes", classes, VOLUME_CLASSES)
+    if len(set(classes)) != len(classes):
+        fail("classes", "distinct names", repr(classes))
+    noise = check_real("noise", noise, low=0.0, high=10.0, high_open=False)
+    seed = check_int("seed", seed, minimum=0)
+    labels = _balanced_labels(np.random.default_rng([seed, 2**31]), n, len(classes))
+    grid = np.stack(np.meshgrid(*[np.arange(size) + 0.5] * 3, indexing="ij"), axis=-1)
+    volumes = np.zeros((n, size, size, size, 1), np.float32)
+    for i, label in enumerate(labels):
+        rng = np.random.default_rng([seed, i])
+        solid = _solid(rng, classes[label], size, grid).astype(np.float32)
+        volumes[i, ..., 0] = solid + noise * rng.standard_normal(solid.shape)
+    return volumes, labels
+
+
+def make_moving_shapes(
+    n: int,
+    frames: int = 8,
+    size: int = 16,
+    *,
+    square: int = 3,
+    directions: tuple[str, ...] = tuple(MOTIONS),
+    noise: float = 0.1,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tiny videos ``(n, frames, size, size, 1)`` of a square moving one pixel per frame.
+
+    Each video shows a bright ``square x square`` square (intensity 1) that moves one pixel
+    per frame in one of ``directions`` (see `MOTIONS`), starting at a random place such that
+    it stays wholly inside every frame, plus white Gaussian noise of standard deviation
+    ``noise``. The label is the direction: no single frame tells it, only time does (a video
+    is a volume ``time x height x width``). Labels are balanced and shuffled; video ``i``
+    depends only on ``seed``, ``i`` and its label.
+
+    Args:
+        n: the number of videos, ``0..100_000``.
+        frames: frames per video ``T``, ``2..64``.
+        size: the side ``H = W`` of a frame, ``4..128``, at least ``square + frames - 1``.
+        square: the side of the square, ``1..size``.
+        directions: names from `MOTIONS`, distinct; label ``k`` is ``directions[k]``.
+        noise: the standard deviation of the noise, in ``[0, 10]``.
+        seed: the random seed.
+
+    Returns:
+        ``(videos, labels)``: float32 ``(n, frames, size, size, 1)`` and int64 ``(n,)``.
+
+    Taught in notebooks/19_1d_and_3d_convolutions.ipynb.
+
+    Examples:
+        >>> v, y = make_moving_shapes(4, frames=5, size=10, noise=0.0, seed=0)
+        >>> v.shape, sorted(y.tolist()), float(v[0, 0].sum())
+        ((4, 5, 10, 10, 1), [0, 1, 2, 3], 9.0)
+    """
+    n = check_int("n", n, minimum=0, maximum=100_000)
+    frames = check_int("frames", frames, minimum=2, maximum=64)
+    size = check_int("size", size, minimum=4, maximum=128)
+    square = check_int("square", square, minimum=1, maximum=size)
+    if square + frames - 1 > size:
+        fail("size", f"at least square + frames - 1 = {square + frames - 1}", str(size))
+    directions = _check_names("directions", directions, tuple(MOTIONS))
+    if len(set(directions)) != len(directions):
+        fail("directions", "distinct names", repr(directions))
+    noise = check_real("noise", noise, low=0.0, high=10.0, high_open=False)
+    seed = check_int("seed", seed, minimum=0)
+    labels = _balanced_labels(np.random.default_rng([seed, 2**31]), n, len(directions))
+    videos = np.zeros((n, frames, size, size, 1), np.float32)
+    travel = frames - 1
+    for i, label in enumerate(labels):
+        rng = np.random.default_rng([seed, i])
+        step = np.array(MOTIONS[directions[label]])
+        # the start range along each axis keeps the square inside at the first and last frame
+        low = np.where(step < 0, travel, 0)
+        high = size - square - np.where(step > 0, travel, 0)
+        start = np.array([rng.integers(lo, hi + 1) for lo, hi in zip(low, high, strict=True)])
+        for t in range(frames):
+            r, c = start + t * step
+            videos[i, t, r : r + square, c : c + square, 0] = 1.0
+        videos[i] += noise * rng.standard_normal(videos[i].shape).astype(np.float32)
+    return videos, labels

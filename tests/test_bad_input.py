@@ -2174,6 +2174,34 @@ def _():
     )
 
 
+# --- notebook 19 (1D and 3D convolutions): synthetic signals, volumes and videos
+@spec("synthetic.ecg_like")
+def _():
+    return _mod("synthetic").ecg_like, dict(
+        n_samples=300, fs=250.0, heart_rate=72.0, noise=0.1, seed=0
+    )
+
+
+@spec("synthetic.make_volumes")
+def _():
+    return _mod("synthetic").make_volumes, dict(
+        n=3, size=8, classes=("sphere", "torus"), noise=0.1, seed=0
+    )
+
+
+@spec("synthetic.make_moving_shapes")
+def _():
+    return _mod("synthetic").make_moving_shapes, dict(
+        n=3, frames=4, size=8, square=2, directions=("up", "left"), noise=0.1, seed=0
+    )
+
+
+exempt(
+    "datasets.load_medmnist3d",
+    "downloads a data set: not swept offline (argument checks in test_datasets)",
+)
+
+
 # ----------------------------------------------------------------------------- bad values
 
 

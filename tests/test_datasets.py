@@ -525,3 +525,94 @@ def test_load_flowers_refuses_bad_arguments():
     assert datasets.FLOWERS_TGZ.sha256 == (
         "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
     )
+
+
+# ------------------------------------------------------------------ MedMNIST-3D (notebook 19)
+
+
+def _medmnist_npz(tmp_path, counts=(6, 3, 4), n_classes=11, drop=None):
+    """A tiny organmnist3d.npz in MedMNIST's format: uint8 (N, 28, 28, 28), labels (N, 1)."""
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for split, n in zip(("train", "val", "test"), counts, strict=True):
+        arrays[f"{split}_images"] = rng.integers(0, 256, (n, 28, 28, 28), dtype=np.uint8)
+        arrays[f"{split}_labels"] = rng.integers(0, n_classes, (n, 1)).astype(np.uint8)
+    if drop:
+        del arrays[drop]
+    path = tmp_path / "src" / "organmnist3d.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays)
+    return path, arrays
+
+
+@pytest.mark.parametrize("by", ["sha256", "md5"])
+def test_load_medmnist3d_reads_a_local_npz(tmp_path, no_network, monkeypatch, by):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    path, arrays = _medmnist_npz(tmp_path)
+    digest = dict(sha256=datasets.sha256sum(path))
+    if by == "md5":
+        digest = dict(md5=hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest())
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    out = datasets.load_medmnist3d(url=path.as_uri(), directory=cache, **digest)
+    (x, y), (xv, yv), (xt, yt), names, prov = out
+    assert len(names) == 11 and names[0] == "liver"
+    for (xs, ys), split, n in zip(
+        ((x, y), (xv, yv), (xt, yt)), ("train", "val", "test"), (6, 3, 4), strict=True
+    ):
+        assert xs.shape == (n, 28, 28, 28, 1) and xs.dtype == np.float32
+        assert ys.shape == (n,) and ys.dtype == np.int64
+        np.testing.assert_allclose(xs[..., 0] * 255, arrays[f"{split}_images"], atol=1e-3)
+        np.testing.assert_array_equal(ys, arrays[f"{split}_labels"][:, 0])
+    assert "MedMNIST" in str(prov) and "(6, 28, 28, 28, 1)" in str(prov)
+    assert (cache / "organmnist3d.npz").exists()
+
+
+def test_load_medmnist3d_refuses_a_wrong_checksum_and_a_missing_split(
+    tmp_path, no_network, monkeypatch
+):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    path, _ = _medmnist_npz(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    with pytest.raises(RuntimeError, match="MD5"):
+        datasets.load_medmnist3d(url=path.as_uri(), md5="0" * 32, directory=cache)
+    assert not list(cache.iterdir())  # nothing left behind
+    with pytest.raises(RuntimeError, match="sha256"):
+        datasets.load_medmnist3d(url=path.as_uri(), sha256="0" * 64, directory=cache)
+    broken, _ = _medmnist_npz(tmp_path / "b", drop="val_labels")
+    digest = datasets.sha256sum(broken)
+    with pytest.raises(RuntimeError, match="val_labels"):
+        datasets.load_medmnist3d(url=broken.as_uri(), sha256=digest, directory=cache)
+
+
+def test_load_medmnist3d_is_offline_in_fast_mode(monkeypatch, no_network):
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("fast mode must not try to download")
+
+    monkeypatch.setattr(datasets, "download", no_download)
+    with pytest.raises(datasets.OfflineError, match="make_volumes"):
+        datasets.load_medmnist3d()
+
+
+def test_load_medmnist3d_offline_in_full_mode_fails_loudly(tmp_path, no_network, monkeypatch):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with pytest.raises(datasets.OfflineError, match="make_volumes"):
+        datasets.load_medmnist3d(directory=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(flag="organmnist"), "flag"),
+        (dict(md5="xyz"), "md5"),
+        (dict(sha256="12"), "sha256"),
+        (dict(url=3), "url"),
+        (dict(url="organmnist3d.npz"), "url"),
+    ],
+)
+def test_load_medmnist3d_refuses_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        datasets.load_medmnist3d(**kwargs)
