@@ -50,11 +50,19 @@ MAX_MNIST1D = 10**6
 _SCHEMES = ("https://", "http://", "file://")
 
 
-def _check_sha256(name: str, value) -> str:
+def _check_hex(name: str, value, length: int) -> str:
     value = check_str(name, value, allow_empty=True).lower()
-    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        fail(name, "64 hex characters", repr(value))
+    if len(value) != length or any(c not in "0123456789abcdef" for c in value):
+        fail(name, f"{length} hex characters", repr(value))
     return value
+
+
+def _check_sha256(name: str, value) -> str:
+    return _check_hex(name, value, 64)
+
+
+def _check_md5(name: str, value) -> str:
+    return _check_hex(name, value, 32)
 
 
 __all__ = [
@@ -199,7 +207,12 @@ def sha256sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     """
     path = check_path("path", path, must_exist=True, kind="file")
     chunk = check_int("chunk", chunk, 1, 1 << 30)
-    digest = hashlib.sha256()
+    return _hexdigest(path, "sha256", chunk)
+
+
+def _hexdigest(path: Path, algorithm: str, chunk: int = 1 << 20) -> str:
+    """The ``algorithm`` (``"sha256"`` or ``"md5"``) hex digest of the file ``path``."""
+    digest = hashlib.new(algorithm, usedforsecurity=algorithm != "md5")
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(chunk), b""):
             digest.update(block)
@@ -214,22 +227,25 @@ def download(
     directory: str | os.PathLike | None = None,
     offline_alternative: str = "",
     timeout: float = 30.0,
+    md5: str | None = None,
 ) -> Path:
     """Fetches ``url`` into the cache once and returns the verified local path.
 
-    A cached file whose SHA-256 does not match is reported, deleted and fetched again.
+    A cached file whose checksum does not match is reported, deleted and fetched again.
     The download goes to a temporary file in the same folder that is renamed into place
     only after its checksum matched, so a partial or corrupt file never stays behind.
 
     Args:
         url: where to fetch from (``https://``, ``http://`` or ``file://``).
-        sha256: the expected hex digest (64 characters).
+        sha256: the expected hex digest (64 characters); None only together with ``md5``.
         filename: a plain name in the cache (no separators, no ``..``); defaults to the last
             part of the URL, which must be such a name too.
         directory: folder to keep it in; defaults to `cache_dir()`.
         offline_alternative: what to do instead when the network is not reachable; it is
             part of the error message.
         timeout: seconds before the connection is given up, in ``(0, 3600]``.
+        md5: the expected MD5 hex digest (32 characters), checked instead of a SHA-256 when
+            ``sha256`` is None: for sources that publish MD5 digests only (MedMNIST).
 
     Returns:
         The path of the verified file.
@@ -244,7 +260,10 @@ def download(
     url = check_str("url", url)
     if not url.lower().startswith(_SCHEMES):
         fail("url", "an https://, http:// or file:// URL", repr(url))
-    sha256 = _check_sha256("sha256", sha256)
+    if sha256 is None and md5 is not None:
+        algorithm, expected = "md5", _check_md5("md5", md5)
+    else:
+        algorithm, expected = "sha256", _check_sha256("sha256", sha256)
     if filename is None:
         try:
             filename = check_filename("filename", url.rstrip("/").rsplit("/", 1)[-1])
@@ -260,12 +279,12 @@ def download(
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / filename
     if target.exists():
-        found = sha256sum(target)
-        if found == sha256:
+        found = _hexdigest(target, algorithm)
+        if found == expected:
             return target
         print(
-            f"Cached {target} is corrupt (sha256 {found[:12]}..., "
-            f"expected {sha256[:12]}...); fetching it again."
+            f"Cached {target} is corrupt ({algorithm} {found[:12]}..., "
+            f"expected {expected[:12]}...); fetching it again."
         )
         target.unlink()
     hint = f" Offline alternative: {offline_alternative}" if offline_alternative else ""
@@ -278,11 +297,11 @@ def download(
                 if not block:
                     break
                 out.write(block)
-        found = sha256sum(tmp)
-        if found != sha256:
+        found = _hexdigest(tmp, algorithm)
+        if found != expected:
             raise RuntimeError(
-                f"Downloaded {url} has sha256 {found}, expected {sha256}; the file was discarded."
-                f"{hint}"
+                f"Downloaded {url} has {algorithm} {found}, expected {expected}; the file was "
+                f"discarded.{hint}"
             )
         os.replace(tmp, target)
     except (urllib.error.URLError, OSError, TimeoutError) as err:
@@ -884,40 +903,6 @@ _MEDMNIST_SPLITS = ("train", "val", "test")
 __all__ += ["MEDMNIST3D", "load_medmnist3d"]
 
 
-def _md5sum(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fetch_md5_checked(url: str, md5: str, target: Path, hint: str) -> Path:
-    """Fetches ``url`` to ``target`` unless a copy with MD5 ``md5`` is there (MedMNIST
-    publishes MD5s, not SHA-256s); written through a temporary file renamed into place only
-    once its digest matched, as `download` does."""
-    if target.exists() and _md5sum(target) == md5:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            shutil.copyfileobj(response, out, 1 << 20)
-        found = _md5sum(tmp)
-        if found != md5:
-            raise RuntimeError(
-                f"Downloaded {url} has MD5 {found}, expected {md5}; discarded.{hint}"
-            )
-        os.replace(tmp, target)
-    except (urllib.error.URLError, OSError, TimeoutError) as err:
-        raise RuntimeError(f"Could not download {url}: {err}.{hint}") from err
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
-
-
 def load_medmnist3d(
     flag: str = "organmnist3d",
     *,
@@ -966,9 +951,7 @@ def load_medmnist3d(
         sha256 = _check_sha256("sha256", sha256)
     if md5 is None:
         md5 = MEDMNIST3D[flag][0]
-    md5 = check_str("md5", md5).lower()
-    if len(md5) != 32 or any(c not in "0123456789abcdef" for c in md5):
-        fail("md5", "32 hexadecimal characters", repr(md5))
+    md5 = _check_md5("md5", md5)
     if directory is not None:
         directory = check_path("directory", directory, kind="dir")
     offline = (
@@ -982,13 +965,9 @@ def load_medmnist3d(
         )
     filename = f"{flag}.npz"
     try:
-        if sha256 is not None:
-            path = download(url, sha256, filename, directory=directory, offline_alternative=offline)
-        else:
-            folder = directory if directory is not None else cache_dir()
-            path = _fetch_md5_checked(
-                url, md5, folder / filename, f" Offline alternative: {offline}"
-            )
+        path = download(
+            url, sha256, filename, directory=directory, offline_alternative=offline, md5=md5
+        )
     except RuntimeError as err:
         if isinstance(err.__cause__, urllib.error.URLError | TimeoutError | ConnectionError):
             raise OfflineError(str(err)) from err

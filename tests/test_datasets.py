@@ -150,6 +150,19 @@ def test_interrupted_download_leaves_no_partial_file(tmp_path, cache, monkeypatc
     assert list(cache.iterdir()) == []
 
 
+def test_download_checks_an_md5_when_no_sha256_is_given(tmp_path):
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"medmnist")
+    md5 = hashlib.md5(b"medmnist", usedforsecurity=False).hexdigest()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    path = datasets.download(src.as_uri(), None, "a.bin", directory=cache, md5=md5)
+    assert path.read_bytes() == b"medmnist"
+    with pytest.raises(RuntimeError, match="has md5"):
+        datasets.download(src.as_uri(), None, "b.bin", directory=cache, md5="0" * 32)
+    assert sorted(p.name for p in cache.iterdir()) == ["a.bin"]  # nothing half-written
+
+
 @pytest.mark.parametrize("digest", ["abc", "g" * 64, ""])
 def test_download_rejects_malformed_checksums(digest):
     with pytest.raises(ValueError, match="sha256 must be 64 hex"):
@@ -179,6 +192,7 @@ GOOD = "a" * 64
         (lambda t: datasets.download("ftp://example.org/a.bin", GOOD), "url"),
         (lambda t: datasets.download("https://example.org/..", GOOD), "url"),
         (lambda t: datasets.download("https://example.org/a.bin", None), "sha256"),
+        (lambda t: datasets.download("https://example.org/a.bin", None, md5="abc"), "md5"),
         (lambda t: datasets.download("https://example.org/a", GOOD, "../escape.bin"), "filename"),
         (lambda t: datasets.download("https://example.org/a", GOOD, ".."), "filename"),
         (lambda t: datasets.download("https://example.org/a", GOOD, "a/b.bin"), "filename"),
@@ -575,7 +589,7 @@ def test_load_medmnist3d_refuses_a_wrong_checksum_and_a_missing_split(
     path, _ = _medmnist_npz(tmp_path)
     cache = tmp_path / "cache"
     cache.mkdir()
-    with pytest.raises(RuntimeError, match="MD5"):
+    with pytest.raises(RuntimeError, match="md5"):
         datasets.load_medmnist3d(url=path.as_uri(), md5="0" * 32, directory=cache)
     assert not list(cache.iterdir())  # nothing left behind
     with pytest.raises(RuntimeError, match="sha256"):
