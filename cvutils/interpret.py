@@ -10,7 +10,8 @@ NumPy arrays:
 * `occlusion_map` -- the class probability while a grey square slides over the image;
 * `saliency` -- ``|d score / d input|``, maximum over channels;
 * `activation_maximization` -- an input that a unit likes, by gradient ascent;
-* `fgsm` -- fast-gradient-sign adversarial examples.
+* `fgsm` -- fast-gradient-sign adversarial examples;
+* `accuracy_under_attack` -- a classifier's accuracy on FGSM images, per epsilon.
 
 Bad arguments raise ``ValueError`` naming them (see `cvutils.checks`).
 """
@@ -40,6 +41,7 @@ MAX_STEPS = 100_000
 
 __all__ = [
     "ReceptiveField",
+    "accuracy_under_attack",
     "activation_maximization",
     "feature_maps",
     "fgsm",
@@ -503,3 +505,73 @@ def fgsm(model, images, labels, epsilon, from_logits=False, clip=(0.0, 1.0)):
             step = tf.clip_by_value(step, low, high)
         adv.append(step.numpy())
     return np.concatenate(adv, axis=0)
+
+
+# ----------------------------------------------------------------------------- robustness curve
+# (added for notebooks/17_what_convnets_learn.ipynb: FGSM accuracy against epsilon)
+
+
+def accuracy_under_attack(model, images, labels, epsilons, from_logits=False, clip=(0.0, 1.0)):
+    """Accuracy on FGSM images for each epsilon: ``(len(epsilons),)`` floats in [0, 1].
+
+    The gradient sign ``sign(d loss / d x)`` of the clean images is computed once; for each
+    ``epsilon`` the adversarial images are ``clip(x + epsilon * sign)`` (what `fgsm` returns)
+    and the accuracy is the fraction whose arg-max class is the true label.
+
+    Taught in notebooks/17_what_convnets_learn.ipynb.
+
+    Args:
+        model: a classifier with output ``(batch, n_classes)``: probabilities, or logits with
+            ``from_logits=True`` (the arg-max is the same).
+        images: ``(N, H, W, C)`` (or ``(N, ...)`` matching the model's input).
+        labels: ``(N,)`` class indices.
+        epsilons: a non-empty sequence of step sizes, each in [0, 1e6].
+        from_logits: whether the model outputs logits (for the loss).
+        clip: ``(low, high)`` valid pixel range, or None for no clipping.
+
+    Returns:
+        ``(len(epsilons),)`` float64 array; entry ``i`` is the accuracy at ``epsilons[i]``.
+
+    Examples:
+        >>> model = keras.Sequential([keras.Input((2, 2, 1)), keras.layers.Flatten(),
+        ...                           keras.layers.Dense(2, activation="softmax")])
+        >>> model.layers[-1].set_weights([np.array([[1.0, -1.0]] * 4), np.zeros(2)])
+        >>> x = np.full((2, 2, 2, 1), 0.5, "float32")
+        >>> accuracy_under_attack(model, x, [0, 1], [0.0]).tolist()  # both images: class 0
+        [0.5]
+    """
+    import tensorflow as tf
+
+    model = _check_model(model)
+    x = _images("images", images, model, single=False)
+    n_classes = int(model.outputs[0].shape[-1])
+    y = check_labels("labels", labels, n_classes=n_classes, n=len(x))
+    if isinstance(epsilons, str) or not isinstance(epsilons, list | tuple | np.ndarray):
+        fail("epsilons", "a sequence of numbers", describe(epsilons), kind=True)
+    if len(epsilons) == 0:
+        fail("epsilons", "a non-empty sequence of numbers", describe(epsilons))
+    eps = [
+        check_real(f"epsilons[{i}]", e, low=0.0, high=MAX_PIXEL_SCALE, high_open=False)
+        for i, e in enumerate(epsilons)
+    ]
+    if clip is not None:
+        if not isinstance(clip, list | tuple) or len(clip) != 2:
+            fail("clip", "a pair (low, high) or None", describe(clip), kind=True)
+        low = check_real("clip[0]", clip[0])
+        high = check_real("clip[1]", clip[1], low=low, high_open=True)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits, reduction="sum")
+    correct = np.zeros(len(eps), np.int64)
+    for i in range(0, len(x), _BATCH):
+        xb = tf.convert_to_tensor(x[i : i + _BATCH])
+        yb = y[i : i + _BATCH]
+        with tf.GradientTape() as tape:
+            tape.watch(xb)
+            loss = loss_fn(yb, model(xb, training=False))
+        sign = tf.sign(tape.gradient(loss, xb))
+        for j, e in enumerate(eps):
+            adv = xb + e * sign
+            if clip is not None:
+                adv = tf.clip_by_value(adv, low, high)
+            pred = np.argmax(keras.ops.convert_to_numpy(model(adv, training=False)), axis=-1)
+            correct[j] += int(np.sum(pred == yb))
+    return correct / len(x)

@@ -2202,6 +2202,19 @@ exempt(
 )
 
 
+# --- interpret: accuracy under attack (notebook 17)
+@spec("interpret.accuracy_under_attack")
+def _():
+    return _mod("interpret").accuracy_under_attack, dict(
+        model=tiny_model(),
+        images=rng().random((2, 8, 8, 1)).astype("float32"),
+        labels=np.array([0, 2]),
+        epsilons=[0.0, 0.1],
+        from_logits=False,
+        clip=(0.0, 1.0),
+    )
+
+
 # ----------------------------------------------------------------------------- bad values
 
 

@@ -11,6 +11,7 @@ import pytest
 from cvutils import gradcheck
 from cvutils.interpret import (
     ReceptiveField,
+    accuracy_under_attack,
     activation_maximization,
     feature_maps,
     fgsm,
@@ -319,3 +320,74 @@ def test_unbounded_sizes_are_refused(convnet, call, name):
     x = np.random.default_rng(0).random((12, 12, 3)).astype("float32")
     with pytest.raises(ValueError, match=rf"^{name} must be .*; got "):
         call(convnet, x)
+
+
+# ------------------------------------------------------------------------ accuracy under attack
+# (notebooks/17_what_convnets_learn.ipynb)
+
+EPSILONS = [0.0, 0.01, 0.05, 0.1, 0.3]
+
+
+def _fgsm_accuracies(model, x, y, epsilons, **kwargs):
+    """The loop oracle: fgsm per epsilon, then the arg-max against the labels."""
+    outs = [keras.ops.convert_to_numpy(model(fgsm(model, x, y, e, **kwargs))) for e in epsilons]
+    return [float(np.mean(np.argmax(out, 1) == y)) for out in outs]
+
+
+@pytest.mark.parametrize("n", [7, 260])  # 260 > one batch of 256
+def test_accuracy_under_attack_equals_fgsm_then_argmax(convnet, n):
+    rng = np.random.default_rng(n)
+    x = rng.uniform(size=(n, 12, 12, 3)).astype("float32")
+    y = np.argmax(keras.ops.convert_to_numpy(convnet(x)), 1)  # every clean image is right
+    y[::3] = (y[::3] + 1) % 3  # a third are wrong
+    accs = accuracy_under_attack(convnet, x, y, EPSILONS)
+    assert accs.shape == (len(EPSILONS),) and accs.dtype == np.float64
+    np.testing.assert_allclose(accs, _fgsm_accuracies(convnet, x, y, EPSILONS), atol=1e-12)
+    assert accs[0] == pytest.approx(np.mean(np.arange(n) % 3 != 0))
+
+
+def test_accuracy_under_attack_from_logits_and_without_clip_on_a_linear_model():
+    rng = np.random.default_rng(7)
+    w = rng.normal(size=(16, 4))
+    model = linear_model((4, 4, 1), 4, w)  # logits
+    x = rng.uniform(-1, 2, size=(40, 4, 4, 1))
+    y = rng.integers(0, 4, size=40)
+    for clip in [None, (-0.5, 1.5)]:
+        accs = accuracy_under_attack(model, x, y, np.array(EPSILONS), from_logits=True, clip=clip)
+        expected = _fgsm_accuracies(model, x, y, EPSILONS, from_logits=True, clip=clip)
+        np.testing.assert_allclose(accs, expected, atol=1e-12)
+    # a large step moves every image against its true class: the accuracy falls to (near) 0
+    assert accuracy_under_attack(model, x, y, [100.0], from_logits=True, clip=None)[0] <= 0.1
+
+
+def test_accuracy_under_attack_does_not_mutate_its_inputs(convnet):
+    x = np.random.default_rng(0).uniform(size=(4, 12, 12, 3)).astype("float32")
+    y, eps = np.array([0, 1, 2, 0]), [0.0, 0.1]
+    x0, y0, eps0 = x.copy(), y.copy(), list(eps)
+    accuracy_under_attack(convnet, x, y, eps)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(y, y0)
+    assert eps == eps0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        (dict(epsilons=[]), "epsilons"),
+        (dict(epsilons=0.1), "epsilons"),
+        (dict(epsilons="0.1"), "epsilons"),
+        (dict(epsilons=[[0.1]]), r"epsilons\[0\]"),
+        (dict(epsilons=[0.1, -0.1]), r"epsilons\[1\]"),
+        (dict(epsilons=[1e300]), r"epsilons\[0\]"),
+        (dict(epsilons=[float("nan")]), r"epsilons\[0\]"),
+        (dict(labels=[0, 3]), "labels"),
+        (dict(labels=[0]), "labels"),
+        (dict(images=np.zeros((2, 12, 12, 1))), "images"),
+        (dict(clip=(1.0, 0.0)), r"clip\[1\]"),
+        (dict(clip=0.5), "clip"),
+    ],
+)
+def test_accuracy_under_attack_refuses_bad_input(convnet, kwargs, name):
+    args = dict(images=np.zeros((2, 12, 12, 3)), labels=[0, 1], epsilons=[0.1]) | kwargs
+    with pytest.raises(ValueError, match=rf"^{name} must be .*; got "):
+        accuracy_under_attack(convnet, **args)
