@@ -2174,6 +2174,14 @@ def _():
     )
 
 
+# --- notebook 18: neural style transfer
+@spec("models.vgg19_features", costly=True)
+def _():
+    return _mod("models").vgg19_features, dict(
+        layer_names=["block1_conv1", "block2_conv1"], input_shape=(32, 32, 3), weights=None, seed=0
+    )
+
+
 # ----------------------------------------------------------------------------- bad values
 
 
