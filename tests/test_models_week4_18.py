@@ -148,3 +148,15 @@ def test_bad_arguments(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         vgg19_features(**args)
+
+
+def test_imagenet_weights_offline_fail_loudly(monkeypatch):
+    """No silent fallback to random weights: a failed download is a RuntimeError saying so."""
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    monkeypatch.setattr(keras.src.applications.vgg19.file_utils, "get_file", offline)
+    with pytest.raises(RuntimeError, match="ImageNet weights of VGG-19 could not be downloaded"):
+        vgg19_features(["block1_conv1"], (32, 32, 3), weights="imagenet")
