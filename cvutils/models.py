@@ -981,3 +981,112 @@ def landmark_net(
     x = L.Dense(2 * n_keypoints, activation="sigmoid", dtype="float32", name="coordinates")(x)
     keypoints = L.Reshape((n_keypoints, 2), dtype="float32", name="keypoints")(x)
     return keras.Model(inputs, keypoints, name="landmark_net")
+
+
+# --------------------------------------------------------------------------------------
+# Neural style transfer: VGG-19 feature extractor (notebook 18)
+# --------------------------------------------------------------------------------------
+
+#: The course's VGG-19 layers for style transfer: the five style layers, then the content layer.
+VGG19_STYLE_TRANSFER_LAYERS = (
+    "block1_conv1",
+    "block2_conv1",
+    "block3_conv1",
+    "block4_conv1",
+    "block5_conv1",
+    "block5_conv4",
+)
+
+#: The ImageNet mean of VGG's training images, RGB, in 0..255 (what ``preprocess_input`` removes).
+_VGG_MEAN_RGB = (123.68, 116.779, 103.939)
+
+
+def vgg19_features(
+    layer_names: Sequence[str] = VGG19_STYLE_TRANSFER_LAYERS,
+    input_shape: tuple[int, int, int] = (400, 400, 3),
+    weights: str | None = None,
+    seed: int = 0,
+) -> keras.Model:
+    """A frozen VGG-19 trunk that maps images to the activations of the named layers.
+
+    ``(m, n_H, n_W, 3)`` RGB images in ``[0, 1]`` -> a list of ``(m, n_H_l, n_W_l, n_C_l)``
+    activations, one per name of ``layer_names``, in that order (the course's order: the style
+    layers, then the content layer). The first layer, ``preprocess``, does what
+    ``keras.applications.vgg19.preprocess_input`` does to ``255 * image`` (subtracts the
+    ImageNet mean); the channel flip RGB -> BGR of that function is folded into the kernel of
+    ``block1_conv1`` (the convolution is linear in its input channels), so the outputs equal
+    those of ``keras.applications.VGG19`` on preprocessed images. The layers after the deepest
+    named one are left out (``["block5_pool"]`` keeps the whole trunk).
+
+    Args:
+        layer_names: names of layers of ``keras.applications.VGG19(include_top=False)``
+            (``block1_conv1`` ... ``block5_pool``), each at most once.
+        input_shape: ``(n_H, n_W, 3)``, each side at least 32.
+        weights: ``"imagenet"`` (downloaded once by Keras, which checks its hash; needs the
+            network the first time) or None: random weights, drawn with He-normal
+            initialisation (zero biases) from ``seed``, so that the activations keep their
+            scale through the 16 ReLU layers.
+        seed: the seed of the random weights (ignored with ``"imagenet"``).
+
+    Returns:
+        A non-trainable `keras.Model` named ``vgg19_features`` with one output per layer name.
+
+    Raises:
+        ValueError: for a bad argument.
+        RuntimeError: the ImageNet weights could not be downloaded (offline): run in fast mode
+            or use ``weights=None``.
+
+    Taught in notebooks/18_neural_style_transfer.ipynb.
+
+    Examples:
+        >>> model = vgg19_features(["block1_conv1", "block3_conv1"], (32, 32, 3))
+        >>> [tuple(o.shape) for o in model.outputs]
+        [(None, 32, 32, 64), (None, 8, 8, 256)]
+    """
+    input_shape = _check_shape("input_shape", input_shape, ndim=3)
+    if min(input_shape[:2]) < 32 or input_shape[-1] != 3:
+        fail("input_shape", "(n_H, n_W, 3) with both sides at least 32", str(input_shape))
+    if weights is not None:
+        check_choice("weights", weights, ("imagenet",))
+    seed = check_int("seed", seed, 0, 2**31 - 1)
+    if isinstance(layer_names, str) or not isinstance(layer_names, Sequence):
+        fail("layer_names", "a list of layer names", describe(layer_names), kind=True)
+    if not layer_names:
+        fail("layer_names", "a non-empty list of layer names", "an empty list")
+    try:
+        vgg = keras.applications.VGG19(include_top=False, weights=weights, input_shape=input_shape)
+    except Exception as err:  # the download of the weights failed
+        raise RuntimeError(
+            "The ImageNet weights of VGG-19 could not be downloaded "
+            f"({type(err).__name__}). Connect to the network once, or run in fast mode "
+            "(CVUTILS_MODE=fast), which uses random weights."
+        ) from err
+    order = [layer.name for layer in vgg.layers[1:]]
+    depth = []
+    for i, name in enumerate(layer_names):
+        check_choice(f"layer_names[{i}]", name, order)
+        depth.append(order.index(name))
+    if len(set(layer_names)) != len(layer_names):
+        fail("layer_names", "distinct layer names", describe(list(layer_names)))
+    inputs = keras.Input(input_shape, name="image")
+    x = L.Rescaling(255.0, offset=[-m for m in _VGG_MEAN_RGB], name="preprocess")(inputs)
+    outputs = {}
+    for layer in vgg.layers[1 : max(depth) + 2]:
+        x = outputs[layer.name] = layer(x)
+    model = keras.Model(inputs, [outputs[n] for n in layer_names], name="vgg19_features")
+    convs = [layer for layer in model.layers if isinstance(layer, L.Conv2D)]
+    for i, layer in enumerate(convs):
+        kernel, bias = layer.get_weights()
+        if weights is None:
+            kernel = keras.ops.convert_to_numpy(
+                keras.initializers.HeNormal(seed=seed + i)(kernel.shape)
+            )
+            bias = bias * 0.0
+        elif i == 0:
+            kernel = kernel[:, :, ::-1, :]  # BGR -> RGB
+        layer.set_weights([kernel, bias])
+    model.trainable = False
+    return model
+
+
+__all__ += ["VGG19_STYLE_TRANSFER_LAYERS", "vgg19_features"]

@@ -2212,6 +2212,11 @@ def _():
         epsilons=[0.0, 0.1],
         from_logits=False,
         clip=(0.0, 1.0),
+# --- notebook 18: neural style transfer
+@spec("models.vgg19_features", costly=True)
+def _():
+    return _mod("models").vgg19_features, dict(
+        layer_names=["block1_conv1", "block2_conv1"], input_shape=(32, 32, 3), weights=None, seed=0
     )
 
 
