@@ -2212,6 +2212,9 @@ def _():
         epsilons=[0.0, 0.1],
         from_logits=False,
         clip=(0.0, 1.0),
+    )
+
+
 # --- notebook 18: neural style transfer
 @spec("models.vgg19_features", costly=True)
 def _():
