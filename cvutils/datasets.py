@@ -995,3 +995,79 @@ def load_medmnist3d(
         f"{len(class_names)} classes, official split, intensities scaled to [0, 1]",
     )
     return (*splits, class_names, prov)
+
+
+# ----------------------------------------------------------------------------- LFW people
+# (notebooks/16_face_recognition.ipynb)
+
+__all__ += ["load_lfw_people"]
+
+LFW_CITATION = "Labeled Faces in the Wild, Huang, Ramesh, Berg & Learned-Miller 2007"
+
+
+def load_lfw_people(min_faces_per_person=20, resize=0.4, data_home=None):
+    """Loads Labeled Faces in the Wild: the people with at least ``min_faces_per_person`` photos.
+
+    Uses scikit-learn's `fetch_lfw_people` (funnelled, grey, the default central crop), which
+    downloads the official archive once and checks its SHA-256. In fast mode it never touches
+    the network (``download_if_missing=False``): only a copy already in ``data_home`` is read,
+    else `OfflineError` names the offline alternative.
+
+    Returns ``(images, labels), names, provenance`` with ``images`` of shape ``(N, h, w)``
+    float32 in [0, 1] (``62 x 47`` for ``resize=0.5``, ``50 x 37`` for 0.4), ``labels`` of
+    shape ``(N,)`` int64 indexing ``names`` (a tuple of the people's names).
+
+    Args:
+        min_faces_per_person: keep the people with at least this many photos, ``1..530``.
+        resize: the scale of the ``125 x 94`` crop, in ``(0, 1]``.
+        data_home: scikit-learn's data folder (default: ``cache_dir() / "scikit_learn_data"``).
+
+    Raises:
+        ValueError: for a bad argument (or no person with that many photos).
+        OfflineError: fast mode and no local copy, or the network is not reachable.
+        RuntimeError: the downloaded archive's checksum does not match.
+
+    Taught in notebooks/16_face_recognition.ipynb.
+    """
+    min_faces = check_int("min_faces_per_person", min_faces_per_person, 1, 530)
+    resize = check_real("resize", resize, low=0.0, low_open=True, high=1.0, high_open=False)
+    home = (
+        cache_dir() / "scikit_learn_data"
+        if data_home is None
+        else check_path("data_home", data_home, kind="dir")
+    )
+    from sklearn.datasets import fetch_lfw_people
+
+    fast = runtime.is_fast()
+    offline = (
+        "offline, notebook 16 uses scikit-image's LFW subset (load_lfw_faces): each face, with "
+        "random crops, flips and lighting changes, stands for one person."
+    )
+    try:
+        bunch = fetch_lfw_people(
+            data_home=str(home),
+            min_faces_per_person=min_faces,
+            resize=resize,
+            download_if_missing=not fast,
+        )
+    except OSError as err:  # a missing file, or urllib's URLError: no data without network
+        if "checksum" in str(err).lower():
+            raise RuntimeError(f"LFW archive failed its checksum: {err}") from err
+        where = "Fast mode never downloads, and" if fast else "The download failed:"
+        raise OfflineError(
+            f"{where} LFW is not in {home} ({err}). Offline alternative: {offline} "
+            "Set CVUTILS_MODE=full on a machine with network to download it."
+        ) from err
+    images = np.asarray(bunch.images, dtype=np.float32)
+    if images.size and images.max() > 1.0:  # older scikit-learn returned 0..255
+        images = images / np.float32(255.0)
+    labels = np.asarray(bunch.target, dtype=np.int64)
+    names = tuple(str(n) for n in bunch.target_names)
+    prov = Provenance(
+        "LFW people",
+        "sklearn.datasets.fetch_lfw_people (funneled, SHA-256 checked, cached)",
+        LFW_CITATION,
+        {"images": images.shape},
+        f"{len(names)} people with at least {min_faces} photos each, grey, resize {resize}",
+    )
+    return (images, labels), names, prov

@@ -1090,3 +1090,53 @@ def vgg19_features(
 
 
 __all__ += ["VGG19_STYLE_TRANSFER_LAYERS", "vgg19_features"]
+# Week 4: face recognition, a Siamese encoder with an L2-normalised embedding
+# (notebooks/16_face_recognition.ipynb)
+# --------------------------------------------------------------------------------------
+
+__all__ += ["face_encoder"]
+
+
+def face_encoder(
+    input_shape: tuple[int, int, int] = (96, 96, 3),
+    embedding_dim: int = 128,
+    filters: Sequence[int] = (32, 64, 128),
+    dropout: float = 0.0,
+) -> keras.Model:
+    """The encoder ``f`` of a Siamese network: images -> L2-normalised embeddings.
+
+    ``(m, n_H, n_W, n_C)`` images -> ``(m, embedding_dim)`` embeddings with
+    ``||f(x)||_2 = 1``, so that the squared distance of two embeddings lies in ``[0, 4]``.
+    One encoder (one set of weights) embeds every image of a pair or triplet: that is the
+    "Siamese" network. Train it with a triplet loss (`cvutils.losses.TripletLoss`,
+    `TripletSemiHardLoss`, `TripletHardLoss`).
+
+    The trunk is the one of `localization_net` (``[Conv 3x3 - BN - ReLU - MaxPool 2]`` per
+    entry of ``filters``, then ``Flatten -> Dropout``), followed by ``Dense(embedding_dim)``
+    (layer ``embedding``) and Keras's `UnitNormalization` (layer ``l2_normalize``, float32),
+    which saves and loads in a ``.keras`` file like any built-in layer.
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``; each side at least ``2 ** len(filters)``.
+        embedding_dim: the size ``d`` of the embedding (the course uses 128).
+        filters: the filters of each convolution block.
+        dropout: the dropout rate on the flattened features, in ``[0, 1)``.
+
+    Returns:
+        An uncompiled `keras.Model` named ``face_encoder``.
+
+    Raises:
+        ValueError: for a bad argument.
+
+    Taught in notebooks/16_face_recognition.ipynb.
+
+    Examples:
+        >>> model = face_encoder((25, 25, 1), embedding_dim=16, filters=(4, 8))
+        >>> model.output_shape
+        (None, 16)
+    """
+    embedding_dim = check_int("embedding_dim", embedding_dim, 1, MAX_COUNT)
+    inputs, x, _ = _small_trunk(input_shape, filters, dropout, "face_encoder")
+    x = L.Dense(embedding_dim, name="embedding")(x)
+    x = L.UnitNormalization(axis=-1, dtype="float32", name="l2_normalize")(x)
+    return keras.Model(inputs, x, name="face_encoder")

@@ -630,3 +630,60 @@ def test_load_medmnist3d_offline_in_full_mode_fails_loudly(tmp_path, no_network,
 def test_load_medmnist3d_refuses_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         datasets.load_medmnist3d(**kwargs)
+
+
+# ------------------------------------------------------------------ LFW people (notebook 16)
+
+
+def _lfw_home(tmp_path, people=(("Ada_Lovelace", 3), ("Alan_Turing", 2), ("Grace_Hopper", 1))):
+    """A tiny scikit-learn LFW folder: the metadata files and 250x250 funnelled JPEGs."""
+    from PIL import Image
+
+    home = tmp_path / "sk"
+    lfw = home / "lfw_home"
+    for name in ("pairsDevTrain.txt", "pairsDevTest.txt", "pairs.txt"):
+        (lfw / name).parent.mkdir(parents=True, exist_ok=True)
+        (lfw / name).write_text("1\n")
+    for i, (person, count) in enumerate(people):
+        folder = lfw / "lfw_funneled" / person
+        folder.mkdir(parents=True)
+        for k in range(count):  # a solid grey level per photo: 40 + 80 i + 20 k
+            Image.new("RGB", (250, 250), (40 + 80 * i + 20 * k,) * 3).save(
+                folder / f"{person}_{k + 1:04d}.jpg", quality=95
+            )
+    return home
+
+
+def test_load_lfw_people_reads_a_local_copy_offline(tmp_path, no_network, monkeypatch):
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+    home = _lfw_home(tmp_path)
+    (images, labels), names, prov = datasets.load_lfw_people(
+        min_faces_per_person=2, resize=0.2, data_home=home
+    )
+    assert names == ("Ada Lovelace", "Alan Turing")
+    assert images.shape == (5, 25, 18) and images.dtype == np.float32
+    assert sorted(labels.tolist()) == [0, 0, 0, 1, 1] and labels.dtype == np.int64
+    levels = sorted(np.round(images.mean(axis=(1, 2)) * 255).astype(int).tolist())
+    np.testing.assert_allclose(levels, [40, 60, 80, 120, 140], atol=2)  # scaled to [0, 1]
+    for label, level in zip(labels, images.mean(axis=(1, 2)) * 255, strict=True):
+        assert (level < 100) == (label == 0)  # each photo labelled with its person
+    assert "LFW people" in str(prov) and "2 people with at least 2 photos" in str(prov)
+
+
+def test_load_lfw_people_is_offline_in_fast_mode(tmp_path, no_network, monkeypatch):
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+    with pytest.raises(datasets.OfflineError, match="load_lfw_faces"):
+        datasets.load_lfw_people(data_home=tmp_path)
+
+
+def test_load_lfw_people_fails_loudly_without_network(tmp_path, no_network, monkeypatch):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with pytest.raises(datasets.OfflineError, match="Offline alternative"):
+        datasets.load_lfw_people(data_home=tmp_path)
+
+
+def test_load_lfw_people_refuses_bad_arguments(tmp_path):
+    assert_refused(lambda: datasets.load_lfw_people(min_faces_per_person=0), "min_faces_per_person")
+    assert_refused(lambda: datasets.load_lfw_people(resize=0.0), "resize")
+    assert_refused(lambda: datasets.load_lfw_people(resize=1.5), "resize")
+    assert_refused(lambda: datasets.load_lfw_people(data_home=20), "data_home")
