@@ -343,8 +343,8 @@ def result(**values: Any) -> None:
     """Prints a notebook's key result as one ``RESULT: name=value, ...`` line.
 
     `make run` (tools/run_notebooks.py) shows this line next to each notebook's run time.
-    Floats are printed with 4 significant digits. Nothing is returned, so a notebook cell
-    that ends with this call shows the line once.
+    Floats, also inside lists and tuples, are printed with 4 significant digits. Nothing is
+    returned, so a notebook cell that ends with this call shows the line once.
 
     Raises:
         ValueError: when no ``name=value`` pair is given.
@@ -352,10 +352,19 @@ def result(**values: Any) -> None:
     Taught in notebooks/00_setup_and_tour.ipynb.
 
     Examples:
-        >>> result(accuracy=0.98765, epochs=3)
-        RESULT: accuracy=0.9877, epochs=3
+        >>> result(accuracy=0.98765, epochs=3, errors=[0.018460303, 0.10536])
+        RESULT: accuracy=0.9877, epochs=3, errors=[0.01846, 0.1054]
     """
     if not values:
         fail("values", "at least one name=value pair", "none")
-    parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()]
-    print("RESULT: " + ", ".join(parts))
+    print("RESULT: " + ", ".join(f"{k}={_short(v)}" for k, v in values.items()))
+
+
+def _short(value: Any) -> str:
+    """``value`` for a RESULT line: floats (NumPy's too) with 4 significant digits."""
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.4g}"
+    if isinstance(value, list | tuple):
+        inner = ", ".join(_short(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' * (len(value) == 1)})"
+    return str(value)
