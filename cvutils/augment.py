@@ -97,7 +97,11 @@ def _detection_inputs(image, boxes, class_ids, seed):
     if n_b is not None and n_c is not None and n_b != n_c:
         fail("class_ids", f"one class id per box ({n_b})", f"{n_c}")
     seed = check_tensor("seed", seed)
-    if seed.dtype == tf.bool or not seed.dtype.is_integer or seed.shape != (2,):
+    if (
+        seed.dtype == tf.bool
+        or not seed.dtype.is_integer
+        or not seed.shape.is_compatible_with((2,))
+    ):
         fail("seed", "a shape-(2,) integer tensor (a stateless seed)", describe(seed))
     return image, boxes, class_ids, tf.cast(seed, tf.int64)
 
