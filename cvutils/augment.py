@@ -87,6 +87,8 @@ def _detection_inputs(image, boxes, class_ids, seed):
     boxes = check_tensor("boxes", boxes, dtype="float32")
     if boxes.shape.rank != 2 or boxes.shape[-1] != 4:
         fail("boxes", "an (N, 4) tensor of (x1, y1, x2, y2) pixel boxes", describe(boxes))
+    if tf.executing_eagerly() and not bool(tf.reduce_all(tf.math.is_finite(boxes))):
+        fail("boxes", "finite pixel boxes", "NaN or infinite values")  # checked when eager
     class_ids = check_tensor("class_ids", class_ids)
     if class_ids.dtype == tf.bool or not class_ids.dtype.is_integer:
         fail("class_ids", "an (N,) tensor of integer class ids", describe(class_ids), kind=True)

@@ -186,6 +186,10 @@ def test_inputs_are_not_changed():
             ),
             "scale_range[1]",
         ),
+        (
+            lambda: random_flip_boxes(np.zeros((4, 4, 1)), [[0, 0, np.nan, 1]], [0], [0, 0]),
+            "boxes",
+        ),
     ],
 )
 def test_refusals(call, name):
