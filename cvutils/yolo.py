@@ -63,9 +63,11 @@ __all__ = [
     "anchor_iou",
     "average_precision",
     "encode_targets",
+    "encode_targets_tf",
     "kmeans_anchors",
     "mean_average_precision",
     "mean_best_iou",
+    "precision_recall_curves",
     "scale_boxes",
     "yolo_boxes_to_corners",
     "yolo_eval",
@@ -790,3 +792,144 @@ def _check_lists(*lists: Any) -> int:
     if len(set(lengths)) > 1:
         fail(", ".join(names), "lists of the same length (one entry per image)", str(lengths))
     return lengths[0]
+
+
+# ----------------------------------------------------------------------------------------
+# Training and evaluation helpers of notebook 14: targets inside tf.data, PR curves
+# ----------------------------------------------------------------------------------------
+
+
+def encode_targets_tf(boxes, class_ids, anchors, grid_shape, num_classes: int, image_shape):
+    """`encode_targets` inside a ``tf.data`` pipeline (or ``tf.function``), padding dropped.
+
+    ``(N, 4)`` ``xyxy`` pixel boxes and ``(N,)`` class ids (``-1`` marks padding or a box an
+    augmentation dropped) -> the ``(S_h, S_w, A, 5 + C)`` float32 target tensor, computed by
+    `encode_targets` itself through ``tf.numpy_function`` (so the two are equal by
+    construction), with its static shape set.
+
+    Args:
+        boxes: ``(N, 4)`` tensor of pixel boxes ``(x1, y1, x2, y2)``.
+        class_ids: ``(N,)`` integer tensor, ``-1`` for rows to ignore.
+        anchors: ``(A, 2)`` anchor ``(width, height)`` in cells.
+        grid_shape: ``(S_h, S_w)``.
+        num_classes: ``C``.
+        image_shape: ``(height, width)`` of the images.
+
+    Returns:
+        A float32 tensor ``(S_h, S_w, A, 5 + C)``.
+
+    Taught in notebooks/14_training_a_yolo_detector.ipynb.
+
+    Examples:
+        >>> y = encode_targets_tf([[0, 0, 8, 8], [0, 0, 0, 0]], [1, -1], [[1, 1]], (2, 2), 2,
+        ...                       (16, 16))
+        >>> tuple(y.shape), y.numpy()[0, 0, 0].tolist()
+        ((2, 2, 1, 7), [1.0, 0.5, 0.5, 1.0, 1.0, 0.0, 1.0])
+    """
+    anchors = _check_anchors(anchors)
+    num_classes = check_int("num_classes", num_classes, minimum=1)
+    s_h, s_w = check_shape("grid_shape", _seq(grid_shape), ndim=2)
+    height, width = check_shape("image_shape", _seq(image_shape), ndim=(2, 3))[:2]
+    # one call on no box checks the grid, the image and the target size once, eagerly
+    encode_targets(np.zeros((0, 4)), [], anchors, (s_h, s_w), num_classes, (height, width))
+    boxes = check_tensor("boxes", boxes, dtype="float32")
+    if boxes.shape.rank != 2 or boxes.shape[-1] != 4:
+        fail("boxes", "an (N, 4) tensor of (x1, y1, x2, y2) pixel boxes", describe(boxes))
+    class_ids = check_tensor("class_ids", class_ids)
+    if class_ids.dtype == tf.bool or not class_ids.dtype.is_integer:
+        fail("class_ids", "an (N,) tensor of integer class ids", describe(class_ids), kind=True)
+    if class_ids.shape.rank != 1:
+        fail("class_ids", "an (N,) tensor of class ids (-1 for padding)", describe(class_ids))
+    n_b, n_c = boxes.shape[0], class_ids.shape[0]
+    if n_b is not None and n_c is not None and n_b != n_c:
+        fail("class_ids", f"one class id per box ({n_b})", f"{n_c}")
+
+    def encode(b, c):
+        keep = c >= 0
+        return encode_targets(b[keep], c[keep], anchors, (s_h, s_w), num_classes, (height, width))
+
+    y = tf.numpy_function(encode, [boxes, tf.cast(class_ids, tf.int64)], tf.float32)
+    y.set_shape((s_h, s_w, len(anchors), 5 + num_classes))
+    return y
+
+
+def precision_recall_curves(
+    pred_boxes: Sequence[Any],
+    pred_scores: Sequence[Any],
+    pred_classes: Sequence[Any],
+    true_boxes: Sequence[Any],
+    true_classes: Sequence[Any],
+    iou_threshold: float = 0.5,
+    fmt: str = "xyxy",
+) -> dict[int, dict[str, np.ndarray]]:
+    """The precision-recall curve of each class, matched as `mean_average_precision` does.
+
+    Per class, the detections of all images ranked by score (ties: by image, then position)
+    are matched greedily to unmatched true boxes of their class with IoU > ``iou_threshold``.
+    After the ``k`` best detections, recall is ``TP_k / n_true`` and precision
+    ``TP_k / k``: the point of the curve reached by keeping the detections whose score is at
+    least the ``k``-th score. ``average_precision(recall, precision)`` is the class's AP.
+
+    Args:
+        pred_boxes, pred_scores, pred_classes, true_boxes, true_classes, iou_threshold,
+            fmt: as for `mean_average_precision`.
+
+    Returns:
+        ``{class_id: {"scores", "precision", "recall", "tp"}}`` for every class that has
+        ground truth; each array ``(K,)`` in rank order (``K = 0`` for a class never
+        detected); ``tp`` is 1 for a true positive.
+
+    Taught in notebooks/14_training_a_yolo_detector.ipynb.
+
+    Examples:
+        >>> gt = [np.array([[0, 0, 10, 10], [20, 20, 30, 30]])]
+        >>> pred = [np.array([[0, 0, 10, 10], [50, 50, 60, 60], [20, 20, 30, 31]])]
+        >>> pr = precision_recall_curves(pred, [[0.9, 0.8, 0.7]], [[0, 0, 0]], gt, [[0, 0]])
+        >>> pr[0]["recall"].tolist(), pr[0]["precision"].round(3).tolist()
+        ([0.5, 0.5, 1.0], [1.0, 0.5, 0.667])
+    """
+    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1)
+    n_images = _check_lists(pred_boxes, pred_scores, pred_classes, true_boxes, true_classes)
+    det_img, det_idx, det_box, det_score, det_cls = [], [], [], [], []
+    gts = []
+    for i in range(n_images):
+        pb = check_boxes(f"pred_boxes[{i}]", pred_boxes[i], fmt)
+        ps = check_array(f"pred_scores[{i}]", pred_scores[i], shape=(len(pb),), dtype="float")
+        pc = check_labels(f"pred_classes[{i}]", pred_classes[i], n=len(pb))
+        tb = check_boxes(f"true_boxes[{i}]", true_boxes[i], fmt)
+        tc = check_labels(f"true_classes[{i}]", true_classes[i], n=len(tb))
+        gts.append((convert_boxes(tb, fmt, "xyxy"), tc))
+        det_img.append(np.full(len(pb), i))
+        det_idx.append(np.arange(len(pb)))
+        det_box.append(convert_boxes(pb, fmt, "xyxy").reshape(-1, 4))
+        det_score.append(ps)
+        det_cls.append(pc)
+    img = np.concatenate(det_img) if n_images else np.zeros(0, int)
+    box = np.concatenate(det_box) if n_images else np.zeros((0, 4))
+    score = np.concatenate(det_score).astype(float) if n_images else np.zeros(0)
+    cls = np.concatenate(det_cls) if n_images else np.zeros(0, int)
+    curves: dict[int, dict[str, np.ndarray]] = {}
+    for k in sorted({int(c) for _, tc in gts for c in tc}):
+        n_pos = sum(int((tc == k).sum()) for _, tc in gts)
+        rows = np.flatnonzero(cls == k)  # already in (image, position) order
+        rows = rows[np.argsort(-score[rows], kind="stable")]
+        truth = {i: gts[i][0][gts[i][1] == k] for i in set(img[rows].tolist())}
+        matched = {i: np.zeros(len(b), bool) for i, b in truth.items()}
+        tp = np.zeros(len(rows))
+        for r, d in enumerate(rows):
+            tb = truth[img[d]]
+            if len(tb) == 0:
+                continue
+            ious = pairwise_iou(box[d : d + 1], tb)[0]
+            best = int(np.argmax(ious))
+            if ious[best] > iou_threshold and not matched[img[d]][best]:
+                matched[img[d]][best] = True
+                tp[r] = 1
+        ctp = np.cumsum(tp)
+        curves[k] = {
+            "scores": score[rows],
+            "precision": ctp / np.arange(1, len(rows) + 1),
+            "recall": ctp / n_pos,
+            "tp": tp,
+        }
+    return curves

@@ -2318,6 +2318,70 @@ def _():
     )
 
 
+# --- notebook 14: detection augmentation (augment) and yolo training helpers
+def _det_inputs():
+    return dict(
+        image=rng().random((16, 16, 3)).astype(np.float32),
+        boxes=np.array([[2.0, 3.0, 9.0, 10.0], [0.0, 0.0, 0.0, 0.0]], np.float32),
+        class_ids=np.array([1, -1]),
+    )
+
+
+@spec("augment.random_flip_boxes", aliases={"boxes": ["class_ids"]})
+def _():
+    return _mod("augment").random_flip_boxes, dict(
+        **_det_inputs(), seed=np.array([1, 2]), probability=0.5
+    )
+
+
+@spec("augment.scale_translate_boxes", aliases={"boxes": ["class_ids"]})
+def _():
+    return _mod("augment").scale_translate_boxes, dict(
+        **_det_inputs(),
+        scale=1.2,
+        shift=(2.0, -1.0),
+        min_visible=0.5,
+        fill=0.0,
+        interpolation="bilinear",
+    )
+
+
+@spec("augment.random_scale_translate", aliases={"boxes": ["class_ids"]})
+def _():
+    return _mod("augment").random_scale_translate, dict(
+        **_det_inputs(),
+        seed=np.array([1, 2]),
+        scale_range=(0.8, 1.2),
+        max_shift=0.2,
+        min_visible=0.5,
+    )
+
+
+@spec("yolo.encode_targets_tf", aliases={"boxes": ["class_ids"]})
+def _():
+    return _mod("yolo").encode_targets_tf, dict(
+        boxes=np.array([[10.0, 10.0, 40.0, 50.0], [0.0, 0.0, 0.0, 0.0]], np.float32),
+        class_ids=np.array([1, -1]),
+        anchors=YOLO_ANCHORS,
+        grid_shape=(3, 3),
+        num_classes=3,
+        image_shape=(96, 96),
+    )
+
+
+@spec("yolo.precision_recall_curves")
+def _():
+    return _mod("yolo").precision_recall_curves, dict(
+        pred_boxes=[np.array([[0, 0, 10, 10], [20, 20, 30, 30]]), np.array([[0, 0, 5, 5]])],
+        pred_scores=[np.array([0.9, 0.3]), np.array([0.5])],
+        pred_classes=[np.array([0, 1]), np.array([0])],
+        true_boxes=[np.array([[0, 0, 10, 10], [20, 20, 30, 30]]), np.array([[0, 0, 5, 5]])],
+        true_classes=[np.array([0, 1]), np.array([0])],
+        iou_threshold=0.5,
+        fmt="xyxy",
+    )
+
+
 # ----------------------------------------------------------------------------- bad values
 
 
