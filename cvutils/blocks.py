@@ -803,3 +803,108 @@ def inverted_residual(
     if stride == 1 and filters == n_C:
         y = keras.layers.Add(name=n("add"))([x, y])
     return y
+
+
+# --------------------------------------------------------------------------------------
+# U-Net blocks (notebook 15: semantic segmentation)
+# --------------------------------------------------------------------------------------
+
+from cvutils.checks import check_real  # noqa: E402  (this section's own import)
+
+__all__ += ["conv_block", "upsampling_block"]
+
+
+def _unet_conv(x: Any, n_filters: int) -> Any:
+    """Conv2D 3x3, ReLU, "same" padding, He-normal initialization: the U-Net's convolution."""
+    return keras.layers.Conv2D(
+        n_filters, 3, activation="relu", padding="same", kernel_initializer="he_normal"
+    )(x)
+
+
+def conv_block(
+    inputs: Any, n_filters: int = 32, dropout_prob: float = 0, max_pooling: bool = True
+) -> tuple[Any, Any]:
+    """The U-Net's contracting (encoder) block, as in the course.
+
+    ``(m, n_H, n_W, n_C)`` -> ``(next_layer, skip_connection)`` with ``skip_connection`` of
+    shape ``(m, n_H, n_W, n_filters)`` and ``next_layer`` of shape ``(m, n_H // 2, n_W // 2,
+    n_filters)`` (or the skip connection itself when ``max_pooling`` is False)::
+
+        inputs -> Conv 3x3 (relu, same, he_normal) -> Conv 3x3 (relu, same, he_normal)
+               [-> Dropout(dropout_prob) when dropout_prob > 0]   = skip_connection
+               [-> MaxPooling2D(2) when max_pooling]               = next_layer
+
+    Taught in notebooks/15_semantic_segmentation_unet.ipynb.
+
+    Args:
+        inputs: a 4-D tensor ``(m, n_H, n_W, n_C)`` with known channels.
+        n_filters: the filters of both convolutions, an integer >= 1.
+        dropout_prob: the dropout rate, in ``[0, 1)`` (0: no Dropout layer).
+        max_pooling: halve the height and width for the next block.
+
+    Returns:
+        ``(next_layer, skip_connection)``.
+
+    Raises:
+        ValueError: for a bad argument.
+
+    Example:
+        >>> nxt, skip = conv_block(keras.Input((8, 12, 3)), n_filters=4)
+        >>> nxt.shape, skip.shape
+        ((None, 4, 6, 4), (None, 8, 12, 4))
+    """
+    _feature_map("inputs", inputs)
+    n_filters = check_int("n_filters", n_filters, 1, MAX_COUNT)
+    dropout_prob = check_real("dropout_prob", dropout_prob, low=0.0, high=1.0)
+    max_pooling = check_bool("max_pooling", max_pooling)
+    conv = _unet_conv(_unet_conv(inputs, n_filters), n_filters)
+    if dropout_prob > 0:
+        conv = keras.layers.Dropout(dropout_prob)(conv)
+    next_layer = keras.layers.MaxPooling2D(pool_size=(2, 2))(conv) if max_pooling else conv
+    return next_layer, conv
+
+
+def upsampling_block(expansive_input: Any, contractive_input: Any, n_filters: int = 32) -> Any:
+    """The U-Net's expanding (decoder) block, as in the course.
+
+    ``(m, h, w, c)`` and a skip connection ``(m, 2h, 2w, c')`` -> ``(m, 2h, 2w, n_filters)``::
+
+        expansive_input -> Conv2DTranspose(n_filters, 3, strides=2, same) -+
+                                                   contractive_input ------+-> concatenate
+        (axis 3) -> Conv 3x3 (relu, same, he_normal) -> Conv 3x3 (relu, same, he_normal)
+
+    Taught in notebooks/15_semantic_segmentation_unet.ipynb.
+
+    Args:
+        expansive_input: the decoder's input, a 4-D tensor ``(m, h, w, c)``.
+        contractive_input: the skip connection from the encoder, ``(m, 2h, 2w, c')``.
+        n_filters: the filters of the transposed convolution and both convolutions.
+
+    Returns:
+        The output tensor ``(m, 2h, 2w, n_filters)``.
+
+    Raises:
+        ValueError: for a bad argument, or a skip connection whose height and width are not
+            twice the expansive input's.
+
+    Example:
+        >>> x = upsampling_block(keras.Input((4, 6, 8)), keras.Input((8, 12, 4)), n_filters=4)
+        >>> x.shape
+        (None, 8, 12, 4)
+    """
+    _feature_map("expansive_input", expansive_input)
+    _feature_map("contractive_input", contractive_input)
+    n_filters = check_int("n_filters", n_filters, 1, MAX_COUNT)
+    h, w = expansive_input.shape[1:3]
+    hs, ws = contractive_input.shape[1:3]
+    for name, up, skip in (("height", h, hs), ("width", w, ws)):
+        if up is not None and skip is not None and 2 * int(up) != int(skip):
+            fail(
+                "contractive_input",
+                f"a skip connection of twice the expansive input's {name} "
+                f"(expansive_input.shape={tuple(expansive_input.shape)})",
+                describe(contractive_input),
+            )
+    up = keras.layers.Conv2DTranspose(n_filters, 3, strides=(2, 2), padding="same")(expansive_input)
+    merge = keras.layers.concatenate([up, contractive_input], axis=3)
+    return _unet_conv(_unet_conv(merge, n_filters), n_filters)

@@ -854,3 +854,236 @@ def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max", ties: str = "a
                             distribute_value(dA[i, h, w, c], (f, f))
                         )
     return dA_prev
+
+
+# --------------------------------------------------------------------------------------
+# Transposed convolution (notebook 15: semantic segmentation with U-Net)
+# --------------------------------------------------------------------------------------
+
+__all__ += [
+    "TRANSPOSE_PADDINGS",
+    "conv_transpose_forward",
+    "conv_transpose_forward_naive",
+    "conv_transpose_output_size",
+]
+
+#: The paddings of `conv_transpose_forward`, those of ``keras.layers.Conv2DTranspose``.
+TRANSPOSE_PADDINGS = ("valid", "same")
+
+
+def conv_transpose_output_size(n: int, f: int, stride: int = 1, padding: Any = "valid") -> int:
+    """Size of a transposed-convolution output along one spatial axis.
+
+    Each input pixel paints an ``f x f`` copy of the filter, ``stride`` pixels from its
+    neighbour's, onto a "full" output of ``(n - 1) * stride + f`` pixels. Then:
+
+    * ``padding`` an integer ``p``: ``p`` pixels are cropped from each side, the textbook
+      formula ``(n - 1) * stride + f - 2 p``;
+    * ``"same"`` (Keras): the output is ``n * stride`` (the input of a "same" convolution
+      with that stride), cropping ``max(f - stride, 0) // 2`` pixels at the start and the
+      rest at the end;
+    * ``"valid"`` (Keras): nothing is cropped, ``n * stride + max(f - stride, 0)`` (zeros
+      are added at the end when ``f < stride``).
+
+    The lecture's 2x2 input, 3x3 filter, stride 2 example gives a 4x4 output: Keras'
+    ``"same"``, which crops the 5x5 full output by one row and column (a symmetric ``p = 1``
+    would give 3x3).
+
+    Taught in notebooks/15_semantic_segmentation_unet.ipynb.
+
+    Args:
+        n: input size (height or width), an integer in 1..MAX_COUNT.
+        f: filter size, an integer in 1..MAX_COUNT.
+        stride: the stride, an integer in 1..MAX_COUNT.
+        padding: ``"valid"``, ``"same"`` or an integer ``p >= 0`` with ``2 p`` smaller than
+            the full output ``(n - 1) * stride + f``.
+
+    Returns:
+        The output size, an ``int``.
+
+    Raises:
+        ValueError: on a non-integer or out-of-range argument, or an unknown padding.
+
+    Examples:
+        >>> conv_transpose_output_size(2, 3, stride=2, padding="same")
+        4
+        >>> conv_transpose_output_size(2, 3, stride=2), conv_transpose_output_size(2, 3, 2, 1)
+        (5, 3)
+    """
+    n = check_int("n", n, 1, MAX_COUNT)
+    f = check_int("f", f, 1, MAX_COUNT)
+    stride = check_int("stride", stride, 1, MAX_COUNT)
+    full = (n - 1) * stride + f
+    if isinstance(padding, str):
+        check_choice("padding", padding, TRANSPOSE_PADDINGS)
+        return n * stride if padding == "same" else n * stride + max(f - stride, 0)
+    if not (isinstance(padding, int | np.integer) and not isinstance(padding, bool | np.bool_)):
+        fail("padding", "'valid', 'same' or an integer >= 0", describe(padding), kind=True)
+    pad = check_int("padding", padding, 0, (full - 1) // 2)
+    return full - 2 * pad
+
+
+def _check_transpose_inputs(A_prev: Any, W: Any, b: Any, hparameters: Any) -> tuple:
+    """Validates a transposed convolution's arguments.
+
+    Returns:
+        ``(A, W, b, stride, crop, Z_shape)``: the arrays in one floating dtype, the stride,
+        the pixels cropped at the start of the full output, and ``(m, n_H, n_W, n_C)``.
+    """
+    A = check_array("A_prev", A_prev, ndim=4, layout="(m, n_H_prev, n_W_prev, n_C_prev)")
+    W = check_array("W", W, ndim=4, layout="(f, f, n_C, n_C_prev) as in Keras' Conv2DTranspose")
+    if not isinstance(hparameters, Mapping):
+        fail(
+            "hparameters",
+            "a dict with keys ['stride', 'padding']",
+            describe(hparameters),
+            kind=True,
+        )
+    missing = [k for k in ("stride", "padding") if k not in hparameters]
+    if missing:
+        fail(
+            "hparameters",
+            f"a dict with keys ['stride', 'padding'] (missing {missing})",
+            f"keys {sorted(map(str, hparameters))}",
+        )
+    stride = check_int("hparameters['stride']", hparameters["stride"], 1, MAX_COUNT)
+    padding = check_choice("hparameters['padding']", hparameters["padding"], TRANSPOSE_PADDINGS)
+    m, n_H_prev, n_W_prev, n_C_prev = A.shape
+    f_H, f_W, n_C, w_C_prev = W.shape
+    b = check_array(
+        "b", b, shape=(1, 1, 1, n_C), layout=f"(1, 1, 1, n_C) with n_C = W.shape[2] = {n_C}"
+    )
+    if min(n_H_prev, n_W_prev, n_C_prev) < 1:
+        fail("A_prev", "an array with non-zero height, width and channels", describe(A))
+    if min(f_H, f_W, n_C) < 1:
+        fail("W", "an array with non-zero sizes (f, f, n_C, n_C_prev)", describe(W))
+    if w_C_prev != n_C_prev:
+        fail(
+            "W",
+            f"filters with W.shape[3] == A_prev.shape[3] = {n_C_prev} input channels",
+            f"W.shape={W.shape} with A_prev.shape={A.shape}",
+        )
+    if f_H != f_W:
+        fail("W", "square filters (f, f, n_C, n_C_prev)", f"W.shape={W.shape}")
+    _check_size("A_prev and W", (m, n_H_prev * stride + f_H, n_W_prev * stride + f_W, n_C), "Z")
+    n_H = conv_transpose_output_size(n_H_prev, f_H, stride, padding)
+    n_W = conv_transpose_output_size(n_W_prev, f_W, stride, padding)
+    crop = max(f_H - stride, 0) // 2 if padding == "same" else 0
+    dtype = _float_dtype(A, W, b)
+    return (
+        A.astype(dtype, copy=False),
+        W.astype(dtype, copy=False),
+        b.astype(dtype, copy=False),
+        stride,
+        crop,
+        (m, n_H, n_W, n_C),
+    )
+
+
+def _crop_full(full: np.ndarray, crop: int, shape: tuple, b: np.ndarray) -> np.ndarray:
+    """The output window ``[crop, crop + n)`` of the full output (zeros beyond it), plus b."""
+    m, n_H, n_W, n_C = shape
+    Z = np.zeros(shape, dtype=full.dtype)
+    h = min(n_H, full.shape[1] - crop)
+    w = min(n_W, full.shape[2] - crop)
+    Z[:, :h, :w] = full[:, crop : crop + h, crop : crop + w]
+    return Z + b
+
+
+def conv_transpose_forward_naive(A_prev: Any, W: Any, b: Any, hparameters: Mapping) -> tuple:
+    """Forward pass of a transposed convolution with explicit loops (the teaching version).
+
+    Every input pixel ``A_prev[i, h, w, :]`` paints the filter, weighted by its values, onto
+    the output at rows ``h*s .. h*s+f-1`` and columns ``w*s .. w*s+f-1``; overlapping
+    paintings add up. Then the output is cropped as Keras' ``Conv2DTranspose`` does (see
+    `conv_transpose_output_size`) and the bias added. Use `conv_transpose_forward` to
+    compute.
+
+    Taught in notebooks/15_semantic_segmentation_unet.ipynb.
+
+    Args:
+        A_prev: ``(m, n_H_prev, n_W_prev, n_C_prev)`` input.
+        W: ``(f, f, n_C, n_C_prev)`` filters, the kernel layout of ``Conv2DTranspose``
+            (output channels *before* input channels).
+        b: ``(1, 1, 1, n_C)`` biases.
+        hparameters: ``{"stride": s, "padding": "valid" | "same"}``.
+
+    Returns:
+        ``(Z, cache)``: Z is ``(m, n_H, n_W, n_C)`` with ``n_H =
+        conv_transpose_output_size(n_H_prev, f, s, padding)``;
+        ``cache = (A_prev, W, b, hparameters)``.
+
+    Raises:
+        ValueError: as `conv_transpose_forward`.
+
+    Example:
+        >>> A = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 2, 2, 1)
+        >>> W = np.ones((2, 2, 1, 1))
+        >>> Z, _ = conv_transpose_forward_naive(A, W, np.zeros((1, 1, 1, 1)),
+        ...                                     {"stride": 1, "padding": "valid"})
+        >>> Z[0, :, :, 0]
+        array([[ 1.,  3.,  2.],
+               [ 4., 10.,  6.],
+               [ 3.,  7.,  4.]])
+    """
+    A, Wf, bf, s, crop, shape = _check_transpose_inputs(A_prev, W, b, hparameters)
+    m, n_H_prev, n_W_prev, n_C_prev = A.shape
+    f = Wf.shape[0]
+    n_C = shape[3]
+    full = np.zeros((m, (n_H_prev - 1) * s + f, (n_W_prev - 1) * s + f, n_C), dtype=A.dtype)
+    for i in range(m):
+        for h in range(n_H_prev):
+            for w in range(n_W_prev):
+                for c in range(n_C):
+                    for c_prev in range(n_C_prev):
+                        full[i, h * s : h * s + f, w * s : w * s + f, c] += (
+                            A[i, h, w, c_prev] * Wf[:, :, c, c_prev]
+                        )
+    return _crop_full(full, crop, shape, bf), (A_prev, W, b, hparameters)
+
+
+def conv_transpose_forward(A_prev: Any, W: Any, b: Any, hparameters: Mapping) -> tuple:
+    """Forward pass of a transposed convolution, vectorized; the numbers of Keras' layer.
+
+    ``Z_full[i, h*s + p, w*s + q, c] += sum_k A_prev[i, h, w, k] * W[p, q, c, k]`` for every
+    filter offset ``(p, q)``: one matrix product per offset (``f*f`` of them), each added to
+    a strided slice of the full output; then cropped as ``keras.layers.Conv2DTranspose``
+    with that ``padding`` (see `conv_transpose_output_size`) and the bias added. This is
+    the gradient of a convolution with respect to its input, which is why it is also called
+    a "backward" or "fractionally strided" convolution.
+
+    Taught in notebooks/15_semantic_segmentation_unet.ipynb.
+
+    Args:
+        A_prev: ``(m, n_H_prev, n_W_prev, n_C_prev)`` input.
+        W: ``(f, f, n_C, n_C_prev)`` filters, the kernel layout of ``Conv2DTranspose``.
+        b: ``(1, 1, 1, n_C)`` biases.
+        hparameters: ``{"stride": s, "padding": "valid" | "same"}``.
+
+    Returns:
+        ``(Z, cache)``: Z is ``(m, n_H, n_W, n_C)``, ``cache = (A_prev, W, b, hparameters)``.
+
+    Raises:
+        ValueError: on a wrong rank, a channel mismatch, non-square filters, a bias of the
+            wrong shape, ``stride < 1``, an unknown padding, non-finite values or an output
+            beyond `MAX_COUNT` entries.
+
+    Example:
+        >>> Z, _ = conv_transpose_forward(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)),
+        ...                               np.zeros((1, 1, 1, 1)), {"stride": 2, "padding": "same"})
+        >>> Z[0, :, :, 0]
+        array([[1., 1., 2., 1.],
+               [1., 1., 2., 1.],
+               [2., 2., 4., 2.],
+               [1., 1., 2., 1.]])
+    """
+    A, Wf, bf, s, crop, shape = _check_transpose_inputs(A_prev, W, b, hparameters)
+    m, n_H_prev, n_W_prev, _ = A.shape
+    f = Wf.shape[0]
+    full = np.zeros((m, (n_H_prev - 1) * s + f, (n_W_prev - 1) * s + f, shape[3]), dtype=A.dtype)
+    for p in range(f):
+        for q in range(f):
+            full[:, p : p + s * (n_H_prev - 1) + 1 : s, q : q + s * (n_W_prev - 1) + 1 : s] += (
+                A @ Wf[p, q].T
+            )
+    return _crop_full(full, crop, shape, bf), (A_prev, W, b, hparameters)

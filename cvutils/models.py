@@ -1090,6 +1090,9 @@ def vgg19_features(
 
 
 __all__ += ["VGG19_STYLE_TRANSFER_LAYERS", "vgg19_features"]
+
+
+# --------------------------------------------------------------------------------------
 # Week 4: face recognition, a Siamese encoder with an L2-normalised embedding
 # (notebooks/16_face_recognition.ipynb)
 # --------------------------------------------------------------------------------------
@@ -1140,3 +1143,67 @@ def face_encoder(
     x = L.Dense(embedding_dim, name="embedding")(x)
     x = L.UnitNormalization(axis=-1, dtype="float32", name="l2_normalize")(x)
     return keras.Model(inputs, x, name="face_encoder")
+
+
+# --------------------------------------------------------------------------------------
+# U-Net (notebook 15: semantic segmentation)
+# --------------------------------------------------------------------------------------
+
+__all__ += ["unet_model"]
+
+
+def unet_model(
+    input_size: tuple[int, int, int] = (96, 128, 3), n_filters: int = 32, n_classes: int = 23
+) -> keras.Model:
+    """The course's U-Net for semantic segmentation: ``(m, H, W, C)`` -> ``(m, H, W, n_classes)``.
+
+    Four contracting `cvutils.blocks.conv_block` s with ``n, 2n, 4n, 8n`` filters (dropout 0.3
+    on the fourth), a bottleneck ``conv_block`` with ``16n`` filters (dropout 0.3, no
+    pooling), four `cvutils.blocks.upsampling_block` s with ``8n, 4n, 2n, n`` filters, each
+    joined to the skip connection of the same size, then a 3x3 convolution with ``n`` filters
+    (relu, same, he_normal) and a 1x1 convolution with ``n_classes`` filters. The output is
+    one *logit* per class and pixel (no softmax): train with
+    ``SparseCategoricalCrossentropy(from_logits=True)`` and read labels with
+    `cvutils.segmentation.create_mask`. The default has 8,640,471 parameters, as in the course.
+
+    Taught in notebooks/15_semantic_segmentation_unet.ipynb.
+
+    Args:
+        input_size: ``(H, W, C)``; ``H`` and ``W`` multiples of 16 (four poolings by 2).
+        n_filters: ``n``, the filters of the first block, an integer >= 1.
+        n_classes: the number of classes, an integer >= 1.
+
+    Returns:
+        An uncompiled `keras.Model` named ``unet``.
+
+    Raises:
+        ValueError: for a bad argument (a side that is not a multiple of 16, ...).
+
+    Examples:
+        >>> unet_model((32, 48, 3), n_filters=2, n_classes=4).output_shape
+        (None, 32, 48, 4)
+    """
+    shape = _check_shape("input_size", input_size, ndim=3, minimum=1, maximum=MAX_COUNT)
+    if shape[0] % 16 or shape[1] % 16:
+        fail(
+            "input_size",
+            "(H, W, C) with H and W multiples of 16 (the U-Net pools four times by 2)",
+            repr(tuple(input_size)),
+        )
+    n = check_int("n_filters", n_filters, 1, 4096)
+    n_classes = check_int("n_classes", n_classes, 1, MAX_COUNT)
+    inputs = keras.Input(shape)
+    cblock1 = blocks.conv_block(inputs, n)
+    cblock2 = blocks.conv_block(cblock1[0], 2 * n)
+    cblock3 = blocks.conv_block(cblock2[0], 4 * n)
+    cblock4 = blocks.conv_block(cblock3[0], 8 * n, dropout_prob=0.3)
+    cblock5 = blocks.conv_block(cblock4[0], 16 * n, dropout_prob=0.3, max_pooling=False)
+    ublock6 = blocks.upsampling_block(cblock5[0], cblock4[1], 8 * n)
+    ublock7 = blocks.upsampling_block(ublock6, cblock3[1], 4 * n)
+    ublock8 = blocks.upsampling_block(ublock7, cblock2[1], 2 * n)
+    ublock9 = blocks.upsampling_block(ublock8, cblock1[1], n)
+    conv9 = L.Conv2D(n, 3, activation="relu", padding="same", kernel_initializer="he_normal")(
+        ublock9
+    )
+    conv10 = L.Conv2D(n_classes, 1, padding="same")(conv9)
+    return keras.Model(inputs=inputs, outputs=conv10, name="unet")

@@ -2382,6 +2382,79 @@ def _():
     )
 
 
+# --- notebook 15 (semantic segmentation): transposed convolution, segmentation metrics,
+# U-Net blocks and model, Oxford-IIIT Pets
+
+
+def _transpose_args():
+    return dict(
+        A_prev=rng().normal(size=(2, 3, 3, 2)),
+        W=rng(1).normal(size=(3, 3, 4, 2)),
+        b=rng(2).normal(size=(1, 1, 1, 4)),
+        hparameters={"stride": 2, "padding": "same"},
+    )
+
+
+for _fwd in ("conv_transpose_forward", "conv_transpose_forward_naive"):
+
+    @spec(f"conv.{_fwd}")
+    def _(_fwd=_fwd):
+        return getattr(_mod("conv"), _fwd), _transpose_args()
+
+
+@spec("conv.conv_transpose_output_size")
+def _():
+    return _mod("conv").conv_transpose_output_size, dict(n=2, f=3, stride=2, padding="same")
+
+
+def _label_masks(n=3):
+    t = rng().integers(0, n, (2, 4, 4))
+    return t, np.where(rng(1).uniform(size=t.shape) < 0.5, t, rng(2).integers(0, n, t.shape))
+
+
+@spec("segmentation.create_mask")
+def _():
+    return _mod("segmentation").create_mask, dict(pred_mask=rng().normal(size=(2, 4, 4, 3)))
+
+
+@spec("segmentation.pixel_accuracy")
+def _():
+    t, p = _label_masks()
+    return _mod("segmentation").pixel_accuracy, dict(y_true=t, y_pred=p)
+
+
+for _metric in ("confusion_matrix", "per_class_iou", "mean_iou"):
+
+    @spec(f"segmentation.{_metric}")
+    def _(_metric=_metric):
+        t, p = _label_masks()
+        return getattr(_mod("segmentation"), _metric), dict(y_true=t, y_pred=p, n_classes=3)
+
+
+@spec("blocks.conv_block", propagates=("inputs",))
+def _():
+    return _mod("blocks").conv_block, dict(
+        inputs=_feature_map(), n_filters=2, dropout_prob=0.1, max_pooling=True
+    )
+
+
+@spec("blocks.upsampling_block", propagates=("expansive_input", "contractive_input"))
+def _():
+    return _mod("blocks").upsampling_block, dict(
+        expansive_input=_feature_map(n=4), contractive_input=_feature_map(c=2), n_filters=2
+    )
+
+
+@spec("models.unet_model", costly=True)
+def _():
+    return _mod("models").unet_model, dict(input_size=(16, 16, 3), n_filters=1, n_classes=2)
+
+
+exempt(
+    "datasets.load_oxford_pets",
+    "downloads a data set: not swept offline (argument checks in test_datasets_oxford_pets)",
+)
+
 # ----------------------------------------------------------------------------- bad values
 
 
