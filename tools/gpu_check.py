@@ -62,6 +62,14 @@ TARGETS = (
            "ResNet-20 test acc >= 0.91"),
     Target("09_network_in_network_inception_mobilenet.ipynb", "MNIST 60,000 / 10,000", "15",
            "mini GoogLeNet test acc >= 0.99"),
+    Target("14_training_a_yolo_detector.ipynb", "synthetic shapes 20,000 / 1,000 (64x64)", "80",
+           "tiny YOLO mAP@0.5 >= 0.9"),
+    Target("15_semantic_segmentation_unet.ipynb", "synthetic shape masks 8,000 / 1,000 (96x96)",
+           "40", "U-Net mean IoU >= 0.9"),
+    Target("16_face_recognition.ipynb", "LFW people with >= 20 photos (48x48), held-out people",
+           "3,000 steps", "verification ROC AUC >= 0.9"),
+    Target("19_1d_and_3d_convolutions.ipynb", "MNIST-1D 3,200 / 800 (generated)", "200",
+           "Conv1D test acc >= 0.94"),
 )  # fmt: skip
 DRY_RUN = Target("00_setup_and_tour.ipynb", "offline MNIST subset (fast mode)", "0",
                  "dry run: pipeline only")  # fmt: skip
