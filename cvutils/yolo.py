@@ -742,42 +742,13 @@ def mean_average_precision(
         >>> mean_average_precision(pred, [[0.9, 0.8, 0.7]], [[0, 0, 0]], gt, [[0, 0]])
         (0.8333333333333333, {0: 0.8333333333333333})
     """
-    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1)
-    n_images = _check_lists(pred_boxes, pred_scores, pred_classes, true_boxes, true_classes)
-    dets, gts = [], []
-    for i in range(n_images):
-        pb = check_boxes(f"pred_boxes[{i}]", pred_boxes[i], fmt)
-        ps = check_array(f"pred_scores[{i}]", pred_scores[i], shape=(len(pb),), dtype="float")
-        pc = check_labels(f"pred_classes[{i}]", pred_classes[i], n=len(pb))
-        tb = check_boxes(f"true_boxes[{i}]", true_boxes[i], fmt)
-        tc = check_labels(f"true_classes[{i}]", true_classes[i], n=len(tb))
-        dets.append((pb, ps, pc))
-        gts.append((tb, tc))
-    classes = sorted({int(c) for _, tc in gts for c in tc})
-    aps: dict[int, float] = {}
-    for k in classes:
-        n_pos = sum(int((tc == k).sum()) for _, tc in gts)
-        rows = [(i, j) for i, (_, _, pc) in enumerate(dets) for j in np.flatnonzero(pc == k)]
-        if not rows:
-            aps[k] = 0.0
-            continue
-        scores = np.array([dets[i][1][j] for i, j in rows])
-        ranked = [rows[r] for r in np.argsort(-scores, kind="stable")]
-        matched = {i: np.zeros(int((gts[i][1] == k).sum()), bool) for i in range(n_images)}
-        tp = np.zeros(len(ranked))
-        for r, (i, j) in enumerate(ranked):
-            tb = gts[i][0][gts[i][1] == k]
-            if len(tb) == 0:
-                continue
-            ious = pairwise_iou(dets[i][0][j : j + 1], tb, fmt)[0]
-            best = int(np.argmax(ious))
-            if ious[best] > iou_threshold and not matched[i][best]:
-                matched[i][best] = True
-                tp[r] = 1
-        ctp = np.cumsum(tp)
-        recall = ctp / n_pos
-        precision = ctp / np.arange(1, len(ranked) + 1)
-        aps[k] = average_precision(recall, precision)
+    curves = precision_recall_curves(
+        pred_boxes, pred_scores, pred_classes, true_boxes, true_classes, iou_threshold, fmt
+    )
+    aps = {
+        k: average_precision(c["recall"], c["precision"]) if len(c["tp"]) else 0.0
+        for k, c in curves.items()
+    }
     m = float(np.mean(list(aps.values()))) if aps else float("nan")
     return m, aps
 
