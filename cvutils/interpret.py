@@ -481,30 +481,49 @@ def fgsm(model, images, labels, epsilon, from_logits=False, clip=(0.0, 1.0)):
     Returns:
         ``(N, H, W, C)`` adversarial images, in the model's input dtype.
     """
-    import tensorflow as tf
 
     model = _check_model(model)
     x = _images("images", images, model, single=False)
     n_classes = int(model.outputs[0].shape[-1])
     y = check_labels("labels", labels, n_classes=n_classes, n=len(x))
     epsilon = check_real("epsilon", epsilon, low=0.0, high=MAX_PIXEL_SCALE, high_open=False)
-    if clip is not None:
-        if not isinstance(clip, list | tuple) or len(clip) != 2:
-            fail("clip", "a pair (low, high) or None", describe(clip), kind=True)
-        low = check_real("clip[0]", clip[0])
-        high = check_real("clip[1]", clip[1], low=low, high_open=True)
+    clip = _check_clip(clip)
+    adv = [
+        _step(xb, epsilon, sign, clip).numpy()
+        for xb, _, sign in _gradient_signs(model, x, y, from_logits)
+    ]
+    return np.concatenate(adv, axis=0)
+
+
+def _check_clip(clip) -> tuple[float, float] | None:
+    """None, or ``clip`` checked as a pair ``(low, high)`` with ``low < high``."""
+    if clip is None:
+        return None
+    if not isinstance(clip, list | tuple) or len(clip) != 2:
+        fail("clip", "a pair (low, high) or None", describe(clip), kind=True)
+    low = check_real("clip[0]", clip[0])
+    return low, check_real("clip[1]", clip[1], low=low, high_open=True)
+
+
+def _gradient_signs(model: keras.Model, x: np.ndarray, y: np.ndarray, from_logits: bool):
+    """Yields ``(images, labels, sign(d loss / d images))`` batch by batch (FGSM's step)."""
+    import tensorflow as tf
+
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits, reduction="sum")
-    adv = []
     for i in range(0, len(x), _BATCH):
         xb = tf.convert_to_tensor(x[i : i + _BATCH])
         with tf.GradientTape() as tape:
             tape.watch(xb)
             loss = loss_fn(y[i : i + _BATCH], model(xb, training=False))
-        step = xb + epsilon * tf.sign(tape.gradient(loss, xb))
-        if clip is not None:
-            step = tf.clip_by_value(step, low, high)
-        adv.append(step.numpy())
-    return np.concatenate(adv, axis=0)
+        yield xb, y[i : i + _BATCH], tf.sign(tape.gradient(loss, xb))
+
+
+def _step(xb, epsilon: float, sign, clip: tuple[float, float] | None):
+    """``clip(xb + epsilon * sign)`` (no clipping for ``clip=None``)."""
+    import tensorflow as tf
+
+    adv = xb + epsilon * sign
+    return adv if clip is None else tf.clip_by_value(adv, *clip)
 
 
 # ----------------------------------------------------------------------------- robustness curve
@@ -540,7 +559,6 @@ def accuracy_under_attack(model, images, labels, epsilons, from_logits=False, cl
         >>> accuracy_under_attack(model, x, [0, 1], [0.0]).tolist()  # both images: class 0
         [0.5]
     """
-    import tensorflow as tf
 
     model = _check_model(model)
     x = _images("images", images, model, single=False)
@@ -554,24 +572,11 @@ def accuracy_under_attack(model, images, labels, epsilons, from_logits=False, cl
         check_real(f"epsilons[{i}]", e, low=0.0, high=MAX_PIXEL_SCALE, high_open=False)
         for i, e in enumerate(epsilons)
     ]
-    if clip is not None:
-        if not isinstance(clip, list | tuple) or len(clip) != 2:
-            fail("clip", "a pair (low, high) or None", describe(clip), kind=True)
-        low = check_real("clip[0]", clip[0])
-        high = check_real("clip[1]", clip[1], low=low, high_open=True)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits, reduction="sum")
+    clip = _check_clip(clip)
     correct = np.zeros(len(eps), np.int64)
-    for i in range(0, len(x), _BATCH):
-        xb = tf.convert_to_tensor(x[i : i + _BATCH])
-        yb = y[i : i + _BATCH]
-        with tf.GradientTape() as tape:
-            tape.watch(xb)
-            loss = loss_fn(yb, model(xb, training=False))
-        sign = tf.sign(tape.gradient(loss, xb))
+    for xb, yb, sign in _gradient_signs(model, x, y, from_logits):
         for j, e in enumerate(eps):
-            adv = xb + e * sign
-            if clip is not None:
-                adv = tf.clip_by_value(adv, low, high)
+            adv = _step(xb, e, sign, clip)
             pred = np.argmax(keras.ops.convert_to_numpy(model(adv, training=False)), axis=-1)
             correct[j] += int(np.sum(pred == yb))
     return correct / len(x)
