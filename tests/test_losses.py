@@ -328,6 +328,13 @@ def test_course_public_tests_values():
     A = tf.random.normal([3, 2 * 1], mean=1, stddev=4)
     GA = gram_matrix(A)
     assert GA.shape == (3, 3)
+    # The course's public test stores [63.193256, -26.729713, -7.732155] and compares with
+    # np.allclose (rtol 1e-5). This TensorFlow draws an A that differs from the course's in
+    # the fifth digit (as for the style case below), so GA = A A^T (checked in float64 here)
+    # differs by 7e-5 relative: within 1e-4 of the stored values, exact to this A.
+    assert np.allclose(GA[0, :], [63.193256, -26.729713, -7.732155], rtol=1e-4)
+    a64 = np.asarray(A, dtype=np.float64)
+    np.testing.assert_allclose(np.asarray(GA), a64 @ a64.T, rtol=1e-6)
     assert np.allclose(GA[0, :], [63.1888, -26.721275, -7.7320204])
 
     tf.random.set_seed(1)
