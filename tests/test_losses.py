@@ -329,10 +329,11 @@ def test_course_public_tests_values():
     GA = gram_matrix(A)
     assert GA.shape == (3, 3)
     # The course's public test stores [63.193256, -26.729713, -7.732155] and compares with
-    # np.allclose (rtol 1e-5). This TensorFlow draws an A that differs from the course's in
-    # the fifth digit (as for the style case below), so GA = A A^T (checked in float64 here)
-    # differs by 7e-5 relative: within 1e-4 of the stored values, exact to this A.
-    assert np.allclose(GA[0, :], [63.193256, -26.729713, -7.732155], rtol=1e-4)
+    # np.allclose (rtol 1e-5). Here GA is exactly A A^T (float64 check below) for the A that
+    # this TensorFlow draws, yet differs from the stored values by up to 3.2e-4 relative
+    # (-26.721275 for -26.729713): they came from another TensorFlow build (as for the style
+    # case below), and the course's own check would fail here for any correct gram_matrix.
+    assert np.allclose(GA[0, :], [63.193256, -26.729713, -7.732155], rtol=5e-4)
     a64 = np.asarray(A, dtype=np.float64)
     np.testing.assert_allclose(np.asarray(GA), a64 @ a64.T, rtol=1e-6)
     assert np.allclose(GA[0, :], [63.1888, -26.721275, -7.7320204])
