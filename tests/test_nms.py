@@ -114,6 +114,23 @@ def test_large_set_matches_tensorflow():
     )
 
 
+@pytest.mark.parametrize("n", [400, 2000])
+@pytest.mark.parametrize("max_out", [1, 3, 10, 50])
+@pytest.mark.parametrize("iou_threshold", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize(("span", "grid"), [(1000, None), (1000, 10), (60, 1), (20, None)])
+def test_few_to_keep_among_many_matches_tensorflow(n, max_out, iou_threshold, span, grid):
+    """The early-stopping paths: only the best candidates ranked (ties at the cut included),
+    blocks of candidates resolved at once, and the full ranking when they do not suffice
+    (``span=20``: boxes pile up and suppress most of the best candidates)."""
+    rng = np.random.default_rng(n + max_out + span)
+    boxes, scores = random_set(rng, n, span=span, grid=grid)
+    for score_threshold in (-np.inf, 0.3):
+        np.testing.assert_array_equal(
+            non_max_suppression(boxes, scores, max_out, iou_threshold, score_threshold),
+            tf_nms(boxes, scores, max_out, iou_threshold, score_threshold),
+        )
+
+
 def test_empty_input_gives_empty_result():
     out = non_max_suppression(np.zeros((0, 4)), np.zeros(0), 10)
     assert out.shape == (0,) and out.dtype == np.int64
