@@ -784,14 +784,21 @@ def pool_backward(dA: Any, cache: tuple, mode: str = "max", ties: str = "all") -
     offsets = [(i, j) for i in range(f) for j in range(f)]  # row-major order
     A = _window(A_in, 0, 0, stride, n_H, n_W).copy()
     if ties == "first":
-        first = np.zeros(A.shape, dtype=np.int64)  # index of the first maximum so far
+        # The offset of the first maximum so far. Offsets grow, so where a window beats every
+        # earlier one its offset is the largest yet: a maximum of products (uint8, fast
+        # arithmetic; masked assignments such as `copyto(where=)` are far slower).
+        dtype = np.uint8 if len(offsets) < 256 else np.int64
+        first = np.zeros(A.shape, dtype=dtype)
         for k, (i, j) in enumerate(offsets[1:], start=1):
             window = _window(A_in, i, j, stride, n_H, n_W)
-            larger = window > A
-            np.copyto(A, window, where=larger)
-            first[larger] = k
+            np.maximum(first, (window > A).astype(dtype) * dtype(k), out=first)
+            np.maximum(A, window, out=A)
         for k, (i, j) in enumerate(offsets):
-            _window(dA_prev, i, j, stride, n_H, n_W)[...] += (first == k) * dA
+            target = _window(dA_prev, i, j, stride, n_H, n_W)
+            if stride >= f:  # windows do not overlap: each input gets one window's gradient
+                target[...] = (first == k) * dA
+            else:
+                target += (first == k) * dA
         return dA_prev
     for i, j in offsets[1:]:
         np.maximum(A, _window(A_in, i, j, stride, n_H, n_W), out=A)
