@@ -198,6 +198,17 @@ def run_all(paths, dst, *, workers: int = 1, env: dict | None = None, echo=print
     return [done[p] for p in paths]
 
 
+def write_run_times(runs, dst, total: float, workers: int, mode: str) -> None:
+    """Writes ``dst/run_times.json``: seconds per notebook and in total (read by `make bench`)."""
+    times = {
+        "mode": mode,
+        "workers": workers,
+        "notebooks": {r.name: round(r.seconds, 1) for r in runs},
+        "total_s": round(total, 1),
+    }
+    write_atomic(Path(dst) / "run_times.json", json.dumps(times, indent=1) + "\n")
+
+
 def main(argv: list[str]) -> int:
     workers = 1
     if "--workers" in argv:
@@ -215,13 +226,7 @@ def main(argv: list[str]) -> int:
             print(f"  {run.name}: {line}")
     figures = sum(r.figures for r in runs)
     total = time.perf_counter() - start
-    times = {
-        "mode": os.environ.get("CVUTILS_MODE") or "auto",
-        "workers": workers,
-        "notebooks": {r.name: round(r.seconds, 1) for r in runs},
-        "total_s": round(total, 1),
-    }
-    write_atomic(Path(dst) / "run_times.json", json.dumps(times, indent=1) + "\n")
+    write_run_times(runs, dst, total, workers, os.environ.get("CVUTILS_MODE") or "auto")
     print(
         f"{'total':45s} {total:7.1f} s {figures:4d} fig  "
         f"{len(runs)} notebooks, {len(bad)} failed or noisy, mode="
