@@ -15,6 +15,7 @@ Taught in notebooks/00_setup_and_tour.ipynb.
 
 from __future__ import annotations
 
+import ast
 import os
 import platform
 import random
@@ -28,6 +29,7 @@ from cvutils.checks import check_bool, check_int, check_str, describe, fail
 
 MODES = ("fast", "full")
 ENV_VAR = "CVUTILS_MODE"
+BUDGET_VAR = "CVUTILS_BUDGET"
 
 
 def _tf():
@@ -244,12 +246,14 @@ def strategy(devices: list[str] | None = None):
 class Budget:
     """The training budget of the current mode; read values as attributes or keys.
 
-    Made by `budget`. Taught in notebooks/00_setup_and_tour.ipynb.
+    Made by `budget`. ``overrides`` holds the settings that ``CVUTILS_BUDGET`` changed.
+    Taught in notebooks/00_setup_and_tour.ipynb.
     """
 
     mode: str
     values: MappingProxyType = field(repr=False)
     other: MappingProxyType = field(repr=False)
+    overrides: MappingProxyType = field(repr=False, default_factory=lambda: MappingProxyType({}))
 
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "values")
@@ -262,14 +266,89 @@ class Budget:
 
     def __str__(self) -> str:
         def fmt(d):
-            return ", ".join(f"{k}={v}" for k, v in d.items())
+            return ", ".join(
+                f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in d.items()
+            )
 
         other = "full" if self.mode == "fast" else "fast"
-        return f"Budget [{self.mode} mode]: {fmt(self.values)}   ({other} mode: {fmt(self.other)})"
+        changed = f", {BUDGET_VAR}: {fmt(self.overrides)}" if self.overrides else ""
+        return (
+            f"Budget [{self.mode} mode{changed}]: {fmt(self.values)}   "
+            f"({other} mode: {fmt(self.other)})"
+        )
+
+
+def _same_kind(old: Any, new: Any) -> bool:
+    """True when ``new`` may replace the setting ``old`` (an int may stand for a float)."""
+    if old is None or new is None:
+        return True
+    if isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new)
+    if isinstance(old, int | float) and isinstance(new, int | float):
+        return isinstance(old, float) or isinstance(new, int)
+    return type(old) is type(new)
+
+
+def budget_overrides(text: str, settings: dict, name: str = "text") -> dict:
+    """Parses a ``CVUTILS_BUDGET`` value: keyword arguments that replace budget settings.
+
+    Examples:
+        >>> budget_overrides("epochs=3, augment=False", dict(epochs=20, augment=True, lr=0.1))
+        {'epochs': 3, 'augment': False}
+
+    Args:
+        text: Python keyword arguments with literal values, e.g.
+            ``"epochs=3, depths=(20,), degradation=False"``; empty or blank means none.
+        settings: the budget of the current mode; every key of ``text`` must be one of its
+            keys, and each value of the same kind (an int may replace a float; ``None``
+            may replace anything and be replaced by anything).
+        name: the name errors give to ``text`` (`budget` passes ``"CVUTILS_BUDGET"``).
+
+    Returns:
+        The replaced settings, in the order given.
+
+    Raises:
+        ValueError: naming ``name``, for text that is not keyword arguments with
+            literal values, an unknown key, a repeated key or a value of another kind.
+
+    Taught in notebooks/00_setup_and_tour.ipynb.
+    """
+    name = check_str("name", name)
+    text = check_str(name, text, allow_empty=True)
+    if not isinstance(settings, dict | MappingProxyType):
+        fail("settings", "a dict of budget settings", describe(settings), kind=True)
+    if not text.strip():
+        return {}
+    expected = "keyword arguments with literal values, like 'epochs=3, augment=False'"
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        if call.args or not call.keywords or any(k.arg is None for k in call.keywords):
+            raise ValueError
+        pairs = [(k.arg, ast.literal_eval(k.value)) for k in call.keywords]
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        fail(name, expected, repr(text))
+    chosen: dict = {}
+    for key, value in pairs:
+        if key not in settings:
+            fail(name, f"settings of this notebook's budget {sorted(settings)}", repr(key))
+        if key in chosen:
+            fail(name, "each setting at most once", f"{key!r} twice")
+        if not _same_kind(settings[key], value):
+            fail(
+                name,
+                f"{key}= of the same kind as {settings[key]!r} ({type(settings[key]).__name__})",
+                f"{value!r} ({type(value).__name__})",
+            )
+        chosen[key] = value
+    return chosen
 
 
 def budget(*, fast: dict, full: dict, verbose: bool = True) -> Budget:
     """Declares, in one visible line, what each mode trains, and returns the current one.
+
+    The environment variable ``CVUTILS_BUDGET`` (e.g. ``"epochs=3, augment=False"``, see
+    `budget_overrides`) replaces settings of the current mode without editing the notebook;
+    the printed line names what it replaced. ``tools/gpu_check.py`` uses it to size runs.
 
     Examples:
         In a notebook, ``model.fit(x[: B.n_train], y[: B.n_train], epochs=B.epochs)``:
@@ -285,8 +364,8 @@ def budget(*, fast: dict, full: dict, verbose: bool = True) -> Budget:
         verbose: print the line ``Budget [mode]: ...``.
 
     Raises:
-        ValueError: if the two dicts are empty, their keys differ or are not identifiers, or
-            ``verbose`` is not a bool.
+        ValueError: if the two dicts are empty, their keys differ or are not identifiers,
+            ``verbose`` is not a bool, or ``CVUTILS_BUDGET`` does not fit the budget.
 
     Taught in notebooks/00_setup_and_tour.ipynb.
     """
@@ -308,7 +387,13 @@ def budget(*, fast: dict, full: dict, verbose: bool = True) -> Budget:
     verbose = check_bool("verbose", verbose)
     current = mode()
     chosen, other = (fast, full) if current == "fast" else (full, fast)
-    result = Budget(current, MappingProxyType(dict(chosen)), MappingProxyType(dict(other)))
+    overrides = budget_overrides(os.environ.get(BUDGET_VAR, ""), chosen, BUDGET_VAR)
+    result = Budget(
+        current,
+        MappingProxyType({**chosen, **overrides}),
+        MappingProxyType(dict(other)),
+        MappingProxyType(overrides),
+    )
     if verbose:
         print(result)
     return result

@@ -608,6 +608,11 @@ def _():
     return _mod("runtime").budget, dict(fast=dict(epochs=1), full=dict(epochs=5), verbose=False)
 
 
+@spec("runtime.budget_overrides")
+def _():
+    return _mod("runtime").budget_overrides, dict(text="epochs=2", settings=dict(epochs=1))
+
+
 @spec("runtime.result")
 def _():
     return _mod("runtime").result, dict(accuracy=0.9)

@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 import textwrap
@@ -44,6 +45,76 @@ def test_budget_picks_the_current_mode_and_prints_one_line(monkeypatch, capsys, 
     assert len(out) == 1 and out[0].startswith(f"Budget [{mode} mode]: epochs={expected[0]}")
     with pytest.raises(AttributeError, match="no entry 'lr'"):
         _ = b.lr
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_cvutils_budget_replaces_settings_of_the_current_mode_and_says_so(
+    monkeypatch, capsys, mode
+):
+    monkeypatch.setenv("CVUTILS_MODE", mode)
+    monkeypatch.setenv("CVUTILS_BUDGET", " epochs=3, depths=(20,), skip=False ")
+    fast = dict(epochs=2, depths=(8, 14), skip=True, lr=0.1)
+    full = dict(epochs=30, depths=(20, 56), skip=True, lr=0.01)
+    b = runtime.budget(fast=fast, full=full)
+    lr = {"fast": 0.1, "full": 0.01}[mode]
+    assert dict(b.values) == dict(epochs=3, depths=(20,), skip=False, lr=lr)
+    assert dict(b.overrides) == dict(epochs=3, depths=(20,), skip=False)
+    other = "full" if mode == "fast" else "fast"
+    assert dict(b.other) == (full if other == "full" else fast)  # the other mode untouched
+    assert fast["epochs"] == 2 and full["epochs"] == 30  # the caller's dicts untouched
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    assert line.startswith(
+        f"Budget [{mode} mode, CVUTILS_BUDGET: epochs=3, depths=(20,), skip=False]: epochs=3,"
+    )
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_an_empty_cvutils_budget_changes_nothing(monkeypatch, text):
+    monkeypatch.setenv("CVUTILS_BUDGET", text)
+    b = runtime.budget(fast=dict(epochs=2), full=dict(epochs=2), verbose=False)
+    assert dict(b.overrides) == {} and b.epochs == 2 and "CVUTILS_BUDGET" not in str(b)
+
+
+@pytest.mark.parametrize(
+    "text, settings, expected",
+    [
+        ("epochs=3", dict(epochs=1), dict(epochs=3)),
+        ("lr=1", dict(lr=0.5), dict(lr=1)),  # an int may stand for a float
+        ("data='cifar10'", dict(data="patches"), dict(data="cifar10")),
+        ("weights=None", dict(weights="imagenet"), dict(weights=None)),
+        ("weights='imagenet'", dict(weights=None), dict(weights="imagenet")),
+        ("a=1, b=(1, 2)", dict(a=0, b=(3,)), dict(a=1, b=(1, 2))),
+        ("augment=True", dict(augment=False), dict(augment=True)),
+    ],
+)
+def test_budget_overrides_parses_keyword_literals(text, settings, expected):
+    assert runtime.budget_overrides(text, settings) == expected
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("epochs", "keyword arguments with literal values"),
+        ("3", "keyword arguments with literal values"),
+        ("epochs=3,,", "keyword arguments with literal values"),
+        ("epochs=len('ab')", "keyword arguments with literal values"),
+        ("epochs=__import__('os')", "keyword arguments with literal values"),
+        ("**dict(epochs=3)", "keyword arguments with literal values"),
+        ("epochs=3)", "keyword arguments with literal values"),
+        ("epoch=3", "settings of this notebook's budget \\['augment', 'epochs', 'lr'\\]"),
+        ("epochs=3, epochs=4", "keyword arguments|at most once"),
+        ("epochs=3.5", "epochs= of the same kind as 20 \\(int\\); got 3.5 \\(float\\)"),
+        ("epochs=True", "same kind"),
+        ("augment=1", "same kind"),
+        ("lr='fast'", "same kind"),
+    ],
+)
+def test_a_bad_cvutils_budget_is_refused_naming_the_variable(monkeypatch, text, match):
+    monkeypatch.setenv("CVUTILS_BUDGET", text)
+    settings = dict(epochs=20, augment=True, lr=0.1)
+    with pytest.raises(ValueError, match="CVUTILS_BUDGET must be") as err:
+        runtime.budget(fast=settings, full=settings, verbose=False)
+    assert re.search(match, str(err.value)), str(err.value)
 
 
 @pytest.mark.parametrize(
