@@ -126,12 +126,25 @@ def write_atomic(path: Path, text: str) -> None:
 CELL_TIMEOUT = 1200
 
 
-def run_one(path: str | os.PathLike, dst: str | os.PathLike, env: dict | None = None) -> Run:
+def run_one(
+    path: str | os.PathLike,
+    dst: str | os.PathLike,
+    env: dict | None = None,
+    deadline: float | None = None,
+) -> Run:
     """Executes one notebook the way ``make run`` does and writes it to ``dst``.
 
     The kernel gets ``env`` (default: this process's environment) and writes its own log to
-    ``dst/logs/<name>.log``, not to this process's terminal.
+    ``dst/logs/<name>.log``, not to this process's terminal. Each cell may run
+    `CELL_TIMEOUT` seconds; with ``deadline`` (a `time.monotonic` time) a cell may run only
+    until then, and the notebook fails with a timeout if it is not done by then.
     """
+
+    def cell_timeout(cell) -> int:
+        if deadline is None:
+            return CELL_TIMEOUT
+        return max(1, int(deadline - time.monotonic()))
+
     import nbformat
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
@@ -144,7 +157,9 @@ def run_one(path: str | os.PathLike, dst: str | os.PathLike, env: dict | None = 
     with open(out / "logs" / path.with_suffix(".log").name, "w") as log:
         try:
             NotebookClient(
-                nb, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(path.parent)}}
+                nb,
+                timeout_func=cell_timeout,
+                resources={"metadata": {"path": str(path.parent)}},
             ).execute(env=dict(os.environ if env is None else env), stdout=log, stderr=log)
             status = key_result(nb)
         except Exception as err:  # report and go on with the next notebook
