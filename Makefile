@@ -51,14 +51,21 @@ lab: $(STAMP)
 
 # CVUTILS_MODE defaults to fast for the test suite; export CVUTILS_MODE=full to test full mode.
 # The notebooks run once, inside the suite, the way `make run` runs them
-# (tests/test_run_notebooks.py: cell errors, clean outputs, figures).
+# (tests/test_run_notebooks.py: cell errors, clean outputs, figures). The seconds of the whole
+# command go to build/test_time.json (and those of each notebook to build/run_times.json),
+# which `make bench` prints.
 test: export CVUTILS_MODE ?= fast
 test: $(STAMP)
 	@start=$$(date +%s); \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && \
 	$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider --doctest-modules \
 	    tests cvutils $(PYTEST_ARGS); status=$$?; \
-	echo "make test: $$(( $$(date +%s) - start )) s, mode=$$CVUTILS_MODE, exit $$status"; exit $$status
+	took=$$(( $$(date +%s) - start )); mkdir -p build; \
+	printf '{"seconds": %d, "mode": "%s", "exit": %d, "when": "%s", "subset": %s}\n' \
+	    "$$took" "$$CVUTILS_MODE" "$$status" "$$(date -u '+%Y-%m-%d %H:%M UTC')" \
+	    $(if $(strip $(PYTEST_ARGS)),true,false) \
+	    > build/test_time.json.part && mv build/test_time.json.part build/test_time.json; \
+	echo "make test: $$took s, mode=$$CVUTILS_MODE, exit $$status"; exit $$status
 
 unit: export CVUTILS_MODE ?= fast
 unit: $(STAMP)
