@@ -1207,3 +1207,88 @@ def unet_model(
     )
     conv10 = L.Conv2D(n_classes, 1, padding="same")(conv9)
     return keras.Model(inputs=inputs, outputs=conv10, name="unet")
+
+
+# --------------------------------------------------------------------------------------
+# ResNet-9, the network of the CIFAR-10 speed-runs (notebook 08, "Training fast")
+# --------------------------------------------------------------------------------------
+
+__all__ += ["resnet9"]
+
+#: ResNet-9's downsampling: three 2x2 max-pools (the 3x3 convolutions keep the size).
+_RESNET9_STEPS: tuple[Step, ...] = ((2, 2, 0), (2, 2, 0), (2, 2, 0))
+
+
+def _conv_bn_relu(x: Any, filters: int, name: str) -> Any:
+    """Conv 3x3 "same" without bias -> BatchNormalization -> ReLU, layers named ``name_*``."""
+    x = L.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = L.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"{name}_bn")(x)
+    return L.Activation("relu", name=f"{name}_relu")(x)
+
+
+def resnet9(
+    input_shape: tuple[int, int, int] = (32, 32, 3), classes: int = 10, width: int = 64
+) -> keras.Model:
+    """ResNet-9 of David Page's CIFAR-10 speed-runs ("How to train your ResNet", 2018).
+
+    ``(m, n_H, n_W, n_C)`` images -> ``(m, classes)`` **logits** (no softmax), with ``w`` the
+    ``width``::
+
+        prep:   conv-BN-ReLU (w)                                         (32, 32, w)
+        layer1: conv-BN-ReLU (2w) -> MaxPool 2 -> + residual(2 x conv-BN-ReLU (2w))
+                                                                          (16, 16, 2w)
+        layer2: conv-BN-ReLU (4w) -> MaxPool 2                            (8, 8, 4w)
+        layer3: conv-BN-ReLU (8w) -> MaxPool 2 -> + residual(2 x conv-BN-ReLU (8w))
+                                                                          (4, 4, 8w)
+        head:   GlobalMaxPool -> Dense(classes) -> x 0.125 (Rescaling)    (classes,)
+
+    Every convolution is 3x3, "same", without bias (the batch norm that follows has one); a
+    residual adds ``x + conv_bn_relu(conv_bn_relu(x))``. The batch norms use Page's (PyTorch's)
+    settings, moving-average momentum 0.9 and epsilon 1e-5: Keras's default momentum 0.99 would
+    need thousands of steps to forget the initial moving statistics, more than a short run has.
+    The head's ``Dense`` and ``Rescaling(0.125)`` layers compute in float32
+    (``dtype="float32"``), so that under the ``mixed_float16`` policy the logits, the softmax
+    of the loss and its gradient stay in float32 while the convolutions run in float16. Train
+    with a cross-entropy with ``from_logits=True``. The 0.125 scale is Page's: it keeps the
+    initial logits small, so the first large learning rates do not saturate the softmax.
+
+    With ``width=64`` it has ``3*3*(3*64 + 64*128 + 2*128*128 + 128*256 + 256*512 +
+    2*512*512) = 6,563,520`` convolution weights, ``4*(64 + 3*128 + 256 + 3*512) = 8,960``
+    batch-norm values (half of them trainable) and ``512*10 + 10`` dense weights: 6,577,610.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Args:
+        input_shape: ``(n_H, n_W, n_C)``; each side at least 8, so that the three 2x2
+            max-pools leave at least one pixel.
+        classes: number of classes, an integer >= 1.
+        width: ``w``, the filters of the first convolution, an integer in ``1..4096``.
+
+    Returns:
+        An uncompiled `keras.Model` named ``resnet9``.
+
+    Raises:
+        ValueError: for a bad argument (an input smaller than 8x8, ``width`` < 1, ...).
+
+    Examples:
+        >>> model = resnet9((8, 8, 3), classes=4, width=2)
+        >>> model.output_shape
+        (None, 4)
+    """
+    shape = _input_shape(input_shape, _RESNET9_STEPS, "ResNet-9 (three 2x2 max-pools)")
+    classes = _classes(classes)
+    w = check_int("width", width, 1, 4096)
+    inputs = keras.Input(shape, name="input")
+    x = _conv_bn_relu(inputs, w, "prep")
+    stages = (("layer1", 2 * w, True), ("layer2", 4 * w, False), ("layer3", 8 * w, True))
+    for name, filters, residual in stages:
+        x = _conv_bn_relu(x, filters, name)
+        x = L.MaxPooling2D(2, name=f"{name}_pool")(x)
+        if residual:
+            r = _conv_bn_relu(x, filters, f"{name}_res1")
+            r = _conv_bn_relu(r, filters, f"{name}_res2")
+            x = L.Add(name=f"{name}_add")([x, r])
+    x = L.GlobalMaxPooling2D(name="pool")(x)
+    x = L.Dense(classes, dtype="float32", name="logits")(x)
+    x = L.Rescaling(0.125, dtype="float32", name="scale")(x)
+    return keras.Model(inputs, x, name="resnet9")

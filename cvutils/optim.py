@@ -584,3 +584,108 @@ def trajectory(optimizer: Optimizer, loss_fn: Callable, start, steps: int) -> np
         optimizer.apply([g], [p])
         path.append(p.copy())
     return np.stack(path)
+
+
+# ----------------------------------------------------------------------------- one-cycle
+# The one-cycle schedule of the ResNet-9 speed-run (notebooks/08_residual_networks.ipynb):
+# a NumPy function and a Keras `LearningRateSchedule`, which needs Keras at import time to be
+# registered for saving and loading (the rest of this module imports it lazily).
+
+import keras  # noqa: E402 - only this section needs it, see above
+
+__all__ += ["OneCycle", "one_cycle"]
+
+
+def _check_one_cycle(peak_learning_rate, total_steps, warmup_fraction) -> tuple[float, int, float]:
+    """``(peak, total_steps, warmup_fraction)`` of a one-cycle schedule, each checked."""
+    peak = check_real("peak_learning_rate", peak_learning_rate, low=0.0, low_open=True)
+    total = check_int("total_steps", total_steps, 1, MAX_STEPS)
+    fraction = check_real(
+        "warmup_fraction", warmup_fraction, low=0.0, low_open=True, high=1.0, high_open=True
+    )
+    return peak, total, fraction
+
+
+def one_cycle(step, peak_learning_rate: float, total_steps: int, warmup_fraction: float = 0.25):
+    """One-cycle learning rate, the triangle ``0 -> peak -> 0`` of fast ResNet training.
+
+    Piecewise linear in the step ``t``, with ``T = total_steps`` and ``W = warmup_fraction * T``
+    (a real number, not rounded): it rises linearly from 0 at ``t = 0`` to ``peak`` at
+    ``t = W``, falls linearly to 0 at ``t = T`` and stays 0 after::
+
+        lr(t) = peak * min(t / W, max(0, (T - t) / (T - W)))
+
+    (Smith's "1cycle" policy in the simple triangular form of Page's ResNet-9 runs, which
+    start and end at 0 instead of at a tenth of the peak.)
+
+    Args:
+        step: scalar or array of steps ``t >= 0`` (any shape).
+        peak_learning_rate: the largest rate, reached at ``t = W``; a finite number > 0.
+        total_steps: ``T``, the step at which the rate is back to 0, an integer >= 1.
+        warmup_fraction: ``W / T``, in the open interval ``(0, 1)``.
+
+    Returns:
+        Learning rates, float64 of the shape of ``step``.
+
+    Raises:
+        ValueError: for a negative or non-finite step or a bad constant, each named.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Examples:
+        >>> one_cycle([0, 1, 2, 4, 6, 8, 9], 0.4, total_steps=8, warmup_fraction=0.25).tolist()
+        [0.0, 0.2, 0.4, 0.26666666666666666, 0.13333333333333333, 0.0, 0.0]
+    """
+    peak, total, fraction = _check_one_cycle(peak_learning_rate, total_steps, warmup_fraction)
+    t = _check_step(step)
+    warmup = fraction * total
+    return peak * np.minimum(t / warmup, np.maximum(0.0, (total - t) / (total - warmup)))
+
+
+@keras.saving.register_keras_serializable(package="cvutils")
+class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """`one_cycle` as a Keras schedule: ``keras.optimizers.SGD(OneCycle(0.4, 1000))``.
+
+    Keras calls it with the optimizer's step count (``iterations``, 0 before the first
+    update) and uses the result as that step's learning rate. It computes the same formula
+    as `one_cycle` with `keras.ops`, in float32, so it runs inside a compiled (and XLA)
+    training step; `get_config` makes it save and load with the model
+    (``keras.saving.register_keras_serializable``, package ``cvutils``).
+
+    Args:
+        peak_learning_rate: the largest rate, a finite number > 0.
+        total_steps: the step at which the rate is back to 0, an integer >= 1.
+        warmup_fraction: the fraction of ``total_steps`` spent rising, in ``(0, 1)``.
+
+    Raises:
+        ValueError: for a bad argument.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+
+    Examples:
+        >>> schedule = OneCycle(0.4, total_steps=8, warmup_fraction=0.25)
+        >>> [round(float(schedule(t)), 4) for t in (0, 2, 5, 8)]
+        [0.0, 0.4, 0.2, 0.0]
+    """
+
+    def __init__(self, peak_learning_rate: float, total_steps: int, warmup_fraction: float = 0.25):
+        super().__init__()
+        self.peak_learning_rate, self.total_steps, self.warmup_fraction = _check_one_cycle(
+            peak_learning_rate, total_steps, warmup_fraction
+        )
+
+    def __call__(self, step):
+        ops = keras.ops
+        t = ops.cast(step, "float32")
+        total = float(self.total_steps)
+        warmup = self.warmup_fraction * total
+        up = t / warmup
+        down = ops.maximum(0.0, (total - t) / (total - warmup))
+        return self.peak_learning_rate * ops.minimum(up, down)
+
+    def get_config(self) -> dict:
+        return {
+            "peak_learning_rate": self.peak_learning_rate,
+            "total_steps": self.total_steps,
+            "warmup_fraction": self.warmup_fraction,
+        }
