@@ -2460,6 +2460,31 @@ exempt(
     "downloads a data set: not swept offline (argument checks in test_datasets_oxford_pets)",
 )
 
+# --- notebook 08: the ResNet-9 speed-run (models.resnet9, optim.one_cycle, optim.OneCycle)
+
+
+@spec("models.resnet9", costly=True)
+def _():
+    return _mod("models").resnet9, dict(input_shape=(8, 8, 3), classes=3, width=2)
+
+
+@spec("optim.one_cycle")
+def _():
+    return _mod("optim").one_cycle, dict(
+        step=5, peak_learning_rate=0.4, total_steps=20, warmup_fraction=0.25
+    )
+
+
+@spec("optim.OneCycle")
+def _():
+    return _mod("optim").OneCycle, dict(
+        peak_learning_rate=0.4, total_steps=20, warmup_fraction=0.25
+    )
+
+
+exempt("optim.OneCycle.get_config", "a Keras hook that takes no argument")
+
+
 # ----------------------------------------------------------------------------- bad values
 
 
@@ -2787,65 +2812,3 @@ TMP = Path(tempfile.mkdtemp(prefix="cvutils-bad-input-"))
 #: here, never in the repository.
 CWD = TMP / "cwd"
 CWD.mkdir()
-
-
-# ----------------------------------------------------------------------------- notebook 08:
-# the ResNet-9 speed-run (models.resnet9, optim.one_cycle, optim.OneCycle). The parametrized
-# sweeps above fixed their key lists before this section registered its specs, so the tests
-# below sweep these keys the same way (merge note: moved above the tests, this block's specs
-# join the common sweeps and its three tests can go).
-
-NB08_KEYS = ("models.resnet9", "optim.OneCycle", "optim.one_cycle")
-
-
-@spec("models.resnet9", costly=True)
-def _():
-    return _mod("models").resnet9, dict(input_shape=(8, 8, 3), classes=3, width=2)
-
-
-@spec("optim.one_cycle")
-def _():
-    return _mod("optim").one_cycle, dict(
-        step=5, peak_learning_rate=0.4, total_steps=20, warmup_fraction=0.25
-    )
-
-
-@spec("optim.OneCycle")
-def _():
-    return _mod("optim").OneCycle, dict(
-        peak_learning_rate=0.4, total_steps=20, warmup_fraction=0.25
-    )
-
-
-exempt("optim.OneCycle.get_config", "a Keras hook that takes no argument")
-
-
-@pytest.mark.parametrize("key", NB08_KEYS)
-def test_valid_call_works_nb08(key):
-    test_valid_call_works(key)
-
-
-@pytest.mark.parametrize("key", [k for k in NB08_KEYS if not SPECS[k].costly])
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(data=st.data())
-def test_bad_input_is_refused_nb08(key, data):
-    sweep(key, data)
-
-
-@pytest.mark.parametrize("key", [k for k in NB08_KEYS if SPECS[k].costly])
-@settings(
-    max_examples=COSTLY_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(data=st.data())
-def test_bad_input_is_refused_by_costly_callables_nb08(key, data):
-    sweep(key, data)
