@@ -144,14 +144,15 @@ def _fused(core, *static):
 
 @functools.cache
 def _traced(core, static: tuple, specs: tuple):
-    """The ``tf.function`` of ``core`` for tensors of ``specs``, its static arguments bound."""
+    """The traced graph of ``core`` for tensors of ``specs``, its static arguments bound."""
     import tensorflow as tf
 
     # A partial, not a closure: TensorFlow counts traces per code object, and would warn of
     # "excessive retracing" after five of these functions, each traced only once.
     traced = functools.partial(_call_with_static, core, static)
     signature = (*specs, tf.TensorSpec([], tf.float64))
-    return tf.function(traced, input_signature=signature, autograph=False)
+    # The concrete function: calling it skips tf.function's dispatch (~0.25 ms a call).
+    return tf.function(traced, input_signature=signature, autograph=False).get_concrete_function()
 
 
 def _call_with_static(core, static: tuple, *args):
