@@ -1,6 +1,7 @@
 """Every benchmark of the suite as ratios, quiet and under one competing process (``make bench``).
 
     python benchmarks/run.py [--quick] [--repeat 3] [--rounds 3] [--out benchmarks/results.json]
+                             [--only SUBSTRING ...]
 
 Each row times a ``cvutils`` function against a reference (a TensorFlow op or a plain
 TensorFlow formulation written here, or the naive loop version) side by side in this one
@@ -15,6 +16,8 @@ NumPy degrades more than TensorFlow under load), and the fast-mode seconds per n
 read from ``build/run_times.json`` (written by ``make run``) when present.
 Prints a table and writes everything to ``--out`` (JSON) with the load average and the
 thread settings. ``--quick`` uses tiny shapes and one repeat (a smoke run, not a figure).
+``--only SUBSTRING`` (repeatable) times only the rows whose name contains one of them; every
+row's results are still checked against its reference before anything is timed.
 """
 
 from __future__ import annotations
@@ -414,7 +417,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per round")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument(
+        "--only",
+        metavar="SUBSTRING",
+        action="append",
+        help="time only the rows whose name contains SUBSTRING (repeatable; skips the BLAS "
+        "study and the notebooks unless a SUBSTRING is in 'blas threads study')",
+    )
     args = parser.parse_args(argv)
+
+    def wanted(name: str) -> bool:
+        return not args.only or any(part in name for part in args.only)
+
     repeat, rounds = (1, 1) if args.quick else (args.repeat, args.rounds)
     rng = np.random.default_rng(0)
     start = time.perf_counter()
@@ -433,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for build in (conv_cases, pool_cases, nms_cases, detection_cases, loss_cases):
         for case in build(rng, args.quick):
+            if not wanted(case.name):
+                continue
             row = measure(case, repeat, rounds)
             rows.append(row)
             q, lo = row["quiet"], row["loaded"]
@@ -441,14 +457,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"{q['ours_ms']:9.2f} {q['ref_ms']:9.2f} {q['load_average_1min']:5.1f}",
                 flush=True,
             )
-    study = blas_threads_study(rng, args.quick, repeat, rounds)
-    print(f"\nconv {study['shape']}: BLAS threads, before/after the fix (ms; 1-min load)")
-    for condition in ("quiet", "loaded"):
-        cells = ", ".join(f"{k} {v:.2f}" for k, v in study[condition].items())
-        print(f"  {condition:6s} {cells}")
-    times = notebook_times()
+    study: dict | str = "not measured (--only)"
+    if wanted("blas threads study"):
+        study = blas_threads_study(rng, args.quick, repeat, rounds)
+        print(f"\nconv {study['shape']}: BLAS threads, before/after the fix (ms; 1-min load)")
+        for condition in ("quiet", "loaded"):
+            cells = ", ".join(f"{k} {v:.2f}" for k, v in study[condition].items())
+            print(f"  {condition:6s} {cells}")
+    times = notebook_times() if not args.only else "not measured (--only)"
     print("\nfast-mode notebooks:", end=" ")
-    if isinstance(times, str):
+    if args.only:
+        print(times)
+    elif isinstance(times, str):
         print(f"{times} (run `make run` with CVUTILS_MODE=fast to write build/run_times.json)")
     else:
         print()
@@ -457,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'total':50s} {times.get('total_s', float('nan')):7.1f} s")
     result = {
         "quick": args.quick,
+        "only": args.only,
         "repeat": repeat,
         "rounds": rounds,
         "machine": machine,

@@ -46,6 +46,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -195,9 +196,17 @@ def _check_conv_inputs(
     )
 
 
-def _check_pool_inputs(A_prev: Any, hparameters: Any) -> tuple[np.ndarray, int, int, tuple]:
-    """Validates a pooling layer's input; returns ``(A_prev, f, stride, A_shape)``."""
-    A_prev = check_array("A_prev", A_prev, ndim=4, layout="(m, n_H_prev, n_W_prev, n_C_prev)")
+def _check_pool_inputs(
+    A_prev: Any, hparameters: Any, finite: bool = True
+) -> tuple[np.ndarray, int, int, tuple]:
+    """Validates a pooling layer's input; returns ``(A_prev, f, stride, A_shape)``.
+
+    ``finite=False`` leaves the NaN/inf check to the caller (`_max_pool` does it block by
+    block, while each block is in cache, and calls `check_array` to raise).
+    """
+    A_prev = check_array(
+        "A_prev", A_prev, ndim=4, layout="(m, n_H_prev, n_W_prev, n_C_prev)", finite=finite
+    )
     hp = _check_hparameters(hparameters, ("f", "stride"))
     f, stride = hp["f"], hp["stride"]
     m, n_H_prev, n_W_prev, n_C = A_prev.shape
@@ -722,8 +731,12 @@ def pool_forward(A_prev: Any, hparameters: Mapping, mode: str = "max") -> tuple:
         array([[9., 2.],
                [6., 3.]])
     """
-    A_in, f, stride, shape = _check_pool_inputs(A_prev, hparameters)
+    # Max pooling checks for NaN/inf while it pools (`_max_pool`), after the other checks.
+    pooled_max = type(mode) is str and mode == "max"
+    A_in, f, stride, shape = _check_pool_inputs(A_prev, hparameters, finite=not pooled_max)
     mode = check_choice("mode", mode, POOL_MODES)
+    if pooled_max:
+        return _max_pool(A_prev, A_in, f, stride, shape), (A_prev, hparameters)
     _, n_H, n_W, _ = shape
     A = _window(A_in, 0, 0, stride, n_H, n_W).copy()
     for i in range(f):
@@ -738,6 +751,72 @@ def pool_forward(A_prev: Any, hparameters: Mapping, mode: str = "max") -> tuple:
     if mode == "average":
         A /= f * f
     return A, (A_prev, hparameters)
+
+
+#: Bytes of input that `_max_pool` handles at a time (so each band is still in cache when it
+#: is checked for NaN/inf after being pooled).
+POOL_BLOCK_BYTES = 1 << 20
+
+
+def _max_of_offsets(x: np.ndarray, f: int, stride: int, n: int, axis: int, out: np.ndarray):
+    """``out = max_j x[..., j + stride * k, ...]`` along ``axis`` for ``j < f``, ``k < n``, in
+    the order ``j = 0, 1, ...`` (the first two at once: no copy)."""
+    end = stride * (n - 1) + 1
+
+    def view(j):
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(j, j + end, stride)
+        return x[tuple(index)]
+
+    if f == 1:
+        np.copyto(out, view(0))
+        return
+    np.maximum(view(0), view(1), out=out)
+    for j in range(2, f):
+        np.maximum(out, view(j), out=out)
+
+
+def _max_pool(A_prev: Any, A_in: np.ndarray, f: int, stride: int, shape: tuple) -> np.ndarray:
+    """Max pooling of the checked ``A_in`` (finiteness not yet checked) in bands of rows.
+
+    Separable, band by band of output rows: first the maximum over the ``f`` row offsets
+    (whole input rows: long contiguous runs, into a reused buffer), then over the ``f``
+    column offsets, written into the output. Each band's input rows are then checked while
+    still in cache: ``min`` propagates NaN and finds -inf, ``max`` finds +inf (the maximum
+    of the band's outputs, enough where the windows cover every input). On a NaN or inf
+    anywhere, `check_array` raises its usual message about ``A_prev``.
+    """
+    m, n_H, n_W, n_C = shape
+    n_H_prev, n_W_prev = A_in.shape[1:3]
+    out = np.empty(shape, dtype=A_in.dtype)
+    if out.size == 0:
+        return out
+    covered = stride <= f and (n_H_prev - f) % stride == 0 and (n_W_prev - f) % stride == 0
+    row_bytes = n_W_prev * n_C * A_in.itemsize * stride  # the input of one output row
+    band = max(1, POOL_BLOCK_BYTES // row_bytes)  # output rows per band
+    images = max(1, band // n_H)  # several whole images per band when an image is small
+    buffer = np.empty(0, dtype=A_in.dtype)  # the row maxima of one band, reused
+    finite = True
+    for n0, h0 in itertools.product(range(0, m, images), range(0, n_H, band)):
+        n1, h1 = min(n0 + images, m), min(h0 + band, n_H)
+        rows = A_in[n0:n1, stride * h0 : stride * (h1 - 1) + f]  # what the windows read
+        size = (n1 - n0) * (h1 - h0) * n_W_prev * n_C
+        if buffer.size < size:
+            buffer = np.empty(size, dtype=A_in.dtype)
+        row_max = buffer[:size].reshape(n1 - n0, h1 - h0, n_W_prev, n_C)
+        _max_of_offsets(rows, f, stride, h1 - h0, axis=1, out=row_max)
+        target = out[n0:n1, h0:h1]
+        _max_of_offsets(row_max, f, stride, n_W, axis=2, out=target)
+        # This band's share of the input rows (the bands partition A_in; the last takes the
+        # rest), mostly still in cache.
+        own = A_in[n0:n1, stride * h0 : n_H_prev if h1 == n_H else stride * h1]
+        high = target.max() if covered else own.max()
+        if not (np.isfinite(own.min()) and np.isfinite(high)):
+            finite = False
+            break
+    if not finite:
+        check_array("A_prev", A_prev, ndim=4)  # raises its message about the NaN or inf
+    return out
 
 
 def _unpack_pool_cache(dA: Any, cache: Any, mode: Any, ties: Any) -> tuple:

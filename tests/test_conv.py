@@ -510,6 +510,53 @@ def test_ties_do_not_matter_for_average_pooling_or_distinct_values(ties):
         )
 
 
+# Max pooling runs band by band of output rows (`conv.POOL_BLOCK_BYTES`), checking each band
+# for NaN/inf after pooling it. Tiny bands force many of them (and several images per band).
+BAND_CASES = [
+    (3, 9, 7, 2, 3, 2),  # overlapping windows cross band edges
+    (2, 10, 11, 3, 3, 3),  # the last row and column are in no window
+    (2, 9, 9, 1, 2, 4),  # stride > f: whole rows and columns in no window
+    (5, 4, 4, 2, 2, 2),  # small images: several per band
+]
+
+
+@pytest.mark.parametrize("block_bytes", [1, 200, 10**6])
+@pytest.mark.parametrize("case", BAND_CASES)
+def test_max_pool_in_bands_matches_the_loop_oracle(case, block_bytes, monkeypatch):
+    monkeypatch.setattr(conv, "POOL_BLOCK_BYTES", block_bytes)
+    A, hp = pool_data(case)
+    for dtype in (np.float64, np.float32):
+        out, cache = conv.pool_forward(A.astype(dtype), hp)
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out, conv.pool_forward_naive(A.astype(dtype), hp)[0])
+    # A strided view and integers (promoted to float64) take the same path.
+    view = A[:, ::-1, :, ::-1]
+    np.testing.assert_array_equal(conv.pool_forward(view, hp)[0], tf_pool(view, hp, "max"))
+    ints = np.round(10 * A).astype(np.int64)
+    np.testing.assert_array_equal(
+        conv.pool_forward(ints, hp)[0], conv.pool_forward_naive(ints, hp)[0]
+    )
+
+
+@pytest.mark.parametrize("block_bytes", [1, 200, 10**6])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("case", BAND_CASES)
+def test_max_pool_refuses_a_non_finite_value_anywhere(case, bad, block_bytes, monkeypatch):
+    """Every position: first and last band, covered by a window or by none."""
+    monkeypatch.setattr(conv, "POOL_BLOCK_BYTES", block_bytes)
+    A, hp = pool_data(case)
+    m, n_H, n_W, n_C = A.shape
+    corners = [(0, 0, 0, 0), (m - 1, n_H - 1, n_W - 1, n_C - 1), (m - 1, n_H - 1, 0, 0)]
+    corners += [(m // 2, n_H // 2, n_W - 1, n_C - 1), (0, n_H - 2, n_W - 2, 0)]
+    for index in corners:
+        B = A.copy()
+        B[index] = bad
+        with pytest.raises(ValueError, match=r"A_prev must be an array of finite numbers; got 1 "):
+            conv.pool_forward(B, hp)
+        with pytest.raises(ValueError, match=r"A_prev must be an array of finite numbers"):
+            conv.pool_forward(B.astype(np.float32), hp)
+
+
 def test_pool_backward_does_not_mutate_its_inputs():
     A, hp = tied_data((2, 4, 4, 3, 2, 2))
     out, cache = conv.pool_forward(A, hp)

@@ -244,6 +244,40 @@ def test_label_losses_work_on_symbolic_tensors_and_in_tf_function():
     assert float(got) == pytest.approx(float(triplet_hard_loss(labels, x)), rel=1e-6)
 
 
+FUSED_CASES = [
+    (lambda y, x, w: triplet_loss(None, (x, x[::-1], x * 0.5), alpha=w), "triplet"),
+    (lambda y, x, w: triplet_semihard_loss(y, x, w, "angular"), "semihard"),
+    (lambda y, x, w: triplet_hard_loss(y, x, w, True, "L2"), "hard-soft"),
+    (lambda y, x, w: triplet_hard_loss(y, x, w, False, "squared-L2"), "hard"),
+]
+
+
+@pytest.mark.parametrize("fn", [c[0] for c in FUSED_CASES], ids=[c[1] for c in FUSED_CASES])
+def test_eager_calls_run_one_graph_for_every_batch_size_and_margin(fn, monkeypatch):
+    """Eager calls go through one traced graph (`losses._fused`): the same values and
+    gradients as the code run op by op, for any batch size and margin, without retracing."""
+
+    def op_by_op(core, *static):
+        return lambda *tensors, weight: core(*tensors, weight, *static)
+
+    losses._traced.cache_clear()
+    for n, margin in [(6, 0.5), (9, 1.5), (12, 0.0)]:
+        labels, x = batch(n, n=n, dtype="float64")
+        x = tf.Variable(x)
+        with tf.GradientTape(persistent=True) as tape:
+            fused = fn(labels, x, margin)
+            with monkeypatch.context() as patch:
+                patch.setattr(losses, "_fused", op_by_op)
+                eager = fn(labels, x, margin)
+        assert isinstance(fused, EagerTensor) and fused.dtype == tf.float64
+        np.testing.assert_allclose(float(fused), float(eager), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            tape.gradient(fused, x).numpy(), tape.gradient(eager, x).numpy(), atol=1e-12
+        )
+    # One graph (one input signature: any batch size), traced once; the margins are inputs.
+    assert losses._traced.cache_info().currsize == 1
+
+
 # ----------------------------------------------------------------------------- Keras losses
 
 

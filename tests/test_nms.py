@@ -131,6 +131,44 @@ def test_few_to_keep_among_many_matches_tensorflow(n, max_out, iou_threshold, sp
         )
 
 
+@pytest.mark.parametrize("rounds", [0, 1, 8])
+@pytest.mark.parametrize(("span", "grid"), [(1000, None), (60, 1), (20, None)])
+def test_blocks_resolved_by_rounds_or_one_by_one_match_tensorflow(rounds, span, grid, monkeypatch):
+    """A block is resolved by rounds of matrix products (`nms._resolve_block`) or, when they
+    do not settle within `nms._ROUNDS`, candidate by candidate (0 rounds: always)."""
+    monkeypatch.setattr(nms, "_ROUNDS", rounds)
+    rng = np.random.default_rng(span + rounds)
+    boxes, scores = random_set(rng, 1000, span=span, grid=grid)
+    for max_out, iou_threshold in [(100, 0.5), (20, 0.0), (60, 0.3)]:
+        np.testing.assert_array_equal(
+            non_max_suppression(boxes, scores, max_out, iou_threshold),
+            tf_nms(boxes, scores, max_out, iou_threshold),
+        )
+
+
+def test_a_long_chain_of_overlaps_matches_tensorflow():
+    """Box i overlaps box i + 1 only: the greedy answer depends on the whole chain (more
+    links than `nms._ROUNDS`), so the block falls back on one candidate at a time."""
+    n = 400
+    boxes = np.array([[0, 2 * i, 1, 2 * i + 3] for i in range(n)], np.float32)
+    scores = np.linspace(1, 0.5, n).astype(np.float32)
+    for max_out in (10, 45):
+        ours = non_max_suppression(boxes, scores, max_out, 0.1)
+        np.testing.assert_array_equal(ours, tf_nms(boxes, scores, max_out, 0.1))
+        np.testing.assert_array_equal(ours, np.arange(0, 2 * max_out, 2))
+
+
+def test_ranking_of_equal_signed_zero_and_infinite_scores_matches_tensorflow():
+    values = np.array([0.0, -0.0, np.inf, -np.inf, 1e-30, -1e-30, 3.4e38, -3.4e38, 0.5])
+    rng = np.random.default_rng(3)
+    scores = rng.choice(values, 300).astype(np.float32)
+    boxes = np.array([[0, 3 * i, 1, 3 * i + 1] for i in range(300)], np.float32)  # disjoint
+    for max_out in (30, 300):
+        np.testing.assert_array_equal(
+            non_max_suppression(boxes, scores, max_out), tf_nms(boxes, scores, max_out)
+        )
+
+
 def test_empty_input_gives_empty_result():
     out = non_max_suppression(np.zeros((0, 4)), np.zeros(0), 10)
     assert out.shape == (0,) and out.dtype == np.int64
