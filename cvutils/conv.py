@@ -776,6 +776,20 @@ def _max_of_offsets(x: np.ndarray, f: int, stride: int, n: int, axis: int, out: 
         np.maximum(out, view(j), out=out)
 
 
+#: Inputs of at least this many bytes are max-pooled by two threads (NumPy's ufuncs release
+#: the GIL), when the process has two CPUs and the machine is not `_im2col.oversubscribed`.
+POOL_THREADS_BYTES = 8 << 20
+_POOL_EXECUTOR: list = []  # one ThreadPoolExecutor(2), made on first use
+
+
+def _pool_executor():
+    if not _POOL_EXECUTOR:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL_EXECUTOR.append(ThreadPoolExecutor(2, thread_name_prefix="cvutils-pool"))
+    return _POOL_EXECUTOR[0]
+
+
 def _max_pool(A_prev: Any, A_in: np.ndarray, f: int, stride: int, shape: tuple) -> np.ndarray:
     """Max pooling of the checked ``A_in`` (finiteness not yet checked) in bands of rows.
 
@@ -784,7 +798,9 @@ def _max_pool(A_prev: Any, A_in: np.ndarray, f: int, stride: int, shape: tuple) 
     column offsets, written into the output. Each band's input rows are then checked while
     still in cache: ``min`` propagates NaN and finds -inf, ``max`` finds +inf (the maximum
     of the band's outputs, enough where the windows cover every input). On a NaN or inf
-    anywhere, `check_array` raises its usual message about ``A_prev``.
+    anywhere, `check_array` raises its usual message about ``A_prev``. A large input is
+    split into two halves of bands, pooled by two threads (as TensorFlow's CPU kernel uses
+    its two intra-op threads), unless the machine is oversubscribed.
     """
     m, n_H, n_W, n_C = shape
     n_H_prev, n_W_prev = A_in.shape[1:3]
@@ -795,25 +811,42 @@ def _max_pool(A_prev: Any, A_in: np.ndarray, f: int, stride: int, shape: tuple) 
     row_bytes = n_W_prev * n_C * A_in.itemsize * stride  # the input of one output row
     band = max(1, POOL_BLOCK_BYTES // row_bytes)  # output rows per band
     images = max(1, band // n_H)  # several whole images per band when an image is small
-    buffer = np.empty(0, dtype=A_in.dtype)  # the row maxima of one band, reused
-    finite = True
-    for n0, h0 in itertools.product(range(0, m, images), range(0, n_H, band)):
-        n1, h1 = min(n0 + images, m), min(h0 + band, n_H)
-        rows = A_in[n0:n1, stride * h0 : stride * (h1 - 1) + f]  # what the windows read
-        size = (n1 - n0) * (h1 - h0) * n_W_prev * n_C
-        if buffer.size < size:
-            buffer = np.empty(size, dtype=A_in.dtype)
-        row_max = buffer[:size].reshape(n1 - n0, h1 - h0, n_W_prev, n_C)
-        _max_of_offsets(rows, f, stride, h1 - h0, axis=1, out=row_max)
-        target = out[n0:n1, h0:h1]
-        _max_of_offsets(row_max, f, stride, n_W, axis=2, out=target)
-        # This band's share of the input rows (the bands partition A_in; the last takes the
-        # rest), mostly still in cache.
-        own = A_in[n0:n1, stride * h0 : n_H_prev if h1 == n_H else stride * h1]
-        high = target.max() if covered else own.max()
-        if not (np.isfinite(own.min()) and np.isfinite(high)):
-            finite = False
-            break
+    bands = list(itertools.product(range(0, m, images), range(0, n_H, band)))
+
+    def pool_bands(todo) -> bool:
+        """Pools the bands ``todo`` into ``out``; False at the first one with a NaN or inf."""
+        buffer = np.empty(0, dtype=A_in.dtype)  # the row maxima of one band, reused
+        for n0, h0 in todo:
+            n1, h1 = min(n0 + images, m), min(h0 + band, n_H)
+            rows = A_in[n0:n1, stride * h0 : stride * (h1 - 1) + f]  # what the windows read
+            size = (n1 - n0) * (h1 - h0) * n_W_prev * n_C
+            if buffer.size < size:
+                buffer = np.empty(size, dtype=A_in.dtype)
+            row_max = buffer[:size].reshape(n1 - n0, h1 - h0, n_W_prev, n_C)
+            _max_of_offsets(rows, f, stride, h1 - h0, axis=1, out=row_max)
+            target = out[n0:n1, h0:h1]
+            _max_of_offsets(row_max, f, stride, n_W, axis=2, out=target)
+            # This band's share of the input rows (the bands partition A_in; the last takes
+            # the rest), mostly still in cache.
+            own = A_in[n0:n1, stride * h0 : n_H_prev if h1 == n_H else stride * h1]
+            high = target.max() if covered else own.max()
+            if not (np.isfinite(own.min()) and np.isfinite(high)):
+                return False
+        return True
+
+    threads = (
+        len(bands) > 1
+        and A_in.nbytes >= POOL_THREADS_BYTES
+        and _im2col._cpus() >= 2
+        and not _im2col.oversubscribed()
+    )
+    if threads:
+        half = len(bands) // 2
+        second = _pool_executor().submit(pool_bands, bands[half:])
+        finite = pool_bands(bands[:half])
+        finite = second.result() and finite
+    else:
+        finite = pool_bands(bands)
     if not finite:
         check_array("A_prev", A_prev, ndim=4)  # raises its message about the NaN or inf
     return out

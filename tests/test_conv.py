@@ -520,10 +520,19 @@ BAND_CASES = [
 ]
 
 
+def pool_threads(monkeypatch, threaded: bool) -> None:
+    """Two threads for any input of more than one band, or never."""
+    monkeypatch.setattr(conv, "POOL_THREADS_BYTES", 0 if threaded else 1 << 62)
+    monkeypatch.setattr(conv._im2col, "oversubscribed", lambda: False)
+    monkeypatch.setattr(conv._im2col, "_cpus", lambda: 2)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
 @pytest.mark.parametrize("block_bytes", [1, 200, 10**6])
 @pytest.mark.parametrize("case", BAND_CASES)
-def test_max_pool_in_bands_matches_the_loop_oracle(case, block_bytes, monkeypatch):
+def test_max_pool_in_bands_matches_the_loop_oracle(case, block_bytes, threaded, monkeypatch):
     monkeypatch.setattr(conv, "POOL_BLOCK_BYTES", block_bytes)
+    pool_threads(monkeypatch, threaded)
     A, hp = pool_data(case)
     for dtype in (np.float64, np.float32):
         out, cache = conv.pool_forward(A.astype(dtype), hp)
@@ -538,12 +547,16 @@ def test_max_pool_in_bands_matches_the_loop_oracle(case, block_bytes, monkeypatc
     )
 
 
+@pytest.mark.parametrize("threaded", [False, True])
 @pytest.mark.parametrize("block_bytes", [1, 200, 10**6])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("case", BAND_CASES)
-def test_max_pool_refuses_a_non_finite_value_anywhere(case, bad, block_bytes, monkeypatch):
-    """Every position: first and last band, covered by a window or by none."""
+def test_max_pool_refuses_a_non_finite_value_anywhere(
+    case, bad, block_bytes, threaded, monkeypatch
+):
+    """Every position: first and last band (of either thread), covered by a window or none."""
     monkeypatch.setattr(conv, "POOL_BLOCK_BYTES", block_bytes)
+    pool_threads(monkeypatch, threaded)
     A, hp = pool_data(case)
     m, n_H, n_W, n_C = A.shape
     corners = [(0, 0, 0, 0), (m - 1, n_H - 1, n_W - 1, n_C - 1), (m - 1, n_H - 1, 0, 0)]
@@ -555,6 +568,25 @@ def test_max_pool_refuses_a_non_finite_value_anywhere(case, bad, block_bytes, mo
             conv.pool_forward(B, hp)
         with pytest.raises(ValueError, match=r"A_prev must be an array of finite numbers"):
             conv.pool_forward(B.astype(np.float32), hp)
+
+
+def test_a_large_max_pool_uses_two_threads_only_when_the_cores_are_free(monkeypatch):
+    """The threaded and the one-thread paths agree with TensorFlow on a real-sized input."""
+    A = np.random.default_rng(0).normal(size=(4, 64, 64, 32)).astype(np.float32)  # 2 MiB
+    hp = {"f": 2, "stride": 2}
+    expected = tf_pool(A, hp, "max")
+    calls = []
+    executor = conv._pool_executor()
+    monkeypatch.setattr(conv, "POOL_THREADS_BYTES", 1 << 20)
+    monkeypatch.setattr(conv, "_pool_executor", lambda: calls.append(1) or executor)
+    for busy, used in [(False, 1), (True, 1)]:
+        monkeypatch.setattr(conv._im2col, "oversubscribed", lambda b=busy: b)
+        np.testing.assert_array_equal(conv.pool_forward(A, hp)[0], expected)
+        assert len(calls) == used  # oversubscribed: no second thread
+    monkeypatch.setattr(conv._im2col, "oversubscribed", lambda: False)
+    monkeypatch.setattr(conv._im2col, "_cpus", lambda: 1)
+    np.testing.assert_array_equal(conv.pool_forward(A, hp)[0], expected)
+    assert len(calls) == 1  # one CPU: no second thread
 
 
 def test_pool_backward_does_not_mutate_its_inputs():
