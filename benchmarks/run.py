@@ -411,6 +411,15 @@ def notebook_times() -> dict | str:
     return json.loads(path.read_text())
 
 
+def test_command_time() -> dict | str:
+    """Seconds of the last ``make test`` from ``build/test_time.json`` (the Makefile writes
+    it), if any."""
+    path = ROOT / "build" / "test_time.json"
+    if not path.is_file():
+        return "not measured"
+    return json.loads(path.read_text())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny shapes, 1 repeat (smoke)")
@@ -475,6 +484,15 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds in times.get("notebooks", {}).items():
             print(f"  {name:50s} {seconds:7.1f} s")
         print(f"  {'total':50s} {times.get('total_s', float('nan')):7.1f} s")
+    test = test_command_time() if not args.only else "not measured (--only)"
+    if isinstance(test, str):
+        print(f"make test: {test}" + ("" if args.only else " (run `make test` first)"))
+    else:
+        part = " (a subset: PYTEST_ARGS was set)" if test.get("subset") else ""
+        print(
+            f"make test: {test['seconds']} s, mode={test['mode']}, exit {test['exit']}, "
+            f"{test['when']}{part}"
+        )
     result = {
         "quick": args.quick,
         "only": args.only,
@@ -486,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "blas_threads_study": study,
         "notebooks_fast_mode": times,
-        "test_command_s": "not measured",
+        "test_command": test,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
