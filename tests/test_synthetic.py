@@ -199,3 +199,37 @@ def test_min_objects_zero_gives_background_only_images(tmp_path):
 def test_negative_min_objects_is_refused():
     with pytest.raises(ValueError, match="min_objects"):
         make_shapes(1, image_size=16, min_objects=-1)
+
+
+@pytest.mark.parametrize("size", [8, 24, 48, 64])
+@pytest.mark.parametrize("name", ["brick", "astronaut", "camera"])
+def test_the_background_shrink_is_scikit_images_resize(name, size):
+    """`synthetic._shrink` computes the anti-aliased resize only where the zoom reads it; the
+    numbers are scikit-image's (to float32 rounding; bit for bit on the wheels CI uses)."""
+    from skimage.transform import resize
+
+    from cvutils import synthetic
+
+    image = synthetic._background(name)
+    rng = np.random.default_rng(size)
+    sides = [size + 1, size + 7, 3 * size, 3 * size + 1, min(image.shape[:2])]
+    for side in sides:
+        top = int(rng.integers(0, image.shape[0] - side + 1))
+        left = int(rng.integers(0, image.shape[1] - side + 1))
+        crop = image[top : top + side, left : left + side]
+        expected = resize(crop, (size, size), anti_aliasing=True, preserve_range=True)
+        got = synthetic._shrink(crop, size)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_mirror_reflects_about_the_edge_pixels(n):
+    """scipy.ndimage's "mirror" is NumPy's "reflect": d c b | a b c d | c b a."""
+    from cvutils import synthetic
+
+    p = 3 * n + 2  # reflected more than once
+    line = np.arange(n)
+    np.testing.assert_array_equal(
+        line[synthetic._mirror(np.arange(-p, n + p), n)], np.pad(line, p, mode="reflect")
+    )
