@@ -46,6 +46,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping
 from typing import Any
@@ -779,15 +780,14 @@ def _max_of_offsets(x: np.ndarray, f: int, stride: int, n: int, axis: int, out: 
 #: Inputs of at least this many bytes are max-pooled by two threads (NumPy's ufuncs release
 #: the GIL), when the process has two CPUs and the machine is not `_im2col.oversubscribed`.
 POOL_THREADS_BYTES = 8 << 20
-_POOL_EXECUTOR: list = []  # one ThreadPoolExecutor(2), made on first use
 
 
+@functools.cache
 def _pool_executor():
-    if not _POOL_EXECUTOR:
-        from concurrent.futures import ThreadPoolExecutor
+    """The one thread pool of `_max_pool`, made on first use."""
+    from concurrent.futures import ThreadPoolExecutor
 
-        _POOL_EXECUTOR.append(ThreadPoolExecutor(2, thread_name_prefix="cvutils-pool"))
-    return _POOL_EXECUTOR[0]
+    return ThreadPoolExecutor(2, thread_name_prefix="cvutils-pool")
 
 
 def _max_pool(A_prev: Any, A_in: np.ndarray, f: int, stride: int, shape: tuple) -> np.ndarray:

@@ -1718,9 +1718,9 @@ def _():
     )
 
 
-@spec("yolo.mean_average_precision")
-def _():
-    return _mod("yolo").mean_average_precision, dict(
+def _detections_args():
+    """Two images of predicted and true boxes: the arguments of mAP and its curves."""
+    return dict(
         pred_boxes=[np.array([[0, 0, 10, 10], [20, 20, 30, 30]]), np.array([[0, 0, 5, 5]])],
         pred_scores=[np.array([0.9, 0.3]), np.array([0.5])],
         pred_classes=[np.array([0, 1]), np.array([0])],
@@ -1729,6 +1729,11 @@ def _():
         iou_threshold=0.5,
         fmt="xyxy",
     )
+
+
+@spec("yolo.mean_average_precision")
+def _():
+    return _mod("yolo").mean_average_precision, _detections_args()
 
 
 @spec("yolo.encode_targets", aliases={"boxes": ["class_ids"]})  # one class id per box
@@ -2376,15 +2381,7 @@ def _():
 
 @spec("yolo.precision_recall_curves")
 def _():
-    return _mod("yolo").precision_recall_curves, dict(
-        pred_boxes=[np.array([[0, 0, 10, 10], [20, 20, 30, 30]]), np.array([[0, 0, 5, 5]])],
-        pred_scores=[np.array([0.9, 0.3]), np.array([0.5])],
-        pred_classes=[np.array([0, 1]), np.array([0])],
-        true_boxes=[np.array([[0, 0, 10, 10], [20, 20, 30, 30]]), np.array([[0, 0, 5, 5]])],
-        true_classes=[np.array([0, 1]), np.array([0])],
-        iou_threshold=0.5,
-        fmt="xyxy",
-    )
+    return _mod("yolo").precision_recall_curves, _detections_args()
 
 
 # --- notebook 15 (semantic segmentation): transposed convolution, segmentation metrics,

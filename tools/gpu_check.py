@@ -139,12 +139,15 @@ def missing_data(target: Target, cache: Path, sklearn_home: Path) -> list[str]:
 
 
 def data_homes() -> tuple[Path, Path]:
-    """``cvutils.datasets``' cache folder and scikit-learn's data home, without importing
-    either package (TensorFlow is not needed to check for files)."""
-    env = os.environ.get("CVUTILS_CACHE")
-    cache = Path(env).expanduser() if env else ROOT / "data" / "cache"
-    sk = os.environ.get("SCIKIT_LEARN_DATA")
-    return cache, Path(sk).expanduser() if sk else Path.home() / "scikit_learn_data"
+    """``cvutils.datasets``' cache folder and scikit-learn's data home (neither import loads
+    TensorFlow)."""
+    if str(ROOT) not in sys.path:  # a source checkout without the package installed
+        sys.path.insert(0, str(ROOT))
+    from sklearn.datasets import get_data_home
+
+    from cvutils.datasets import cache_dir
+
+    return cache_dir(), Path(get_data_home())
 
 
 def measured_minutes(row: list[str] | None) -> float | None:
