@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from cvutils.checks import check_bool, check_int, check_str, describe, fail
+from cvutils.checks import check_bool, check_int, check_real, check_str, describe, fail
 
 MODES = ("fast", "full")
 ENV_VAR = "CVUTILS_MODE"
@@ -453,3 +453,83 @@ def _short(value: Any) -> str:
         inner = ", ".join(_short(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' * (len(value) == 1)})"
     return str(value)
+
+
+def _kernel_display():
+    """IPython's ``display`` when running inside a Jupyter kernel, else None."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with Jupyter
+        return None
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return None
+    from IPython.display import display
+
+    return display
+
+
+class _Line:
+    """A ``text/plain`` display whose repr is a progress line (or nothing at the end)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def progress(iterable, desc: str = "", total: int | None = None, every: float = 0.25):
+    """Yields the items of ``iterable`` while a progress line shows how far it got.
+
+    In a Jupyter kernel (JupyterLab, Colab, nbclient, nbval) the line is one display that is
+    updated in place at most every ``every`` seconds and emptied at the end, so a saved or
+    executed notebook keeps no progress bar in its outputs. Elsewhere it is tqdm's bar on
+    stderr, removed at the end (``leave=False``).
+
+    Args:
+        iterable: what to loop over.
+        desc: the bar's label.
+        total: the number of items, when ``len(iterable)`` does not tell it.
+        every: seconds between two updates of the line.
+
+    Returns:
+        An iterator over the items of ``iterable``, unchanged.
+
+    Examples:
+        >>> [x * x for x in progress(range(4), desc="squares")]
+        [0, 1, 4, 9]
+    """
+    check_str("desc", desc, allow_empty=True)
+    every = check_real("every", every, low=0)
+    if not hasattr(iterable, "__iter__"):
+        fail("iterable", "an iterable", describe(iterable), kind=True)
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)
+    if total is not None:
+        total = check_int("total", total, minimum=0)
+    display = _kernel_display()
+    if display is None:
+        from tqdm.auto import tqdm
+
+        return iter(tqdm(iterable, desc=desc or None, total=total, leave=False))
+    return _kernel_progress(display, iterable, desc, total, every)
+
+
+def _kernel_progress(display, iterable, desc: str, total: int | None, every: float):
+    """`progress` in a Jupyter kernel: one display updated in place, emptied at the end."""
+    import time
+
+    from tqdm.auto import tqdm
+
+    start = last = time.perf_counter()
+    handle = display(_Line(tqdm.format_meter(0, total, 0, prefix=desc)), display_id=True)
+    try:
+        for done, item in enumerate(iterable, 1):
+            yield item
+            now = time.perf_counter()
+            if now - last >= every:
+                last = now
+                handle.update(_Line(tqdm.format_meter(done, total, now - start, prefix=desc)))
+    finally:
+        handle.update(_Line(""))

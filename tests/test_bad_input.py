@@ -613,6 +613,11 @@ def _():
     return _mod("runtime").budget_overrides, dict(text="epochs=2", settings=dict(epochs=1))
 
 
+@spec("runtime.progress")
+def _():
+    return _mod("runtime").progress, dict(iterable=[1, 2, 3], desc="loop", total=3, every=0.1)
+
+
 @spec("runtime.result")
 def _():
     return _mod("runtime").result, dict(accuracy=0.9)

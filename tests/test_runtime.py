@@ -265,3 +265,25 @@ def test_full_mode_turns_on_mixed_precision_only_on_a_capable_gpu(monkeypatch):
         assert runtime.setup(seed=0, verbose=False).precision == "float32"
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+def test_progress_yields_every_item_and_leaves_no_bar_in_a_notebook(tmp_path):
+    """Outside a kernel it is tqdm (leave=False); in a kernel the line is emptied at the end."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    assert list(runtime.progress(iter(range(5)), desc="x", total=5)) == list(range(5))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import time\nfrom cvutils.runtime import progress\nprint('before')\n"
+            "items = [time.sleep(0.02) or i for i in progress(range(30), desc='loop', every=0)]\n"
+            "print(len(items))"
+        )
+    ]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute(cwd=str(tmp_path))
+    outputs = nb.cells[0].outputs
+    texts = [o.get("text", "") for o in outputs if o.output_type == "stream"]
+    shown = [o.data.get("text/plain", "") for o in outputs if o.output_type == "display_data"]
+    assert "".join(texts) == "before\n30\n"
+    assert shown == [""], shown

@@ -34,6 +34,7 @@ NOISE = (
     ("TensorFlow C++ log line", re.compile(r"(?m)^[IWEF]\d{4} \d\d:\d\d:\d\d|\bE0000\b")),
     ("absl start-up warning", re.compile(r"absl")),
     ("machine path", re.compile(r"\.venv|site-packages|/home/|/Users/|/tmp/")),
+    ("progress bar left behind", re.compile(r"\d+%\|")),
 )
 
 #: A code cell that calls one of these draws a figure.
