@@ -30,6 +30,7 @@ from cvutils.checks import check_bool, check_int, check_real, check_str, describ
 MODES = ("fast", "full")
 ENV_VAR = "CVUTILS_MODE"
 BUDGET_VAR = "CVUTILS_BUDGET"
+SEED_VAR = "CVUTILS_SEED"
 
 
 def _tf():
@@ -159,7 +160,9 @@ def setup(
     """Prepares a notebook: seeds, determinism, precision; prints one line.
 
     Args:
-        seed: seeds Python, NumPy and Keras (`keras.utils.set_random_seed`).
+        seed: seeds Python, NumPy and Keras (`keras.utils.set_random_seed`). The environment
+            variable ``CVUTILS_SEED`` replaces it (to rerun a notebook on another seed without
+            editing it); the printed line and the returned record show the seed used.
         mixed_precision: use the ``mixed_float16`` policy. ``None`` (default) turns it on in
             full mode on a GPU that supports it (compute capability >= 7.0), off otherwise.
         verbose: print the one-line report.
@@ -175,6 +178,11 @@ def setup(
     Taught in notebooks/00_setup_and_tour.ipynb.
     """
     seed = check_int("seed", seed, 0, 2**32 - 1)
+    override = os.environ.get(SEED_VAR, "").strip()
+    if override:
+        if not override.isdigit():
+            fail(SEED_VAR, "an integer in 0..2**32 - 1", repr(override))
+        seed = check_int(SEED_VAR, int(override), 0, 2**32 - 1)
     if mixed_precision is not None:
         mixed_precision = check_bool("mixed_precision", mixed_precision)
     verbose = check_bool("verbose", verbose)

@@ -287,3 +287,15 @@ def test_progress_yields_every_item_and_leaves_no_bar_in_a_notebook(tmp_path):
     shown = [o.data.get("text/plain", "") for o in outputs if o.output_type == "display_data"]
     assert "".join(texts) == "before\n30\n"
     assert shown == [""], shown
+
+
+def test_cvutils_seed_replaces_the_notebook_seed(monkeypatch):
+    monkeypatch.setenv("CVUTILS_SEED", "7")
+    info = runtime.setup(seed=0, verbose=False)
+    assert info.seed == 7
+    a = np.random.random()
+    runtime.set_seed(7)
+    assert np.random.random() == a
+    monkeypatch.setenv("CVUTILS_SEED", "seven")
+    with pytest.raises(ValueError, match="CVUTILS_SEED"):
+        runtime.setup(seed=0, verbose=False)
