@@ -50,16 +50,20 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_ARG) $(LAB_ARGS)
 
 # CVUTILS_MODE defaults to fast for the test suite; export CVUTILS_MODE=full to test full mode.
-# The notebooks run once, inside the suite, the way `make run` runs them
-# (tests/test_run_notebooks.py: cell errors, clean outputs, figures). The seconds of the whole
-# command go to build/test_time.json (and those of each notebook to build/run_times.json),
-# which `make bench` prints.
+# One pytest run (its options and paths are in pyproject.toml, so a bare `pytest` is the same):
+# unit tests, doctests and every notebook through nbval (`pytest --nbval-lax notebooks/`; the
+# root conftest.py checks what a learner sees), two workers, one notebook per worker at a time.
+# TensorFlow's oneDNN kernels are forced on for this run (TF_ENABLE_ONEDNN_OPTS=1; many CPUs
+# default to on, others to off), and tests/test_onednn.py runs the TensorFlow-backed unit tests
+# again with them off, so the verdict does not depend on the CPU. The seconds of the whole
+# command go to build/test_time.json, which `make bench` prints.
+PYTEST_XDIST := -n 2 --dist loadfile
 test: export CVUTILS_MODE ?= fast
+test: export TF_ENABLE_ONEDNN_OPTS ?= 1
 test: $(STAMP)
 	@start=$$(date +%s); \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && \
-	$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider --doctest-modules \
-	    tests cvutils $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS); status=$$?; \
 	took=$$(( $$(date +%s) - start )); mkdir -p build; \
 	printf '{"seconds": %d, "mode": "%s", "exit": %d, "when": "%s", "subset": %s}\n' \
 	    "$$took" "$$CVUTILS_MODE" "$$status" "$$(date -u '+%Y-%m-%d %H:%M UTC')" \
@@ -68,12 +72,14 @@ test: $(STAMP)
 	echo "make test: $$took s, mode=$$CVUTILS_MODE, exit $$status"; exit $$status
 
 unit: export CVUTILS_MODE ?= fast
+unit: export TF_ENABLE_ONEDNN_OPTS ?= 1
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules tests cvutils --deselect tests/test_run_notebooks.py::test_every_notebook_runs_clean_and_draws $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) tests cvutils $(PYTEST_ARGS)
 
 notebooks: export CVUTILS_MODE ?= fast
+notebooks: export TF_ENABLE_ONEDNN_OPTS ?= 1
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider tests/test_run_notebooks.py $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) notebooks $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

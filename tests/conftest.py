@@ -20,17 +20,3 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
-
-
-#: The longest test file by far (every notebook, about ten minutes on 2 cores).
-LONGEST = "tests/test_run_notebooks.py"
-
-
-def pytest_collection_modifyitems(items):
-    """Puts the notebook run first (otherwise in collection order).
-
-    Under ``pytest -n 2 --dist loadfile`` a worker takes files in this order: started first,
-    the notebook run overlaps all the unit tests, which the other worker runs meanwhile,
-    instead of starting after a worker has already spent minutes on unit tests.
-    """
-    items.sort(key=lambda item: item.nodeid.split("::")[0] != LONGEST)

@@ -11,8 +11,9 @@ with ``RESULT:`` (see `cvutils.runtime.result`) — then a total. Exits non-zero
 notebook fails or if an output carries start-up noise, a traceback or a machine path
 (`problems`).
 
-Also a library: ``tests/test_run_notebooks.py`` runs `run_all` once over every notebook
-(this is how CI executes them) and checks `problems` and `figure_count`.
+`make test` executes the notebooks with nbval instead (``pytest --nbval-lax notebooks/``);
+both apply the same output checks (`notebook_checks`: noise, paths, tracebacks, progress
+bars, figures, one RESULT line).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import re
 import sys
 import tempfile
 import time
@@ -28,74 +28,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: What must never appear in a cell output a learner reads: (label, pattern).
-NOISE = (
-    ("traceback", re.compile(r"Traceback \(most recent call last\)")),
-    ("TensorFlow C++ log line", re.compile(r"(?m)^[IWEF]\d{4} \d\d:\d\d:\d\d|\bE0000\b")),
-    ("absl start-up warning", re.compile(r"absl")),
-    ("machine path", re.compile(r"\.venv|site-packages|/home/|/Users/|/tmp/")),
-    ("progress bar left behind", re.compile(r"\d+%\|")),
-)
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # for `notebook_checks`, here and in spawned workers
+    sys.path.insert(0, str(HERE))
 
-#: A code cell that calls one of these draws a figure.
-DRAWS = re.compile(r"\bplt\.|\bplotting\.|\bwidgets\.|\.imshow\(|\.plot\(")
-
-
-def key_result(nb) -> str:
-    """The text after the last ``RESULT:`` line printed by the notebook."""
-    found = "no RESULT line"
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                for line in out.get("text", "").splitlines():
-                    if line.startswith("RESULT:"):
-                        found = line[len("RESULT:") :].strip()
-    return found
-
-
-def output_texts(cell) -> list[str]:
-    """The texts a learner reads in a cell's outputs: streams, plain-text results, errors."""
-    texts = []
-    for out in cell.get("outputs", []):
-        kind = out.get("output_type")
-        if kind == "stream":
-            texts.append(out.get("text", ""))
-        elif kind in ("execute_result", "display_data"):
-            texts.append(out.get("data", {}).get("text/plain", ""))
-        elif kind == "error":
-            trace = "\n".join(out.get("traceback", []))
-            texts.append(f"Traceback (most recent call last)\n{trace}")
-    return texts
-
-
-def problems(nb) -> list[str]:
-    """One line per output that carries noise (see `NOISE`) or shows a ``RESULT:`` twice."""
-    found = []
-    for index, cell in enumerate(nb.cells):
-        texts = output_texts(cell)
-        for text in texts:
-            for label, pattern in NOISE:
-                match = pattern.search(text)
-                if match:
-                    line = text[: match.end()].rsplit("\n", 1)[-1] + text[match.end() :]
-                    found.append(f"cell {index}: {label}: {line.splitlines()[0][:160]!r}")
-        results = sum(line.startswith("RESULT:") for t in texts for line in t.splitlines())
-        results += sum("'RESULT:" in t or '"RESULT:' in t for t in texts)
-        if results > 1:
-            found.append(f"cell {index}: its RESULT line appears {results} times")
-    return found
-
-
-def figure_count(nb) -> int:
-    """Number of ``image/png`` outputs (rendered figures)."""
-    return sum(
-        "image/png" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", [])
-    )
-
-
-def draws(nb) -> bool:
-    """True if some code cell calls matplotlib or the plotting helpers."""
-    return any(c.cell_type == "code" and DRAWS.search(c.source) for c in nb.cells)
+from notebook_checks import draws, figure_count, key_result, problems  # noqa: E402
 
 
 @dataclass
@@ -183,11 +120,6 @@ def notebooks(src: str | os.PathLike) -> list[Path]:
     return sorted(Path(src).glob("[0-9][0-9]_*.ipynb"))
 
 
-#: Notebooks that reuse what another one saved (in ``data/cache/``) when they find it, and
-#: train it themselves otherwise: with several workers they start after that one.
-REUSES = {"13_yolo_building_blocks.ipynb": "14_training_a_yolo_detector.ipynb"}
-
-
 def run_all(paths, dst, *, workers: int = 1, env: dict | None = None, echo=print) -> list[Run]:
     """Executes ``paths`` (``workers`` at a time) into ``dst``; echoes each row as it ends.
 
@@ -204,31 +136,15 @@ def run_all(paths, dst, *, workers: int = 1, env: dict | None = None, echo=print
     # Separate processes, started fresh ("spawn"): forking a process that has loaded
     # TensorFlow (a test session) can crash the child, and clients in threads of one process
     # once left a kernel waiting forever. A spawned child imports this module by name.
-    here = str(Path(__file__).resolve().parent)
-    if here not in sys.path:
-        sys.path.insert(0, here)
     context = multiprocessing.get_context("spawn")
-    names = {p.name: p for p in paths}
-    waiting = {names[after]: p for p, after in ((p, REUSES.get(p.name)) for p in paths)
-               if after in names}  # fmt: skip
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # The later notebooks train the most: started first, they do not leave one worker
-        # alone with a long notebook at the end while the other has nothing left to do. A
-        # notebook that reuses another's output starts when that one has ended.
-        futures = {
-            pool.submit(run_one, p, dst, env): p
-            for p in reversed(paths)
-            if p not in waiting.values()
-        }
+        # alone with a long notebook at the end while the other has nothing left to do.
+        futures = {pool.submit(run_one, p, dst, env): p for p in reversed(paths)}
         done = {}
-        while futures:
-            future = next(as_completed(futures))
-            path = futures.pop(future)
-            done[path] = run = future.result()
+        for future in as_completed(futures):
+            done[futures[future]] = run = future.result()
             echo(run.row())
-            if path in waiting:
-                later = waiting.pop(path)
-                futures[pool.submit(run_one, later, dst, env)] = later
     return [done[p] for p in paths]
 
 
