@@ -99,3 +99,15 @@ def test_imports_live_in_the_setup_cell(path):
     assert lines[first].startswith("import cvutils"), (
         f"{path.name}: the setup cell must import cvutils before anything else (after sys)"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_progress_bars_leave_nothing_behind(path):
+    """Loops show progress with `cvutils.runtime.progress`, which empties its line at the end.
+
+    tqdm's bars stay in saved outputs and HTML ("0%| |0/120"); nbval does not apply display
+    updates, so this is checked at the source (`make run` checks the outputs too).
+    """
+    nb = nbformat.read(path, as_version=4)
+    uses = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "tqdm" in c.source]
+    assert not uses, f"cells {uses} of {path.name} use tqdm; use runtime.progress"

@@ -138,3 +138,34 @@ def test_one_notebook_runs_through_run_all(tmp_path):
     assert runs[0].ok and runs[0].status == "a=1"
     assert not runs[1].ok and "ZeroDivisionError" in runs[1].status
     assert (tmp_path / "build" / "a.html").exists()
+
+
+@pytest.mark.timeout(600)
+def test_nbval_fails_a_notebook_that_shows_what_a_learner_must_not_see():
+    """The root conftest's hook fails the last cell of a noisy notebook, and passes a clean one."""
+    import tempfile
+
+    (ROOT / "build").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=ROOT / "build") as folder:
+        for name, first in [
+            ("clean.ipynb", "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"),
+            ("noisy.ipynb", "print('/home/me/secret')"),
+        ]:
+            nb = nbformat.v4.new_notebook()
+            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+            nb.cells = [nbformat.v4.new_code_cell(first), nbformat.v4.new_code_cell("print(1)")]
+            nb.cells.append(nbformat.v4.new_code_cell("print('RESULT: a=1')"))
+            nbformat.write(nb, Path(folder) / name)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-n", "0", "-rA", folder],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    out = run.stdout
+    assert run.returncode == 1, out[-3000:]
+    assert "FAILED build/" in out and "noisy.ipynb::Cell 2" in out, out[-3000:]
+    assert "machine path" in out and "PASSED build/" in out, out[-3000:]
+    assert "clean.ipynb::Cell 2" not in out.split("FAILED", 1)[1], out[-3000:]
