@@ -1,7 +1,7 @@
 """Runs the full-mode training of the notebooks that promise an accuracy; records RESULTS.md.
 
     python tools/gpu_check.py                    # on a GPU: a 10-minute run, writes RESULTS.md
-    python tools/gpu_check.py --pending          # only rows never measured (next session)
+    python tools/gpu_check.py --pending          # only the rows not measured yet
     python tools/gpu_check.py --minutes 8 --only 14_training_a_yolo_detector.ipynb
     python tools/gpu_check.py --long             # also the runs of an hour or more
     python tools/gpu_check.py --dry-run          # on CPU: fast mode, notebook 00, a temp file
@@ -19,8 +19,9 @@ work until the row has been run once, then the measured wall time. The run start
 if its estimate fits in what is left of ``--minutes`` (default 10), smallest first, and a
 running notebook is stopped at the deadline (`run_one`'s ``deadline``), so one invocation
 never takes much longer than ``--minutes`` plus the start of the last kernel. All rows
-together need more than 10 minutes: run ``--pending`` again in later sessions until every row
-is filled. Rows marked ``long`` (the 164-epoch CIFAR-10 ResNets) run only with ``--long``.
+together need more than 10 minutes: run ``--pending`` again until every row is filled. A row
+that fits a CPU (notebook 19's) runs on a machine without a GPU too, and its row names the
+CPU as its device. Rows marked ``long`` (the 164-epoch CIFAR-10 ResNets) run only with ``--long``.
 
 Data. A machine without internet access can run only rows whose data is generated or
 already on disk: a row that ``needs`` a file that is missing is skipped, and says which file
@@ -54,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_notebooks import run_one  # noqa: E402
 
 RESULTS = ROOT / "RESULTS.md"
-NOT_RUN = "not run yet (no GPU lent to this session)"
+NOT_RUN = "not run yet: needs a GPU (`make gpu-check GPU_CHECK_ARGS=--pending`)"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 COLUMNS = ("notebook", "dataset", "epochs", "target", "wall time", "device", "metric", "command")
 MNIST, CIFAR10 = "mnist.npz", "cifar-10-python.tar.gz"
