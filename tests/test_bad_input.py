@@ -1919,6 +1919,38 @@ def _():
     )
 
 
+def _tiny_models():
+    import keras
+
+    def make(act):
+        return keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3, activation=act)])
+
+    return make("tanh"), make("tanh")
+
+
+@spec("grading.check_outputs", verdicts=(AssertionError,))
+def _():
+    model, reference = _tiny_models()
+    return _mod("grading").check_outputs, dict(
+        name="conv", model=model, reference=reference, batch=rng().random((2, 4, 4, 1)), seed=0
+    )
+
+
+@spec("grading.layer_difference")
+def _():
+    model, reference = _tiny_models()
+    return _mod("grading").layer_difference, dict(model=model, reference=reference)
+
+
+@spec("grading.block_model")
+def _():
+    import keras
+
+    return _mod("grading").block_model, dict(
+        build=lambda x: keras.layers.Conv2D(2, 3)(x), input_shape=(6, 6, 1)
+    )
+
+
 @spec("grading.compare")
 def _():
     return _mod("grading").compare, dict(

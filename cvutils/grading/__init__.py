@@ -41,7 +41,14 @@ from cvutils.grading.exercises import (
     student_version,
     until_implemented,
 )
-from cvutils.grading.public import CheckFailed, check, compare
+from cvutils.grading.public import (
+    CheckFailed,
+    block_model,
+    check,
+    check_outputs,
+    compare,
+    layer_difference,
+)
 
 __all__ = [
     "BEGIN",
@@ -52,8 +59,10 @@ __all__ = [
     "ExerciseResult",
     "NotebookError",
     "annotate",
+    "block_model",
     "cell_metadata",
     "check",
+    "check_outputs",
     "compare",
     "dependencies",
     "exercise_namespace",
@@ -64,6 +73,7 @@ __all__ = [
     "grade_folder",
     "grade_namespace",
     "is_annotated",
+    "layer_difference",
     "main",
     "python_source",
     "read_notebook",

@@ -41,6 +41,41 @@ def keras_block_summary(inputs, outputs):
     return tuple(outputs.shape[1:]), int(model.count_params()), trainable, int(has_add)
 
 
+def seeded_outputs(model, batch, seed=0):
+    """``model(batch)`` after every weight is set from ``seed``, by position: ``(m, ...)`` out.
+
+    Two models with the same weights in the same order get the same values, so they compute
+    the same outputs exactly when they compute the same function (a tanh where the reference
+    has a ReLU, a ReLU6 after a linear bottleneck or layers in another order all show). Scales
+    and variances (``gamma``, ``moving_variance``) are drawn in ``[0.5, 1.5)``, every other
+    weight from a normal scaled by ``1 / sqrt(fan-in)``. What the ``keras_*_outputs`` hidden
+    tests and `cvutils.grading.check_outputs` compare; inference mode (``training=False``).
+    """
+    import keras
+    import numpy as np
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    rng = np.random.default_rng(seed)
+    for weight in model.weights:
+        shape = tuple(int(d) for d in weight.shape)
+        if "variance" in weight.name or "gamma" in weight.name:
+            value = rng.uniform(0.5, 1.5, shape)
+        else:
+            fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 4
+            value = rng.standard_normal(shape) / np.sqrt(max(fan_in, 1))
+        weight.assign(value.astype(weight.dtype))
+    return np.asarray(model(np.asarray(batch, dtype="float32"), training=False))
+
+
+def block_model(build, input_shape, *args, **kwargs):
+    """``keras.Model(x, build(x, *args, **kwargs))`` for ``x = keras.Input(input_shape)``."""
+    import keras
+
+    inputs = keras.Input(tuple(input_shape))
+    return keras.Model(inputs, build(inputs, *args, **kwargs))
+
+
 def call_exercise(fn, kind, args, kwargs):
     """Calls the learner's ``fn`` on one hidden case and returns what is compared.
 
@@ -49,8 +84,18 @@ def call_exercise(fn, kind, args, kwargs):
     shape, ``fn(keras.Input(args[0]), *args[1:], **kwargs)`` builds the block, and its
     `keras_block_summary` is compared; "keras_call": ``args[0]`` is an input batch,
     ``fn(*args[1:], **kwargs)`` builds a Keras model or layer (a seeded augmenter), and its
-    output on the batch with ``training=True`` is compared.
+    output on the batch with ``training=True`` is compared; "keras_model_outputs": ``args[0]``
+    is an input batch, ``fn(*args[1:], **kwargs)`` returns a model, and its `seeded_outputs`
+    on the batch are compared; "keras_block_outputs": the same for a block built on a
+    ``keras.Input`` of the batch's shape.
     """
+    if kind == "keras_model_outputs":
+        return seeded_outputs(fn(*args[1:], **kwargs), args[0])
+    if kind == "keras_block_outputs":
+        import numpy as np
+
+        batch = np.asarray(args[0])
+        return seeded_outputs(block_model(fn, batch.shape[1:], *args[1:], **kwargs), batch)
     if kind == "keras_model":
         return keras_model_summary(fn(*args, **kwargs))
     if kind == "keras_block":

@@ -21,7 +21,14 @@ from typing import Any
 from cvutils.checks import check_path, check_str
 
 HERE = Path(__file__).resolve().parent
-KINDS = ("function", "keras_model", "keras_block", "keras_call")
+KINDS = (
+    "function",
+    "keras_model",
+    "keras_block",
+    "keras_call",
+    "keras_model_outputs",
+    "keras_block_outputs",
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +51,12 @@ class HiddenTest:
             the `keras.Input`) compares ``(output shape, parameters, trainable parameters,
             has a residual Add)``; "keras_call" (the function builds a Keras model or layer,
             e.g. a seeded augmenter: each case's first argument is an input batch) compares the
-            model's output on that batch with ``training=True``. The reference returns the same
-            summary or output (see `cvutils.grading._harness`).
+            model's output on that batch with ``training=True``; "keras_model_outputs" and
+            "keras_block_outputs" (each case's first argument is an input batch) compare the
+            outputs of the model (or of the block built on a ``keras.Input``) on that batch
+            after its weights are set from a seed by position (`_harness.seeded_outputs`), so
+            a wrong activation or layer order fails. The reference returns the same summary or
+            output (see `cvutils.grading._harness`).
     """
 
     name: str
