@@ -282,3 +282,119 @@ def random_scale_translate(
     scale = lo + (hi - lo) * u[0]
     shift = (2 * u[1:] - 1) * max_shift * hw
     return scale_translate_boxes(image, boxes, class_ids, scale, shift, min_visible=min_visible)
+
+
+PAD_MODES = ("reflect", "constant")
+
+
+def pad_crop_flip(image, seed, *, pad=4, cutout=0, pad_mode="reflect"):
+    """One image, randomly cropped, flipped and cut out: ``(H, W, C)`` -> ``(H, W, C)``.
+
+    Pads by ``pad`` pixels on each side, crops a random ``H x W`` window, flips it left-right
+    with probability 1/2 and, if ``cutout > 0``, sets a random ``cutout x cutout`` square to
+    zero (it may stick out of the image, as in DeVries & Taylor's cutout). Pure TensorFlow
+    and stateless: the same ``seed`` gives the same image, so it runs inside
+    ``tf.data.Dataset.map`` on one image at a time (before ``.batch``: each image gets its own
+    crop; a random layer applied after ``.batch`` crops a whole batch alike).
+
+    Args:
+        image: ``(H, W, C)`` float tensor or array.
+        seed: shape-``(2,)`` integer tensor, as for ``tf.random.stateless_uniform``.
+        pad: pixels of padding on each side, ``>= 0``.
+        cutout: side of the square set to zero, ``0`` for none.
+        pad_mode: ``"reflect"`` (mirror the border, needs ``pad < min(H, W)``) or
+            ``"constant"`` (zeros, as the ResNet paper pads).
+
+    Returns:
+        A float32 tensor of the image's shape.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+    """
+    import tensorflow as tf
+
+    from cvutils.checks import check_choice, check_int, check_tensor
+
+    pad = check_int("pad", pad, 0, 1 << 12)
+    cutout = check_int("cutout", cutout, 0, 1 << 12)
+    pad_mode = check_choice("pad_mode", pad_mode, PAD_MODES)
+    image = check_tensor("image", image, dtype="float32")
+    if image.shape.rank != 3:
+        fail("image", "an (H, W, C) image tensor", f"shape {tuple(image.shape)}")
+    if pad_mode == "reflect" and None not in image.shape[:2] and pad >= min(image.shape[:2]):
+        fail("pad", f"less than the image's sides {tuple(image.shape[:2])} to reflect", str(pad))
+    seed = check_tensor("seed", seed)
+    if seed.dtype == tf.bool or not seed.dtype.is_integer or not seed.shape.is_compatible_with(2):
+        fail("seed", "a shape-(2,) integer tensor (a stateless seed)", describe(seed))
+    crop_seed, flip_seed, cut_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 3))
+    padded = tf.pad(image, [[pad, pad], [pad, pad], [0, 0]], mode=pad_mode.upper())
+    image = tf.image.stateless_random_crop(padded, tf.shape(image), seed=crop_seed)
+    image = tf.image.stateless_random_flip_left_right(image, seed=flip_seed)
+    if cutout == 0:
+        return image
+    height, width = tf.shape(image)[0], tf.shape(image)[1]
+    spans = tf.cast(tf.stack([height, width]) + cutout - 1, tf.float32)  # corner positions
+    corner = tf.cast(tf.random.stateless_uniform([2], cut_seed) * spans, tf.int32) - cutout + 1
+    top, left = corner[0], corner[1]
+    rows, cols = tf.range(height)[:, None], tf.range(width)[None, :]
+    inside = (rows >= top) & (rows < top + cutout) & (cols >= left) & (cols < left + cutout)
+    return tf.where(inside[..., None], 0.0, image)
+
+
+def training_batches(
+    images,
+    labels,
+    batch_size,
+    *,
+    seed=0,
+    pad=4,
+    cutout=0,
+    pad_mode="reflect",
+    augment=True,
+    repeat=False,
+):
+    """A shuffled ``tf.data`` pipeline of ``(m, H, W, C)`` batches, each image augmented alone.
+
+    ``images`` ``(N, H, W, C)`` and ``labels`` ``(N, ...)`` -> batches of ``batch_size``
+    (the last partial batch dropped). The images are cached, reshuffled every epoch, then each
+    one gets its own `pad_crop_flip` (seeds from ``tf.data.Dataset.random``, new each epoch)
+    before batching, and batches are prefetched. Reproducible for a given ``seed``.
+
+    Args:
+        images: ``(N, H, W, C)`` float array.
+        labels: ``(N, ...)`` array (class ids or one-hot rows).
+        batch_size: images per batch, ``1 <= batch_size <= N``.
+        seed: seed of the shuffle and of the augmentation.
+        pad, cutout, pad_mode: as in `pad_crop_flip`.
+        augment: False: shuffled batches of the images as they are.
+        repeat: repeat forever (for ``fit`` with ``steps_per_epoch``).
+
+    Returns:
+        A ``tf.data.Dataset`` of ``(images, labels)`` batches.
+
+    Taught in notebooks/08_residual_networks.ipynb.
+    """
+    import tensorflow as tf
+
+    from cvutils.checks import check_bool, check_int, check_same_length
+
+    x = check_array("images", images, ndim=4, layout="(N, H, W, C)").astype("float32")
+    y = check_array("labels", labels, min_ndim=1)
+    n = check_same_length("images", x, "labels", y)
+    batch_size = check_int("batch_size", batch_size, 1, max(n, 1))
+    seed = check_int("seed", seed, 0, 2**31 - 1)
+    augment = check_bool("augment", augment)
+    repeat = check_bool("repeat", repeat)
+    if augment:  # checks pad, cutout and pad_mode against these images, before any graph
+        pad_crop_flip(x[0], [0, seed], pad=pad, cutout=cutout, pad_mode=pad_mode)
+    data = tf.data.Dataset.from_tensor_slices((x, y)).cache()
+    data = data.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    if augment:
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        data = tf.data.Dataset.zip((data, seeds)).map(
+            lambda xy, s: (pad_crop_flip(xy[0], s, pad=pad, cutout=cutout, pad_mode=pad_mode),
+                           xy[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )  # fmt: skip
+    if repeat:
+        data = data.repeat()
+    return data.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from refusals import assert_refused
 
+from cvutils import augment
 from cvutils.augment import shift_images
 
 
@@ -67,3 +68,49 @@ def test_input_is_not_changed_and_bool_images_stay_bool():
     shift_images(x, 1, -1, fill=-1)
     np.testing.assert_array_equal(x, before)
     assert shift_images(np.ones((1, 2, 2), dtype=bool), 1, 0).dtype == np.bool_
+
+
+def test_pad_crop_flip_is_a_shifted_window_of_the_padded_image():
+    import tensorflow as tf
+
+    image = np.arange(6 * 7 * 2, dtype="float32").reshape(6, 7, 2)
+    for s in range(20):
+        out = augment.pad_crop_flip(image, [s, 1], pad=2, pad_mode="constant").numpy()
+        padded = np.pad(image, ((2, 2), (2, 2), (0, 0)))
+        windows = [
+            padded[i : i + 6, j : j + 7] for i in range(5) for j in range(5)
+        ]  # every crop, unflipped and flipped
+        assert any(np.array_equal(out, w) or np.array_equal(out, w[:, ::-1]) for w in windows)
+    same = augment.pad_crop_flip(image, tf.constant([3, 4]), pad=2, cutout=3)
+    np.testing.assert_array_equal(same, augment.pad_crop_flip(image, [3, 4], pad=2, cutout=3))
+
+
+def test_cutout_zeroes_a_square_that_may_stick_out():
+    image = np.ones((8, 8, 1), "float32")
+    zeros = [
+        int((augment.pad_crop_flip(image, [s, 0], pad=0, cutout=3).numpy() == 0).sum())
+        for s in range(60)
+    ]
+    assert max(zeros) == 9 and 0 < min(zeros) < 9
+
+
+def test_training_batches_crop_each_image_of_a_batch_on_its_own():
+    """Two copies of one image in one batch get different crops (a layer after .batch would
+    crop the whole batch alike)."""
+    image = np.random.default_rng(0).random((16, 16, 3)).astype("float32")
+    images = np.repeat(image[None], 32, axis=0)
+    (batch, labels) = next(iter(augment.training_batches(images, np.arange(32), 32, pad=4)))
+    batch = batch.numpy()
+    distinct = {batch[i].tobytes() for i in range(len(batch))}
+    assert len(distinct) > 8, len(distinct)
+    assert sorted(labels.numpy().tolist()) == list(range(32))
+    again = next(iter(augment.training_batches(images, np.arange(32), 32, pad=4)))[0].numpy()
+    np.testing.assert_array_equal(batch, again)  # reproducible for one seed
+
+
+def test_training_batches_without_augmentation_shuffles_the_images_as_they_are():
+    images = np.arange(10 * 2 * 2 * 1, dtype="float32").reshape(10, 2, 2, 1)
+    batches = list(augment.training_batches(images, np.arange(10), 4, augment=False))
+    assert len(batches) == 2  # the partial batch is dropped
+    for x, y in batches:
+        np.testing.assert_array_equal(x.numpy(), images[y.numpy()])

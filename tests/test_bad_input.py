@@ -2374,6 +2374,32 @@ def _det_inputs():
     )
 
 
+@spec("augment.pad_crop_flip")
+def _():
+    return _mod("augment").pad_crop_flip, dict(
+        image=rng().random((8, 8, 3)).astype("float32"),
+        seed=np.array([1, 2]),
+        pad=2,
+        cutout=3,
+        pad_mode="reflect",
+    )
+
+
+@spec("augment.training_batches", aliases={"images": ["labels"]}, costly=True)
+def _():
+    return _mod("augment").training_batches, dict(
+        images=rng().random((6, 8, 8, 1)).astype("float32"),
+        labels=np.arange(6),
+        batch_size=2,
+        seed=0,
+        pad=2,
+        cutout=0,
+        pad_mode="constant",
+        augment=True,
+        repeat=False,
+    )
+
+
 @spec("augment.random_flip_boxes", aliases={"boxes": ["class_ids"]})
 def _():
     return _mod("augment").random_flip_boxes, dict(
