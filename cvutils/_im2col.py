@@ -1,4 +1,6 @@
-"""The im2col engine behind `cvutils.conv` (private: no checks, inputs are validated).
+"""The engines behind `cvutils.conv` (private: no checks, inputs are validated).
+
+Two engines: im2col for the convolutions, and banded (optionally threaded) max pooling.
 
 A convolution is a matrix product once every receptive field of the input is unrolled
 into one row of a matrix (im2col). This module unrolls the fields a few MiB at a time into
@@ -201,3 +203,101 @@ def input_gradient_stride1(dZ: np.ndarray, W: np.ndarray, pad: int, A_shape: tup
     dA = correlate_batch(dZ_pad, W_rot, 1, n_H_full, n_W_full)
     c_H, c_W = max(-q_H, 0), max(-q_W, 0)
     return dA[:, c_H : c_H + n_H_prev, c_W : c_W + n_W_prev, :]
+
+
+# ------------------------------------------------------------------ max pooling in bands
+
+#: Bytes of input that `max_pool` handles at a time (so each band is still in cache when it
+#: is checked for NaN/inf after being pooled).
+POOL_BLOCK_BYTES = 1 << 20
+
+
+def _max_of_offsets(x: np.ndarray, f: int, stride: int, n: int, axis: int, out: np.ndarray):
+    """``out = max_j x[..., j + stride * k, ...]`` along ``axis`` for ``j < f``, ``k < n``, in
+    the order ``j = 0, 1, ...`` (the first two at once: no copy)."""
+    end = stride * (n - 1) + 1
+
+    def view(j):
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(j, j + end, stride)
+        return x[tuple(index)]
+
+    if f == 1:
+        np.copyto(out, view(0))
+        return
+    np.maximum(view(0), view(1), out=out)
+    for j in range(2, f):
+        np.maximum(out, view(j), out=out)
+
+
+#: Inputs of at least this many bytes are max-pooled by two threads (NumPy's ufuncs release
+#: the GIL), when the process has two CPUs and the machine is not `oversubscribed`.
+POOL_THREADS_BYTES = 8 << 20
+
+
+@functools.cache
+def _pool_executor():
+    """The one thread pool of `max_pool`, made on first use."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(2, thread_name_prefix="cvutils-pool")
+
+
+def max_pool(A_in: np.ndarray, f: int, stride: int, shape: tuple) -> tuple[np.ndarray, bool]:
+    """Max pooling of the checked ``A_in`` in bands of rows -> ``(out, finite)``.
+
+    Separable, band by band of output rows: first the maximum over the ``f`` row offsets
+    (whole input rows: long contiguous runs, into a reused buffer), then over the ``f``
+    column offsets, written into the output. Each band's input rows are then checked while
+    still in cache: ``min`` propagates NaN and finds -inf, ``max`` finds +inf (the maximum
+    of the band's outputs, enough where the windows cover every input); ``finite`` is False
+    when a NaN or inf was found (the caller raises). A large input is
+    split into two halves of bands, pooled by two threads (as TensorFlow's CPU kernel uses
+    its two intra-op threads), unless the machine is oversubscribed.
+    """
+    m, n_H, n_W, n_C = shape
+    n_H_prev, n_W_prev = A_in.shape[1:3]
+    out = np.empty(shape, dtype=A_in.dtype)
+    if out.size == 0:
+        return out, True
+    covered = stride <= f and (n_H_prev - f) % stride == 0 and (n_W_prev - f) % stride == 0
+    row_bytes = n_W_prev * n_C * A_in.itemsize * stride  # the input of one output row
+    band = max(1, POOL_BLOCK_BYTES // row_bytes)  # output rows per band
+    images = max(1, band // n_H)  # several whole images per band when an image is small
+    bands = list(itertools.product(range(0, m, images), range(0, n_H, band)))
+
+    def pool_bands(todo) -> bool:
+        """Pools the bands ``todo`` into ``out``; False at the first one with a NaN or inf."""
+        buffer = np.empty(0, dtype=A_in.dtype)  # the row maxima of one band, reused
+        for n0, h0 in todo:
+            n1, h1 = min(n0 + images, m), min(h0 + band, n_H)
+            rows = A_in[n0:n1, stride * h0 : stride * (h1 - 1) + f]  # what the windows read
+            size = (n1 - n0) * (h1 - h0) * n_W_prev * n_C
+            if buffer.size < size:
+                buffer = np.empty(size, dtype=A_in.dtype)
+            row_max = buffer[:size].reshape(n1 - n0, h1 - h0, n_W_prev, n_C)
+            _max_of_offsets(rows, f, stride, h1 - h0, axis=1, out=row_max)
+            target = out[n0:n1, h0:h1]
+            _max_of_offsets(row_max, f, stride, n_W, axis=2, out=target)
+            # This band's share of the input rows (the bands partition A_in; the last takes
+            # the rest), mostly still in cache.
+            own = A_in[n0:n1, stride * h0 : n_H_prev if h1 == n_H else stride * h1]
+            high = target.max() if covered else own.max()
+            if not (np.isfinite(own.min()) and np.isfinite(high)):
+                return False
+        return True
+
+    threads = (
+        len(bands) > 1
+        and A_in.nbytes >= POOL_THREADS_BYTES
+        and _cpus() >= 2
+        and not oversubscribed()
+    )
+    if threads:
+        half = len(bands) // 2
+        second = _pool_executor().submit(pool_bands, bands[half:])
+        finite = pool_bands(bands[:half])
+        finite = second.result() and finite
+    else:
+        finite = pool_bands(bands)
+    return out, finite

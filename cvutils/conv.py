@@ -14,9 +14,9 @@ between the two:
 
 Every layer comes twice: a ``*_naive`` version written with explicit loops, as in the
 assignment (read it to learn), and a vectorized version (use it to compute; its im2col
-engine lives in the private module ``cvutils._im2col``). Both give the same numbers as
-``tf.nn.conv2d`` / ``tf.nn.max_pool2d`` / ``tf.nn.avg_pool2d``; the tests check that, and
-the gradients against ``tf.GradientTape`` and centred differences.
+engine and the banded max-pool engine live in the private module ``cvutils._im2col``). Both
+give the same numbers as ``tf.nn.conv2d`` / ``tf.nn.max_pool2d`` / ``tf.nn.avg_pool2d``; the
+tests check that, and the gradients against ``tf.GradientTape`` and centred differences.
 
 The signal-processing functions (true convolution, cross-correlation, classic kernels)
 live in `cvutils.filters`.
@@ -46,8 +46,6 @@ Example:
 
 from __future__ import annotations
 
-import functools
-import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,12 +67,16 @@ from cvutils.checks import (
 __all__ = [
     "POOL_MODES",
     "TIES",
+    "TRANSPOSE_PADDINGS",
     "conv_backward",
     "conv_backward_naive",
     "conv_forward",
     "conv_forward_naive",
     "conv_output_size",
     "conv_single_step",
+    "conv_transpose_forward",
+    "conv_transpose_forward_naive",
+    "conv_transpose_output_size",
     "create_mask_from_window",
     "distribute_value",
     "pool_backward",
@@ -754,99 +756,9 @@ def pool_forward(A_prev: Any, hparameters: Mapping, mode: str = "max") -> tuple:
     return A, (A_prev, hparameters)
 
 
-#: Bytes of input that `_max_pool` handles at a time (so each band is still in cache when it
-#: is checked for NaN/inf after being pooled).
-POOL_BLOCK_BYTES = 1 << 20
-
-
-def _max_of_offsets(x: np.ndarray, f: int, stride: int, n: int, axis: int, out: np.ndarray):
-    """``out = max_j x[..., j + stride * k, ...]`` along ``axis`` for ``j < f``, ``k < n``, in
-    the order ``j = 0, 1, ...`` (the first two at once: no copy)."""
-    end = stride * (n - 1) + 1
-
-    def view(j):
-        index = [slice(None)] * x.ndim
-        index[axis] = slice(j, j + end, stride)
-        return x[tuple(index)]
-
-    if f == 1:
-        np.copyto(out, view(0))
-        return
-    np.maximum(view(0), view(1), out=out)
-    for j in range(2, f):
-        np.maximum(out, view(j), out=out)
-
-
-#: Inputs of at least this many bytes are max-pooled by two threads (NumPy's ufuncs release
-#: the GIL), when the process has two CPUs and the machine is not `_im2col.oversubscribed`.
-POOL_THREADS_BYTES = 8 << 20
-
-
-@functools.cache
-def _pool_executor():
-    """The one thread pool of `_max_pool`, made on first use."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(2, thread_name_prefix="cvutils-pool")
-
-
 def _max_pool(A_prev: Any, A_in: np.ndarray, f: int, stride: int, shape: tuple) -> np.ndarray:
-    """Max pooling of the checked ``A_in`` (finiteness not yet checked) in bands of rows.
-
-    Separable, band by band of output rows: first the maximum over the ``f`` row offsets
-    (whole input rows: long contiguous runs, into a reused buffer), then over the ``f``
-    column offsets, written into the output. Each band's input rows are then checked while
-    still in cache: ``min`` propagates NaN and finds -inf, ``max`` finds +inf (the maximum
-    of the band's outputs, enough where the windows cover every input). On a NaN or inf
-    anywhere, `check_array` raises its usual message about ``A_prev``. A large input is
-    split into two halves of bands, pooled by two threads (as TensorFlow's CPU kernel uses
-    its two intra-op threads), unless the machine is oversubscribed.
-    """
-    m, n_H, n_W, n_C = shape
-    n_H_prev, n_W_prev = A_in.shape[1:3]
-    out = np.empty(shape, dtype=A_in.dtype)
-    if out.size == 0:
-        return out
-    covered = stride <= f and (n_H_prev - f) % stride == 0 and (n_W_prev - f) % stride == 0
-    row_bytes = n_W_prev * n_C * A_in.itemsize * stride  # the input of one output row
-    band = max(1, POOL_BLOCK_BYTES // row_bytes)  # output rows per band
-    images = max(1, band // n_H)  # several whole images per band when an image is small
-    bands = list(itertools.product(range(0, m, images), range(0, n_H, band)))
-
-    def pool_bands(todo) -> bool:
-        """Pools the bands ``todo`` into ``out``; False at the first one with a NaN or inf."""
-        buffer = np.empty(0, dtype=A_in.dtype)  # the row maxima of one band, reused
-        for n0, h0 in todo:
-            n1, h1 = min(n0 + images, m), min(h0 + band, n_H)
-            rows = A_in[n0:n1, stride * h0 : stride * (h1 - 1) + f]  # what the windows read
-            size = (n1 - n0) * (h1 - h0) * n_W_prev * n_C
-            if buffer.size < size:
-                buffer = np.empty(size, dtype=A_in.dtype)
-            row_max = buffer[:size].reshape(n1 - n0, h1 - h0, n_W_prev, n_C)
-            _max_of_offsets(rows, f, stride, h1 - h0, axis=1, out=row_max)
-            target = out[n0:n1, h0:h1]
-            _max_of_offsets(row_max, f, stride, n_W, axis=2, out=target)
-            # This band's share of the input rows (the bands partition A_in; the last takes
-            # the rest), mostly still in cache.
-            own = A_in[n0:n1, stride * h0 : n_H_prev if h1 == n_H else stride * h1]
-            high = target.max() if covered else own.max()
-            if not (np.isfinite(own.min()) and np.isfinite(high)):
-                return False
-        return True
-
-    threads = (
-        len(bands) > 1
-        and A_in.nbytes >= POOL_THREADS_BYTES
-        and _im2col._cpus() >= 2
-        and not _im2col.oversubscribed()
-    )
-    if threads:
-        half = len(bands) // 2
-        second = _pool_executor().submit(pool_bands, bands[half:])
-        finite = pool_bands(bands[:half])
-        finite = second.result() and finite
-    else:
-        finite = pool_bands(bands)
+    """Max pooling of the checked ``A_in`` by `_im2col.max_pool` (banded, checks NaN/inf)."""
+    out, finite = _im2col.max_pool(A_in, f, stride, shape)
     if not finite:
         check_array("A_prev", A_prev, ndim=4)  # raises its message about the NaN or inf
     return out
@@ -997,13 +909,6 @@ def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max", ties: str = "a
 # --------------------------------------------------------------------------------------
 # Transposed convolution (notebook 15: semantic segmentation with U-Net)
 # --------------------------------------------------------------------------------------
-
-__all__ += [
-    "TRANSPOSE_PADDINGS",
-    "conv_transpose_forward",
-    "conv_transpose_forward_naive",
-    "conv_transpose_output_size",
-]
 
 #: The paddings of `conv_transpose_forward`, those of ``keras.layers.Conv2DTranspose``.
 TRANSPOSE_PADDINGS = ("valid", "same")

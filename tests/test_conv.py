@@ -510,7 +510,7 @@ def test_ties_do_not_matter_for_average_pooling_or_distinct_values(ties):
         )
 
 
-# Max pooling runs band by band of output rows (`conv.POOL_BLOCK_BYTES`), checking each band
+# Max pooling runs band by band of output rows (`_im2col.POOL_BLOCK_BYTES`), checking each band
 # for NaN/inf after pooling it. Tiny bands force many of them (and several images per band).
 BAND_CASES = [
     (3, 9, 7, 2, 3, 2),  # overlapping windows cross band edges
@@ -522,7 +522,7 @@ BAND_CASES = [
 
 def pool_threads(monkeypatch, threaded: bool) -> None:
     """Two threads for any input of more than one band, or never."""
-    monkeypatch.setattr(conv, "POOL_THREADS_BYTES", 0 if threaded else 1 << 62)
+    monkeypatch.setattr(_im2col, "POOL_THREADS_BYTES", 0 if threaded else 1 << 62)
     monkeypatch.setattr(conv._im2col, "oversubscribed", lambda: False)
     monkeypatch.setattr(conv._im2col, "_cpus", lambda: 2)
 
@@ -531,7 +531,7 @@ def pool_threads(monkeypatch, threaded: bool) -> None:
 @pytest.mark.parametrize("block_bytes", [1, 200, 10**6])
 @pytest.mark.parametrize("case", BAND_CASES)
 def test_max_pool_in_bands_matches_the_loop_oracle(case, block_bytes, threaded, monkeypatch):
-    monkeypatch.setattr(conv, "POOL_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(_im2col, "POOL_BLOCK_BYTES", block_bytes)
     pool_threads(monkeypatch, threaded)
     A, hp = pool_data(case)
     for dtype in (np.float64, np.float32):
@@ -555,7 +555,7 @@ def test_max_pool_refuses_a_non_finite_value_anywhere(
     case, bad, block_bytes, threaded, monkeypatch
 ):
     """Every position: first and last band (of either thread), covered by a window or none."""
-    monkeypatch.setattr(conv, "POOL_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(_im2col, "POOL_BLOCK_BYTES", block_bytes)
     pool_threads(monkeypatch, threaded)
     A, hp = pool_data(case)
     m, n_H, n_W, n_C = A.shape
@@ -576,9 +576,9 @@ def test_a_large_max_pool_uses_two_threads_only_when_the_cores_are_free(monkeypa
     hp = {"f": 2, "stride": 2}
     expected = tf_pool(A, hp, "max")
     calls = []
-    executor = conv._pool_executor()
-    monkeypatch.setattr(conv, "POOL_THREADS_BYTES", 1 << 20)
-    monkeypatch.setattr(conv, "_pool_executor", lambda: calls.append(1) or executor)
+    executor = _im2col._pool_executor()
+    monkeypatch.setattr(_im2col, "POOL_THREADS_BYTES", 1 << 20)
+    monkeypatch.setattr(_im2col, "_pool_executor", lambda: calls.append(1) or executor)
     for busy, used in [(False, 1), (True, 1)]:
         monkeypatch.setattr(conv._im2col, "oversubscribed", lambda b=busy: b)
         np.testing.assert_array_equal(conv.pool_forward(A, hp)[0], expected)
