@@ -20,3 +20,25 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Makes every socket connection fail, as on a machine without network."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A fresh, empty download cache (``CVUTILS_CACHE``) for one test."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CVUTILS_CACHE", str(folder))
+    return folder

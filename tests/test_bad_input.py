@@ -647,7 +647,7 @@ for _key, _why in [
     ("runtime.is_fast", "takes no argument"),
     ("runtime.device_name", "takes no argument"),
     ("runtime.environment_report", "takes no argument"),
-    ("datasets.cache_dir", "takes no argument (reads CVUTILS_CACHE; tested in test_datasets)"),
+    ("downloads.cache_dir", "takes no argument (reads CVUTILS_CACHE; tested in test_datasets)"),
     ("datasets.list_images", "takes no argument"),
     ("datasets.load_digits", "takes no argument"),
     ("datasets.load_lfw_faces", "takes no argument"),
@@ -666,12 +666,12 @@ def _small_file() -> Path:
     return path
 
 
-@spec("datasets.sha256sum")
+@spec("downloads.sha256sum")
 def _():
     return _mod("datasets").sha256sum, dict(path=_small_file(), chunk=4)
 
 
-@spec("datasets.RemoteFile")
+@spec("downloads.RemoteFile")
 def _():
     return _mod("datasets").RemoteFile, dict(
         url="https://example.org/x.npz", sha256="0" * 64, filename="x.npz"
@@ -693,7 +693,7 @@ def _offline(fn: Callable) -> Callable:
 
 # url: never let a sweep reach the network. A bad filename or directory misses the cache;
 # with the network off, download's documented answer is its RuntimeError "Could not download".
-@spec("datasets.download", skip=("url",), verdicts=(RuntimeError,))
+@spec("downloads.download", skip=("url",), verdicts=(RuntimeError,))
 def _():
     import hashlib
 
