@@ -25,6 +25,7 @@ import numpy as np
 
 from cvutils.checks import (
     check_array,
+    check_choice,
     check_int,
     check_labels,
     check_real,
@@ -339,12 +340,19 @@ def top_patches(model, images, layer_name, unit, k=9, return_locations=False):
 # ----------------------------------------------------------------------------- attributions
 
 
-def occlusion_map(model, image, label, patch=8, stride=4, fill=0.5, from_logits=False):
+def occlusion_map(
+    model, image, label, patch=8, stride=4, fill=0.5, from_logits=False, anchor="corner"
+):
     """Probability of ``label`` while a ``patch x patch`` square of ``fill`` covers the image.
 
-    Entry ``(i, j)`` of the map is the probability with the square's top-left corner at
-    ``(i * stride, j * stride)``; low values mark the regions the prediction depends on
-    (Zeiler and Fergus, 2014).
+    Low values mark the regions the prediction depends on (Zeiler and Fergus, 2014). With
+    ``anchor="corner"``, entry ``(i, j)`` has the square's top-left corner at
+    ``(i * stride, j * stride)`` (the square stays inside the image). With
+    ``anchor="center"``, entry ``(i, j)`` has the square's centre on pixel
+    ``(i * stride, j * stride)``: rows ``i * stride - patch // 2`` to
+    ``i * stride - patch // 2 + patch - 1``, cut off at the image's border, so the map lies
+    on the image's own pixel grid (at ``stride=1`` it is ``(H, W)`` and entry ``(h, w)`` is
+    about pixel ``(h, w)``; an odd ``patch`` is centred exactly).
 
     Taught in notebooks/17_what_convnets_learn.ipynb.
 
@@ -355,11 +363,15 @@ def occlusion_map(model, image, label, patch=8, stride=4, fill=0.5, from_logits=
         label: the class, ``0 <= label < n_classes``.
         patch: the square's side, ``1 <= patch <= min(H, W)``.
         stride: the step between positions, >= 1.
-        fill: the value painted in the square (0.5: grey on [0, 1] images), |fill| <= 1e6.
+        fill: the value painted in the square (0.5: grey on [0, 1] images; 0: erases the ink
+            of white-on-black digits), |fill| <= 1e6.
         from_logits: apply a softmax to the model's output first.
+        anchor: ``"corner"`` or ``"center"``, the point of the square that entry ``(i, j)``
+            places at ``(i * stride, j * stride)``.
 
     Returns:
-        ``((H - patch) // stride + 1, (W - patch) // stride + 1)`` float array.
+        ``anchor="corner"``: ``((H - patch) // stride + 1, (W - patch) // stride + 1)`` float
+        array; ``anchor="center"``: ``((H - 1) // stride + 1, (W - 1) // stride + 1)``.
     """
     model = _check_model(model)
     x = _images("image", image, model, single=True)
@@ -367,12 +379,17 @@ def occlusion_map(model, image, label, patch=8, stride=4, fill=0.5, from_logits=
     patch = check_int("patch", patch, minimum=1, maximum=min(H, W))
     stride = check_int("stride", stride, minimum=1)
     fill = check_real("fill", fill, low=-MAX_PIXEL_SCALE, high=MAX_PIXEL_SCALE, high_open=False)
-    n_i, n_j = (H - patch) // stride + 1, (W - patch) // stride + 1
+    anchor = check_choice("anchor", anchor, ("corner", "center"))
+    if anchor == "corner":
+        n_i, n_j, shift = (H - patch) // stride + 1, (W - patch) // stride + 1, 0
+    else:
+        n_i, n_j, shift = (H - 1) // stride + 1, (W - 1) // stride + 1, patch // 2
     batch = np.repeat(x, n_i * n_j, axis=0)
     for i in range(n_i):
         for j in range(n_j):
-            r, c = i * stride, j * stride
-            batch[i * n_j + j, r : r + patch, c : c + patch] = fill
+            r, c = max(i * stride - shift, 0), max(j * stride - shift, 0)
+            r_end, c_end = i * stride - shift + patch, j * stride - shift + patch
+            batch[i * n_j + j, r:r_end, c:c_end] = fill
     out = _predict(model, batch)
     label = _class_index("label", label, out.shape[-1])
     probs = _softmax(out) if from_logits else out

@@ -732,24 +732,33 @@ def make_moving_shapes(
     directions: tuple[str, ...] = tuple(MOTIONS),
     noise: float = 0.1,
     seed: int = 0,
+    boundary: str = "wrap",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tiny videos ``(n, frames, size, size, 1)`` of a square moving one pixel per frame.
 
     Each video shows a bright ``square x square`` square (intensity 1) that moves one pixel
-    per frame in one of ``directions`` (see `MOTIONS`), starting at a random place such that
-    it stays wholly inside every frame, plus white Gaussian noise of standard deviation
-    ``noise``. The label is the direction: no single frame tells it, only time does (a video
-    is a volume ``time x height x width``). Labels are balanced and shuffled; video ``i``
-    depends only on ``seed``, ``i`` and its label.
+    per frame in one of ``directions`` (see `MOTIONS`), plus white Gaussian noise of standard
+    deviation ``noise``. The label is the direction. With ``boundary="wrap"`` (the default)
+    the square starts anywhere, uniformly, whatever its direction, and leaves one side of the
+    frame to come back on the other (the frame is a torus): every single frame then has the
+    same distribution in every class, so no single frame tells the direction, only time does
+    (a video is a volume ``time x height x width``). With ``boundary="inside"`` it starts
+    where it stays wholly inside every frame; then the start depends on the direction (a
+    square moving right starts in the left part), and a single frame does carry a clue.
+    Labels are balanced and shuffled; video ``i`` depends only on ``seed``, ``i``, its label
+    and ``boundary``.
 
     Args:
         n: the number of videos, ``0..100_000``.
         frames: frames per video ``T``, ``2..64``.
-        size: the side ``H = W`` of a frame, ``4..128``, at least ``square + frames - 1``.
+        size: the side ``H = W`` of a frame, ``4..128``; with ``boundary="inside"`` at
+            least ``square + frames - 1``.
         square: the side of the square, ``1..size``.
         directions: names from `MOTIONS`, distinct; label ``k`` is ``directions[k]``.
         noise: the standard deviation of the noise, in ``[0, 10]``.
         seed: the random seed.
+        boundary: ``"wrap"`` (leave one side, come back on the other) or ``"inside"``
+            (start where the square stays wholly inside every frame).
 
     Returns:
         ``(videos, labels)``: float32 ``(n, frames, size, size, 1)`` and int64 ``(n,)``.
@@ -765,8 +774,13 @@ def make_moving_shapes(
     frames = check_int("frames", frames, minimum=2, maximum=64)
     size = check_int("size", size, minimum=4, maximum=128)
     square = check_int("square", square, minimum=1, maximum=size)
-    if square + frames - 1 > size:
-        fail("size", f"at least square + frames - 1 = {square + frames - 1}", str(size))
+    boundary = check_choice("boundary", boundary, ("wrap", "inside"))
+    if boundary == "inside" and square + frames - 1 > size:
+        fail(
+            "size",
+            f"at least square + frames - 1 = {square + frames - 1} with boundary='inside'",
+            str(size),
+        )
     directions = _check_names("directions", directions, tuple(MOTIONS))
     if len(set(directions)) != len(directions):
         fail("directions", "distinct names", repr(directions))
@@ -778,12 +792,14 @@ def make_moving_shapes(
     for i, label in enumerate(labels):
         rng = np.random.default_rng([seed, i])
         step = np.array(MOTIONS[directions[label]])
-        # the start range along each axis keeps the square inside at the first and last frame
-        low = np.where(step < 0, travel, 0)
-        high = size - square - np.where(step > 0, travel, 0)
-        start = np.array([rng.integers(lo, hi + 1) for lo, hi in zip(low, high, strict=True)])
+        if boundary == "wrap":  # anywhere, whatever the direction
+            start = rng.integers(0, size, 2)
+        else:  # the range along each axis keeps the square inside at the first and last frame
+            low = np.where(step < 0, travel, 0)
+            high = size - square - np.where(step > 0, travel, 0)
+            start = np.array([rng.integers(lo, hi + 1) for lo, hi in zip(low, high, strict=True)])
         for t in range(frames):
-            r, c = start + t * step
-            videos[i, t, r : r + square, c : c + square, 0] = 1.0
+            rows, cols = (start[:, None] + t * step[:, None] + np.arange(square)) % size
+            videos[i, t, rows[:, None], cols[None, :], 0] = 1.0
         videos[i] += noise * rng.standard_normal(videos[i].shape).astype(np.float32)
     return videos, labels

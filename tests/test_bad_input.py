@@ -1410,7 +1410,14 @@ def _():
 @spec("interpret.occlusion_map")
 def _():
     return _mod("interpret").occlusion_map, dict(
-        model=tiny_model(), image=_digit(), label=1, patch=4, stride=2, fill=0.5, from_logits=False
+        model=tiny_model(),
+        image=_digit(),
+        label=1,
+        patch=4,
+        stride=2,
+        fill=0.5,
+        from_logits=False,
+        anchor="center",
     )
 
 
@@ -2239,7 +2246,14 @@ def _():
 @spec("synthetic.make_moving_shapes")
 def _():
     return _mod("synthetic").make_moving_shapes, dict(
-        n=3, frames=4, size=8, square=2, directions=("up", "left"), noise=0.1, seed=0
+        n=3,
+        frames=4,
+        size=8,
+        square=2,
+        directions=("up", "left"),
+        noise=0.1,
+        seed=0,
+        boundary="inside",
     )
 
 

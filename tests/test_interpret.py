@@ -189,6 +189,49 @@ def test_occlusion_lowers_the_probability_where_the_model_looks():
     assert occlusion_map(model, image, 0, patch=3, stride=2).shape == (3, 3)
 
 
+def occlusion_by_pixel_loop(model, image, label, patch, stride, fill):
+    """The centred occlusion map by an explicit loop over the pixels of each square."""
+    H, W = image.shape[:2]
+    half = patch // 2
+    rows = []
+    for ci in range(0, H, stride):
+        row = []
+        for cj in range(0, W, stride):
+            x = np.array(image, dtype="float32", copy=True)
+            for r in range(ci - half, ci - half + patch):
+                for c in range(cj - half, cj - half + patch):
+                    if 0 <= r < H and 0 <= c < W:
+                        x[r, c, :] = fill
+            row.append(float(model(x[None])[0, label]))
+        rows.append(row)
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("patch, stride", [(3, 1), (4, 2), (1, 3), (5, 5)])
+def test_centred_occlusion_equals_a_pixel_loop(patch, stride):
+    w = np.random.default_rng(3).normal(size=(7 * 6 * 2, 3))
+    model = linear_model((7, 6, 2), 3, w, activation="softmax")
+    image = np.random.default_rng(4).uniform(size=(7, 6, 2))
+    m = occlusion_map(model, image, 1, patch=patch, stride=stride, fill=0.0, anchor="center")
+    assert m.shape == ((7 - 1) // stride + 1, (6 - 1) // stride + 1)
+    expected = occlusion_by_pixel_loop(model, image, 1, patch, stride, 0.0)
+    np.testing.assert_allclose(m, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_centred_occlusion_sits_on_the_pixel_that_matters():
+    # the class-0 score is 10 x pixel (2, 5): only squares that cover that pixel lower it
+    w = np.zeros((8, 8, 1, 2))
+    w[2, 5, 0, 0] = 10.0
+    model = linear_model((8, 8, 1), 2, w.reshape(64, 2), activation="softmax")
+    image = np.ones((8, 8, 1))
+    m = occlusion_map(model, image, 0, patch=3, stride=1, fill=0.0, anchor="center")
+    assert m.shape == (8, 8)
+    low = m < 0.9  # p drops from sigmoid(10) to 0.5 where the square covers the pixel
+    expected = np.zeros((8, 8), bool)
+    expected[1:4, 4:7] = True  # centres within one pixel of (2, 5)
+    np.testing.assert_array_equal(low, expected)
+
+
 def test_occlusion_from_logits_equals_probabilities():
     w = np.random.default_rng(0).normal(size=(16, 3))
     logits = linear_model((4, 4, 1), 3, w)
@@ -286,6 +329,7 @@ def test_fgsm_accuracy_does_not_increase_with_epsilon_on_a_trained_model():
         (lambda m: occlusion_map(m, np.zeros((12, 12, 3)), 0, stride=0), "stride"),
         (lambda m: occlusion_map(m, np.zeros((12, 12, 3)), 3), "label"),
         (lambda m: occlusion_map(m, np.zeros((2, 12, 12, 3)), 0), "image"),
+        (lambda m: occlusion_map(m, np.zeros((12, 12, 3)), 0, anchor="centre"), "anchor"),
         (lambda m: saliency(m, np.zeros((12, 12)), 0), "image"),
         (lambda m: saliency(m, np.zeros((12, 12, 4)), 0), "image"),
         (lambda m: feature_maps(m, np.zeros((12, 12, 3)), ["nope"]), "layer_names"),

@@ -95,7 +95,9 @@ def test_volume_i_does_not_depend_on_n_for_the_same_label():
 
 @pytest.mark.parametrize("frames, size, square", [(2, 4, 3), (5, 10, 3), (8, 16, 4)])
 def test_moving_square_moves_one_pixel_per_frame(frames, size, square):
-    v, y = synthetic.make_moving_shapes(20, frames, size, square=square, noise=0.0, seed=1)
+    v, y = synthetic.make_moving_shapes(
+        20, frames, size, square=square, noise=0.0, seed=1, boundary="inside"
+    )
     assert v.shape == (20, frames, size, size, 1) and v.dtype == np.float32
     assert np.bincount(y, minlength=4).tolist() == [5, 5, 5, 5]
     names = tuple(synthetic.MOTIONS)
@@ -108,6 +110,43 @@ def test_moving_square_moves_one_pixel_per_frame(frames, size, square):
             centroids.append((rows.mean(), cols.mean()))
         steps = np.diff(np.array(centroids), axis=0)
         np.testing.assert_allclose(steps, np.tile(synthetic.MOTIONS[names[label]], (frames - 1, 1)))
+
+
+@pytest.mark.parametrize("frames, size, square", [(2, 4, 3), (8, 5, 3), (8, 16, 3)])
+def test_wrapped_square_moves_one_pixel_per_frame_on_a_torus(frames, size, square):
+    v, y = synthetic.make_moving_shapes(20, frames, size, square=square, noise=0.0, seed=2)
+    names = tuple(synthetic.MOTIONS)
+    for video, label in zip(v[..., 0], y, strict=True):
+        assert set(np.unique(video).tolist()) <= {0.0, 1.0}
+        # frame 0 holds one square, possibly wrapped round the edges (the frame is a torus)
+        expected = np.zeros((size, size))
+        expected[:square, :square] = 1.0
+        assert any(
+            np.array_equal(np.roll(video[0], (-r, -c), axis=(0, 1)), expected)
+            for r in range(size)
+            for c in range(size)
+        )
+        # frame t is frame 0 rolled by t steps of the label's direction
+        dr, dc = synthetic.MOTIONS[names[label]]
+        for t in range(frames):
+            np.testing.assert_array_equal(video[t], np.roll(video[0], (t * dr, t * dc), (0, 1)))
+
+
+def test_wrapped_start_does_not_depend_on_the_direction():
+    # a frame's square position has one distribution in every class: the mean position of
+    # the first frame's square is near the frame's centre for every direction (with
+    # boundary="inside" a square moving right starts in the left part)
+    def mean_start_column(boundary):
+        v, y = synthetic.make_moving_shapes(
+            800, 8, 16, square=1, noise=0.0, seed=4, boundary=boundary
+        )
+        cols = np.argwhere(v[:, 0, ..., 0] > 0)[:, 2]  # one pixel per video, in video order
+        return {k: float(cols[y == k].mean()) for k in range(4)}
+
+    right = tuple(synthetic.MOTIONS).index("right")
+    wrapped, inside = mean_start_column("wrap"), mean_start_column("inside")
+    assert all(abs(m - 7.5) < 1.0 for m in wrapped.values())
+    assert inside[right] < 5.0  # starts in the left part: the leak that "wrap" removes
 
 
 def test_moving_shapes_deterministic_noise_and_directions():
@@ -123,10 +162,11 @@ def test_moving_shapes_deterministic_noise_and_directions():
 @pytest.mark.parametrize(
     "kwargs, name",
     [
-        (dict(frames=8, size=9, square=3), "size"),
         (dict(directions=("up", "up")), "directions"),
         (dict(directions=("sideways",)), "directions"),
         (dict(frames=1), "frames"),
+        (dict(frames=8, size=9, square=3, boundary="inside"), "size"),
+        (dict(boundary="bounce"), "boundary"),
     ],
 )
 def test_moving_shapes_refuses_bad_arguments(kwargs, name):
