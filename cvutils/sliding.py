@@ -2,7 +2,8 @@
 
 The naive detector of the course: cut an image into square windows at several sizes and
 strides, classify every window, keep the confident ones and remove duplicates with
-non-max suppression. Boxes are pixel corners ``(x_min, y_min, x_max, y_max)`` (``"xyxy"``,
+non-max suppression (`nms`, the course's rule: a box whose IoU with a kept box is at least
+the threshold is discarded). Boxes are pixel corners ``(x_min, y_min, x_max, y_max)`` (``"xyxy"``,
 `cvutils.boxes`) with exclusive ends, so a window of side ``s`` at column ``x`` and row
 ``y`` is ``(x, y, x + s, y + s)`` and has area ``s * s``.
 
@@ -49,6 +50,7 @@ __all__ = [
     "detection_counts",
     "make_collages",
     "match_detections",
+    "nms",
     "precision_recall",
     "sliding_window_detect",
     "sliding_windows",
@@ -147,6 +149,50 @@ def dense_to_conv_weights(kernel: Any, input_shape: Sequence[int]) -> np.ndarray
     return w.reshape(*shape, w.shape[1]).copy()
 
 
+def nms(
+    boxes: Any,
+    scores: Any,
+    iou_threshold: float = 0.3,
+    score_threshold: float = -math.inf,
+    max_detections: int = 100,
+) -> np.ndarray:
+    """Greedy non-max suppression with the course's rule: discard IoU >= ``iou_threshold``.
+
+    Boxes scoring ``<= score_threshold`` are dropped first; the rest are visited by
+    decreasing score (equal scores by increasing index): the best is kept and every remaining
+    box whose IoU with it is **at least** ``iou_threshold`` is discarded, and so on.
+    `cvutils.nms.non_max_suppression` (as ``tf.image.non_max_suppression``) discards only
+    IoU strictly above the threshold; here its float32 threshold is lowered by one unit in
+    the last place, which turns ``>`` into ``>=`` on its float32 IoUs.
+
+    Args:
+        boxes: ``(N, 4)`` corner boxes ``(x_min, y_min, x_max, y_max)`` (IoU is the same
+            for ``"yxyx"``).
+        scores: ``(N,)`` scores.
+        iou_threshold: in ``(0, 1]``.
+        score_threshold: only boxes scoring above it are candidates.
+        max_detections: the most boxes to keep, >= 0.
+
+    Returns:
+        ``(K,)`` int64 indices of the kept boxes, best score first.
+
+    Raises:
+        ValueError: bad boxes or scores (one per box, no NaN), thresholds out of range.
+
+    Taught in notebooks/12_sliding_windows.ipynb.
+
+    Examples:
+        >>> nms([[0, 0, 10, 10], [0, 5, 10, 15], [0, 20, 10, 30]], [0.9, 0.8, 0.7], 1 / 3)
+        array([0, 2])
+    """
+    iou_threshold = check_real(
+        "iou_threshold", iou_threshold, low=0, high=1, low_open=True, high_open=False
+    )
+    max_detections = check_int("max_detections", max_detections, 0)
+    below = np.nextafter(np.float32(iou_threshold), np.float32(0))
+    return non_max_suppression(boxes, scores, max_detections, float(below), score_threshold)
+
+
 @dataclass(frozen=True)
 class Detections:
     """What `sliding_window_detect` found.
@@ -183,8 +229,7 @@ def sliding_window_detect(
 
     For each ``(size, stride)`` pair the image is cut with `sliding_windows`, every window
     is resized to ``window x window`` (bilinear, antialiased) and scored by ``score_fn``;
-    windows scoring above ``threshold`` go through `cvutils.nms.non_max_suppression`
-    together, across sizes.
+    windows scoring above ``threshold`` go through `nms` together, across sizes.
 
     Args:
         score_fn: maps a float32 batch ``(N, window, window, C)`` to ``(N,)`` scores (or
@@ -194,7 +239,8 @@ def sliding_window_detect(
         strides: one stride per size, each >= 1.
         window: the side ``score_fn`` expects, >= 1.
         threshold: only windows scoring above this are kept.
-        iou_threshold: NMS suppresses a box whose IoU with a kept one exceeds this.
+        iou_threshold: NMS discards a box whose IoU with a kept one is at least this,
+            in ``(0, 1]``.
         max_detections: the most boxes to keep, >= 0.
 
     Returns:
@@ -227,7 +273,9 @@ def sliding_window_detect(
         fail("strides", f"one stride per size ({len(sizes)})", f"{len(strides)} strides")
     window = check_int("window", window, 1, MAX_SIDE)
     threshold = check_real("threshold", threshold)
-    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
+    iou_threshold = check_real(
+        "iou_threshold", iou_threshold, low=0, high=1, low_open=True, high_open=False
+    )
     max_detections = check_int("max_detections", max_detections, 0)
     all_boxes, all_scores = [], []
     for i, (size, stride) in enumerate(zip(sizes, strides, strict=True)):
@@ -246,7 +294,7 @@ def sliding_window_detect(
         all_boxes.append(boxes)
         all_scores.append(scores.reshape(-1))
     boxes, scores = np.concatenate(all_boxes), np.concatenate(all_scores)
-    keep = non_max_suppression(boxes, scores, max_detections, iou_threshold, threshold)
+    keep = nms(boxes, scores, iou_threshold, threshold, max_detections)
     return Detections(boxes[keep], scores[keep], len(boxes))
 
 

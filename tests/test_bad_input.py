@@ -1597,6 +1597,17 @@ def _():
     )
 
 
+@spec("sliding.nms", aliases={"boxes": ["scores"]})  # one score per box
+def _():
+    return _mod("sliding").nms, dict(
+        boxes=_boxes4(),
+        scores=np.array([0.9, 0.8, 0.7]),
+        iou_threshold=0.5,
+        score_threshold=0.1,
+        max_detections=5,
+    )
+
+
 def _pr_args():
     return dict(
         pred_boxes=_boxes4(),

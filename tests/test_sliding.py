@@ -12,6 +12,7 @@ from cvutils.sliding import (
     detection_counts,
     make_collages,
     match_detections,
+    nms,
     precision_recall,
     sliding_window_detect,
     sliding_windows,
@@ -199,3 +200,69 @@ def test_detect_refuses_overflowing_images_and_non_finite_scores():
 
     assert_refused(lambda: sliding_window_detect(nan_scores, image, [4], [2], 4), "score_fn")
     assert_refused(lambda: sliding_window_detect(nan_scores, image, [4], [2], 2**31), "window")
+
+
+def loop_nms(boxes, scores, iou_threshold, score_threshold=-np.inf):
+    """The course's greedy NMS in plain Python (float64 IoU): discard IoU >= the threshold."""
+
+    def iou(a, b):
+        w = max(min(a[2], b[2]) - max(a[0], b[0]), 0.0)
+        h = max(min(a[3], b[3]) - max(a[1], b[1]), 0.0)
+        union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+        return w * h / union if union > 0 else 0.0
+
+    left = sorted(
+        (k for k in range(len(boxes)) if scores[k] > score_threshold), key=lambda k: -scores[k]
+    )
+    kept = []
+    while left:
+        best = left.pop(0)
+        kept.append(best)
+        left = [k for k in left if iou(boxes[best], boxes[k]) < iou_threshold]
+    return kept
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("iou_threshold", [0.25, 0.5, 1 / 3, 0.6])
+def test_nms_matches_the_course_loop_on_integer_boxes(seed, iou_threshold):
+    r = np.random.default_rng(seed)
+    corner = r.integers(0, 30, size=(40, 2))
+    side = r.integers(4, 12, size=(40, 1)) * np.array([[1, 1]])  # squares: many exact ties
+    boxes = np.hstack([corner, corner + side]).astype(float)
+    scores = r.permutation(40) / 40.0  # distinct scores: the order is fixed
+    kept = nms(boxes, scores, iou_threshold, score_threshold=0.1)
+    assert kept.tolist() == loop_nms(boxes, scores, iou_threshold, 0.1)
+
+
+def test_nms_discards_an_iou_equal_to_the_threshold():
+    boxes = [[0, 0, 10, 10], [0, 5, 10, 15], [0, 0, 10, 5]]  # IoU 1/3 and 1/2 with the first
+    assert nms(boxes, [0.9, 0.8, 0.7], 1 / 3).tolist() == [0]
+    assert nms(boxes, [0.9, 0.8, 0.7], 0.5).tolist() == [0, 1]
+    assert nms(boxes, [0.9, 0.8, 0.7], 0.51).tolist() == [0, 1, 2]
+    assert nms(boxes, [0.9, 0.8, 0.7], 1.0).tolist() == [0, 1, 2]
+    assert nms([[0, 0, 4, 4], [0, 0, 4, 4]], [0.9, 0.8], 1.0).tolist() == [0]  # IoU 1 >= 1
+    assert nms(boxes, [0.9, 0.8, 0.7], 0.5, score_threshold=0.8).tolist() == [0]
+    assert nms(boxes, [0.9, 0.8, 0.7], 0.5, max_detections=1).tolist() == [0]
+
+
+def test_nms_refuses_a_zero_threshold():
+    assert_refused(lambda: nms([[0, 0, 1, 1]], [1.0], 0.0), "iou_threshold")
+    assert_refused(lambda: nms([[0, 0, 1, 1]], [1.0, 2.0], 0.5), "scores")
+
+
+def test_detect_uses_the_course_rule_for_duplicates():
+    image = np.zeros((4, 12))
+    image[:, 4:8] = 1.0  # a bright 4x4 square at x = 4
+
+    def score(x):  # mean brightness: 1 at x = 4, 0.5 at x = 2 and x = 6, 0 elsewhere
+        return x.mean(axis=(1, 2, 3))
+
+    found = sliding_window_detect(
+        score, image, [4], [2], window=4, threshold=0.4, iou_threshold=1 / 3
+    )
+    # the half-bright windows overlap the best one by IoU 1/3 exactly: discarded (>=)
+    np.testing.assert_array_equal(found.boxes, [[4.0, 0.0, 8.0, 4.0]])
+    strict = sliding_window_detect(
+        score, image, [4], [2], window=4, threshold=0.4, iou_threshold=0.34
+    )
+    assert len(strict.boxes) == 3
