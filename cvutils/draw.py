@@ -4,8 +4,7 @@
 keypoints; `overlay_mask` blends a semantic or instance mask into an image and returns the
 RGB array, so it can be checked, saved or shown.
 
-Taught in notebooks/13_yolo_building_blocks.ipynb and
-notebooks/15_semantic_segmentation_unet.ipynb.
+Taught in notebooks/13_yolo_building_blocks.ipynb (boxes).
 """
 
 from __future__ import annotations
@@ -50,8 +49,6 @@ def overlay_mask(image: Any, mask: Any, alpha: float = 0.5) -> np.ndarray:
 
     Returns:
         ``(H, W, 3)`` float RGB in ``[0, 1]`` (a new array).
-
-    Taught in notebooks/15_semantic_segmentation_unet.ipynb.
 
     Examples:
         >>> out = overlay_mask(np.zeros((2, 2)), np.array([[0, 1], [0, 0]]), alpha=1.0)

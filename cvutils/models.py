@@ -1153,7 +1153,11 @@ __all__ += ["unet_model"]
 
 
 def unet_model(
-    input_size: tuple[int, int, int] = (96, 128, 3), n_filters: int = 32, n_classes: int = 23
+    input_size: tuple[int, int, int] = (96, 128, 3),
+    n_filters: int = 32,
+    n_classes: int = 23,
+    *,
+    batch_norm: bool = False,
 ) -> keras.Model:
     """The course's U-Net for semantic segmentation: ``(m, H, W, C)`` -> ``(m, H, W, n_classes)``.
 
@@ -1172,6 +1176,9 @@ def unet_model(
         input_size: ``(H, W, C)``; ``H`` and ``W`` multiples of 16 (four poolings by 2).
         n_filters: ``n``, the filters of the first block, an integer >= 1.
         n_classes: the number of classes, an integer >= 1.
+        batch_norm: not in the course: every 3x3 convolution of the blocks and the head
+            becomes Conv 3x3 (no bias) -> BatchNormalization -> ReLU (``batch_norm`` of
+            `cvutils.blocks.conv_block`); ``False``, the default, is the course's network.
 
     Returns:
         An uncompiled `keras.Model` named ``unet``.
@@ -1192,19 +1199,20 @@ def unet_model(
         )
     n = check_int("n_filters", n_filters, 1, 4096)
     n_classes = check_int("n_classes", n_classes, 1, MAX_COUNT)
+    bn = check_bool("batch_norm", batch_norm)
     inputs = keras.Input(shape)
-    cblock1 = blocks.conv_block(inputs, n)
-    cblock2 = blocks.conv_block(cblock1[0], 2 * n)
-    cblock3 = blocks.conv_block(cblock2[0], 4 * n)
-    cblock4 = blocks.conv_block(cblock3[0], 8 * n, dropout_prob=0.3)
-    cblock5 = blocks.conv_block(cblock4[0], 16 * n, dropout_prob=0.3, max_pooling=False)
-    ublock6 = blocks.upsampling_block(cblock5[0], cblock4[1], 8 * n)
-    ublock7 = blocks.upsampling_block(ublock6, cblock3[1], 4 * n)
-    ublock8 = blocks.upsampling_block(ublock7, cblock2[1], 2 * n)
-    ublock9 = blocks.upsampling_block(ublock8, cblock1[1], n)
-    conv9 = L.Conv2D(n, 3, activation="relu", padding="same", kernel_initializer="he_normal")(
-        ublock9
+    cblock1 = blocks.conv_block(inputs, n, batch_norm=bn)
+    cblock2 = blocks.conv_block(cblock1[0], 2 * n, batch_norm=bn)
+    cblock3 = blocks.conv_block(cblock2[0], 4 * n, batch_norm=bn)
+    cblock4 = blocks.conv_block(cblock3[0], 8 * n, dropout_prob=0.3, batch_norm=bn)
+    cblock5 = blocks.conv_block(
+        cblock4[0], 16 * n, dropout_prob=0.3, max_pooling=False, batch_norm=bn
     )
+    ublock6 = blocks.upsampling_block(cblock5[0], cblock4[1], 8 * n, batch_norm=bn)
+    ublock7 = blocks.upsampling_block(ublock6, cblock3[1], 4 * n, batch_norm=bn)
+    ublock8 = blocks.upsampling_block(ublock7, cblock2[1], 2 * n, batch_norm=bn)
+    ublock9 = blocks.upsampling_block(ublock8, cblock1[1], n, batch_norm=bn)
+    conv9 = blocks._unet_conv(ublock9, n, bn)
     conv10 = L.Conv2D(n_classes, 1, padding="same")(conv9)
     return keras.Model(inputs=inputs, outputs=conv10, name="unet")
 

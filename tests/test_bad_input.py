@@ -2524,20 +2524,25 @@ for _metric in ("confusion_matrix", "per_class_iou", "mean_iou"):
 @spec("blocks.conv_block", propagates=("inputs",))
 def _():
     return _mod("blocks").conv_block, dict(
-        inputs=_feature_map(), n_filters=2, dropout_prob=0.1, max_pooling=True
+        inputs=_feature_map(), n_filters=2, dropout_prob=0.1, max_pooling=True, batch_norm=True
     )
 
 
 @spec("blocks.upsampling_block", propagates=("expansive_input", "contractive_input"))
 def _():
     return _mod("blocks").upsampling_block, dict(
-        expansive_input=_feature_map(n=4), contractive_input=_feature_map(c=2), n_filters=2
+        expansive_input=_feature_map(n=4),
+        contractive_input=_feature_map(c=2),
+        n_filters=2,
+        batch_norm=True,
     )
 
 
 @spec("models.unet_model", costly=True)
 def _():
-    return _mod("models").unet_model, dict(input_size=(16, 16, 3), n_filters=1, n_classes=2)
+    return _mod("models").unet_model, dict(
+        input_size=(16, 16, 3), n_filters=1, n_classes=2, batch_norm=True
+    )
 
 
 exempt(
