@@ -372,14 +372,27 @@ def texture_statistics(image, bank: Sequence[np.ndarray] | None = None) -> np.nd
         >>> float(np.abs(texture_statistics(flat)).max()) < 1e-12  # no texture, no response
         True
     """
+    return _statistics("image", image, bank)
+
+
+def _statistics(name: str, image, bank) -> np.ndarray:
     from scipy import ndimage
 
-    Y = _luminance("image", image)
+    Y = _luminance(name, image)
     if bank is None:
         bank = gabor_bank()
-    if isinstance(bank, str | bytes) or not isinstance(bank, Sequence) or not bank:
+    if isinstance(bank, str | bytes) or not isinstance(bank, Sequence):
         fail("bank", "a non-empty list of 2D kernels", repr(bank)[:60], kind=True)
+    if not bank:
+        fail("bank", "a non-empty list of 2D kernels", "an empty list")
     kernels = [check_array(f"bank[{i}]", k, ndim=2, dtype="float") for i, k in enumerate(bank)]
+    for i, k in enumerate(kernels):
+        if k.size == 0 or max(k.shape) > 2 * min(Y.shape) - 1:
+            fail(
+                f"bank[{i}]",
+                f"a kernel of at most {2 * min(Y.shape) - 1} pixels a side",
+                f"shape {k.shape}",
+            )
     R = np.stack([ndimage.convolve(Y, k, mode="reflect") for k in kernels], axis=-1)
     R = R.reshape(-1, len(kernels))
     return R.T @ R / len(R)
@@ -396,11 +409,8 @@ def texture_distance(image_a, image_b, bank: Sequence[np.ndarray] | None = None)
         >>> texture_distance(a, a)
         0.0
     """
-    A = texture_statistics(image_a, bank)
-    try:
-        B = texture_statistics(image_b, bank)
-    except ValueError as err:
-        raise ValueError(str(err).replace("image must", "image_b must", 1)) from None
+    A = _statistics("image_a", image_a, bank)
+    B = _statistics("image_b", image_b, bank)
     return float(np.linalg.norm(A - B))
 
 
