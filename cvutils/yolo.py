@@ -18,7 +18,8 @@ Beyond the course (NumPy unless said): `encode_targets` (each object goes to the
 that holds its midpoint and to the anchor of highest IoU), `kmeans_anchors` (k-means with
 the distance ``1 - IoU``), `YoloLoss` (a YOLOv2-style loss, a registered
 ``keras.losses.Loss``), `LocalizationLoss` (the course's classification-with-localization
-loss) and `mean_average_precision` (VOC all-point interpolated AP at IoU 0.5).
+loss) and `mean_average_precision` (VOC all-point interpolated AP at IoU 0.5, detections
+matched to the truth by `cvutils.boxes.match_detections`: IoU >= the threshold).
 
 Conventions. Anchors are ``(A, 2)`` ``(width, height)`` in grid-cell units, as in YAD2K.
 A target vector follows the course: ``[p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]`` where
@@ -41,10 +42,11 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from cvutils.boxes import check_boxes, convert_boxes, pairwise_iou
+from cvutils.boxes import check_boxes, convert_boxes, match_detections
 from cvutils.checks import (
     MAX_COUNT,
     check_array,
+    check_choice,
     check_float_tensor,
     check_int,
     check_labels,
@@ -582,22 +584,34 @@ class LocalizationLoss(CheckedInputsLoss):
 class YoloLoss(CheckedInputsLoss):
     """A YOLOv2-style loss on raw outputs and `encode_targets` targets.
 
-    With ``1_obj`` the slots that hold an object and ``1_noobj`` the others, per image::
+    With ``1_obj`` the slots that hold an object and ``1_noobj`` the others, per image,
+    ``p_c^ = sigmoid(t_o)`` the predicted "is there an object" and ``c^ = softmax(logits)``
+    the class probabilities, with ``probability_loss="squared"`` (YOLOv1/v2's)::
 
         L = lambda_coord * sum 1_obj [(x - x^)^2 + (y - y^)^2
                                       + (sqrt w - sqrt w^)^2 + (sqrt h - sqrt h^)^2]
-          + sum 1_obj (1 - sigmoid(t_o))^2 + lambda_noobj * sum 1_noobj sigmoid(t_o)^2
-          + sum 1_obj sum_c (p_c - softmax(logits)_c)^2
+          + sum 1_obj (1 - p_c^)^2 + lambda_noobj * sum 1_noobj (p_c^)^2
+          + sum 1_obj sum_k (c_k - c^_k)^2
 
-    where ``x^ = sigmoid(t_x)``, ``y^ = sigmoid(t_y)`` (in the cell), ``w^ = exp(t_w) a_w``,
-    ``h^ = exp(t_h) a_h`` (in cells) and ``x, y, w, h`` come from the target
-    ``[p_c, b_x, b_y, b_h, b_w, classes]``.
+    and with ``probability_loss="cross_entropy"`` the last three terms become binary
+    cross-entropies, ``BCE(q, q^) = -q log q^ - (1 - q) log(1 - q^)``::
+
+          + sum 1_obj BCE(1, p_c^) + lambda_noobj * sum 1_noobj BCE(0, p_c^)
+          + sum 1_obj sum_k BCE(c_k, c^_k)
+
+    (a wrong answer given with confidence costs much more than its square, so objectness
+    and classes keep learning where the squared error has flattened). ``x^ = sigmoid(t_x)``,
+    ``y^ = sigmoid(t_y)`` (in the cell), ``w^ = exp(t_w) a_w``, ``h^ = exp(t_h) a_h`` (in
+    cells) and ``x, y, w, h`` come from the target ``[p_c, b_x, b_y, b_h, b_w, classes]``;
+    the square roots are YOLOv1's.
 
     Args:
         anchors: ``(A, 2)`` anchor ``(width, height)`` in cells.
         num_classes: ``C``.
         lambda_coord: weight of the coordinate terms (5 in YOLO).
         lambda_noobj: weight of the no-object term (0.5 in YOLO).
+        probability_loss: ``"squared"`` or ``"cross_entropy"``: how ``p_c`` and the class
+            probabilities are compared with the target.
 
     ``y_true``: ``(batch, S_h, S_w, A, 5 + C)`` (or with the last two axes merged);
     ``y_pred``: raw ``(batch, S_h, S_w, A * (5 + C))`` (or ``(..., A, 5 + C)``).
@@ -617,6 +631,7 @@ class YoloLoss(CheckedInputsLoss):
         num_classes: int,
         lambda_coord: float = 5.0,
         lambda_noobj: float = 0.5,
+        probability_loss: str = "squared",
         name: str = "yolo_loss",
         reduction="sum_over_batch_size",
         **kw,
@@ -626,6 +641,9 @@ class YoloLoss(CheckedInputsLoss):
         self.num_classes = check_int("num_classes", num_classes, minimum=1)
         self.lambda_coord = check_real("lambda_coord", lambda_coord, low=0, high=MAX_WEIGHT)
         self.lambda_noobj = check_real("lambda_noobj", lambda_noobj, low=0, high=MAX_WEIGHT)
+        self.probability_loss = check_choice(
+            "probability_loss", probability_loss, ("squared", "cross_entropy")
+        )
 
     def call(self, y_true, y_pred):
         n_a, depth = len(self.anchors), self.num_classes + 5
@@ -654,11 +672,21 @@ class YoloLoss(CheckedInputsLoss):
         coord = ops.sum(ops.square(t[..., 1:3] - xy_hat), -1) + ops.sum(
             ops.square(ops.sqrt(wh) - ops.sqrt(wh_hat)), -1
         )
-        conf = ops.sigmoid(p[..., 4])
-        cls = ops.sum(ops.square(t[..., 5:] - ops.softmax(p[..., 5:], axis=-1)), -1)
-        per_slot = obj * (self.lambda_coord * coord + ops.square(1 - conf) + cls) + (
-            1 - obj
-        ) * self.lambda_noobj * ops.square(conf)
+        if self.probability_loss == "squared":
+            conf = ops.sigmoid(p[..., 4])
+            cls = ops.sum(ops.square(t[..., 5:] - ops.softmax(p[..., 5:], axis=-1)), -1)
+            obj_term, noobj_term = ops.square(1 - conf), ops.square(conf)
+        else:  # from the logits, stable: -log sigmoid(t) = softplus(-t),
+            # -log(1 - sigmoid(t)) = softplus(t)
+            obj_term, noobj_term = ops.softplus(-p[..., 4]), ops.softplus(p[..., 4])
+            log_c = ops.log_softmax(p[..., 5:], axis=-1)
+            # log(1 - c_k) = log(sum of the other classes' probabilities), also stable
+            log_not_c = _log_one_minus_softmax(p[..., 5:])
+            cls = -ops.sum(t[..., 5:] * log_c + (1 - t[..., 5:]) * log_not_c, -1)
+        per_slot = (
+            obj * (self.lambda_coord * coord + obj_term + cls)
+            + (1 - obj) * self.lambda_noobj * noobj_term
+        )
         return ops.sum(ops.reshape(per_slot, (ops.shape(per_slot)[0], -1)), axis=-1)
 
     def get_config(self):
@@ -668,8 +696,19 @@ class YoloLoss(CheckedInputsLoss):
             num_classes=self.num_classes,
             lambda_coord=self.lambda_coord,
             lambda_noobj=self.lambda_noobj,
+            probability_loss=self.probability_loss,
         )
         return config
+
+
+def _log_one_minus_softmax(logits):
+    """``log(1 - softmax(logits))`` on the last axis, without cancellation: for each ``k``
+    the log-sum-exp of the other logits minus the log-sum-exp of all of them."""
+    n = logits.shape[-1]
+    eye = ops.cast(ops.eye(n), logits.dtype)
+    # (..., K, K): row k holds the logits with the k-th one pushed to -inf
+    others = ops.expand_dims(logits, -2) - 1e9 * eye
+    return ops.logsumexp(others, axis=-1) - ops.logsumexp(logits, axis=-1, keepdims=True)
 
 
 # ----------------------------------------------------------------------------------------
@@ -716,8 +755,9 @@ def mean_average_precision(
 
     Per class, the detections of all images are ranked by score (equal scores by image,
     then by position). Each one is matched to the ground-truth box of its class in its
-    image with the highest IoU: a true positive when that IoU is greater than
-    ``iou_threshold`` (VOC's ``>``) and the box is not yet matched, else a false positive.
+    image with the highest IoU: a true positive when that IoU is at least
+    ``iou_threshold`` and the box is not yet matched, else a false positive
+    (`cvutils.boxes.match_detections`, the one matching rule of cvutils).
     The class's AP is `average_precision` of the resulting precision/recall curve; the mAP
     is the mean over the classes that have ground truth (a class without detections has AP
     0; one without ground truth is left out).
@@ -728,7 +768,7 @@ def mean_average_precision(
         pred_classes: per image ``(n_i,)`` class ids.
         true_boxes: per image ``(m_i, 4)`` ground-truth boxes.
         true_classes: per image ``(m_i,)`` class ids.
-        iou_threshold: the IoU a match needs to exceed, in ``[0, 1)``.
+        iou_threshold: the IoU a match needs at least, in ``[0, 1]``.
         fmt: the boxes' format.
 
     Returns:
@@ -836,7 +876,8 @@ def precision_recall_curves(
     """The precision-recall curve of each class, matched as `mean_average_precision` does.
 
     Per class, the detections of all images ranked by score (ties: by image, then position)
-    are matched greedily to unmatched true boxes of their class with IoU > ``iou_threshold``.
+    are matched greedily to unmatched true boxes of their class with IoU >= ``iou_threshold``
+    (`cvutils.boxes.match_detections`).
     After the ``k`` best detections, recall is ``TP_k / n_true`` and precision
     ``TP_k / k``: the point of the curve reached by keeping the detections whose score is at
     least the ``k``-th score. ``average_precision(recall, precision)`` is the class's AP.
@@ -859,7 +900,7 @@ def precision_recall_curves(
         >>> pr[0]["recall"].tolist(), pr[0]["precision"].round(3).tolist()
         ([0.5, 0.5, 1.0], [1.0, 0.5, 0.667])
     """
-    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1)
+    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     n_images = _check_lists(pred_boxes, pred_scores, pred_classes, true_boxes, true_classes)
     det_img, det_idx, det_box, det_score, det_cls = [], [], [], [], []
     gts = []
@@ -884,18 +925,14 @@ def precision_recall_curves(
         n_pos = sum(int((tc == k).sum()) for _, tc in gts)
         rows = np.flatnonzero(cls == k)  # already in (image, position) order
         rows = rows[np.argsort(-score[rows], kind="stable")]
-        truth = {i: gts[i][0][gts[i][1] == k] for i in set(img[rows].tolist())}
-        matched = {i: np.zeros(len(b), bool) for i, b in truth.items()}
+        # Matching within one image does not depend on the other images: match each image's
+        # detections of class k (in rank order) to its true boxes of class k.
         tp = np.zeros(len(rows))
-        for r, d in enumerate(rows):
-            tb = truth[img[d]]
-            if len(tb) == 0:
-                continue
-            ious = pairwise_iou(box[d : d + 1], tb)[0]
-            best = int(np.argmax(ious))
-            if ious[best] > iou_threshold and not matched[img[d]][best]:
-                matched[img[d]][best] = True
-                tp[r] = 1
+        for i in np.unique(img[rows]):
+            ranks = np.flatnonzero(img[rows] == i)
+            tp[ranks] = match_detections(
+                box[rows[ranks]], gts[i][0][gts[i][1] == k], None, iou_threshold
+            )
         ctp = np.cumsum(tp)
         curves[k] = {
             "scores": score[rows],

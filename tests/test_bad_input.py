@@ -1465,6 +1465,18 @@ def _():
     return _mod("boxes").iou, dict(box1=_boxes4()[0], box2=_boxes4()[1], fmt="xyxy")
 
 
+# an emptied pred_boxes disagrees with the scores (one per box)
+@spec("boxes.match_detections", aliases={"pred_boxes": ["scores"]})
+def _():
+    return _mod("boxes").match_detections, dict(
+        pred_boxes=_boxes4(),
+        true_boxes=_boxes4()[:2],
+        scores=np.array([0.9, 0.8, 0.7]),
+        iou_threshold=0.5,
+        fmt="xyxy",
+    )
+
+
 @spec("boxes.pairwise_iou")
 def _():
     return _mod("boxes").pairwise_iou, dict(boxes1=_boxes4(), boxes2=_boxes4()[:2], fmt="xyxy")
@@ -1854,7 +1866,14 @@ def _keras_loss_spec(cls_name, kwargs, data):
 _keras_loss_spec("LocalizationLoss", dict(name="loc", reduction="sum"), _loc_y)
 _keras_loss_spec(
     "YoloLoss",
-    dict(anchors=YOLO_ANCHORS, num_classes=3, lambda_coord=5.0, lambda_noobj=0.5, name="y"),
+    dict(
+        anchors=YOLO_ANCHORS,
+        num_classes=3,
+        lambda_coord=5.0,
+        lambda_noobj=0.5,
+        probability_loss="cross_entropy",
+        name="y",
+    ),
     _yolo_y,
 )
 
