@@ -20,8 +20,11 @@ the same axes), so `iou` and `pairwise_iou` give the same numbers for either cor
 
 **One matching rule, the course's.** A detection *matches* a true box when their IoU is
 **at least** the threshold (``IoU >= 0.5`` by default): the course's non-max suppression
-discards a box whose IoU with a kept one is ``>=`` its threshold, and PASCAL VOC counts a
-detection as correct when the overlap is ``>= 0.5`` (its development kit's ``ov >= 0.5``).
+discards any remaining box whose IoU with the box just kept is ``>= 0.5``, and PASCAL VOC
+counts a detection as correct when the overlap is ``>= 0.5`` (its development kit's
+``ov >= 0.5``). (`cvutils.nms` follows ``tf.image.non_max_suppression`` index for index,
+which suppresses at IoU strictly above the threshold; the two differ only for an IoU
+exactly equal to it.)
 `match_detections` is that rule, written once: detections are taken best score first, each
 claims the true box it overlaps most if that box is still free, and a second detection of
 the same object is a false positive. Every precision, recall and mAP of cvutils

@@ -14,6 +14,10 @@ against them unchanged:
 * `yolo_eval` (yolo_outputs, image_shape=(720, 1280), max_boxes=10, score_threshold=0.6,
   iou_threshold=0.5).
 
+Training and decoding a small detector (notebooks 13 and 14 share them): `train_tiny_yolo`
+(targets, `cvutils.models.tiny_yolo`, `YoloLoss` with cross-entropy, Adam with a cosine
+schedule) and `decode_detections` (the course's order: filter by score, then NMS).
+
 Beyond the course (NumPy unless said): `encode_targets` (each object goes to the grid cell
 that holds its midpoint and to the anchor of highest IoU), `kmeans_anchors` (k-means with
 the distance ``1 - IoU``), `YoloLoss` (a YOLOv2-style loss, a registered
@@ -64,6 +68,7 @@ __all__ = [
     "YoloLoss",
     "anchor_iou",
     "average_precision",
+    "decode_detections",
     "encode_targets",
     "encode_targets_tf",
     "kmeans_anchors",
@@ -71,6 +76,7 @@ __all__ = [
     "mean_best_iou",
     "precision_recall_curves",
     "scale_boxes",
+    "train_tiny_yolo",
     "yolo_boxes_to_corners",
     "yolo_eval",
     "yolo_filter_boxes",
@@ -941,3 +947,176 @@ def precision_recall_curves(
             "tp": tp,
         }
     return curves
+
+
+# ----------------------------------------------------------------------------------------
+# A small detector, trained and decoded (notebooks 13 and 14)
+# ----------------------------------------------------------------------------------------
+
+
+def _check_padded(images: Any, boxes: Any, class_ids: Any) -> tuple[np.ndarray, ...]:
+    """``(N, H, W, C)`` images, ``(N, M, 4)`` boxes and ``(N, M)`` class ids (``-1`` pads)."""
+    x = check_array("images", images, ndim=4, dtype="float", layout="(N, H, W, C)")
+    b = check_array("boxes", boxes, shape=(len(x), None, 4), dtype="float", layout="(N, M, 4)")
+    c = check_array("class_ids", class_ids, shape=b.shape[:2], dtype="int", layout="(N, M)")
+    if len(x) == 0:
+        fail("images", "at least one image", "none")
+    return x, b, c
+
+
+def train_tiny_yolo(
+    images: Any,
+    boxes: Any,
+    class_ids: Any,
+    anchors: Any,
+    num_classes: int,
+    *,
+    filters: Sequence[int] = (8, 16, 32),
+    head_filters: int = 64,
+    epochs: int = 15,
+    batch_size: int = 16,
+    lr: float = 3e-3,
+    probability_loss: str = "cross_entropy",
+    seed: int = 0,
+):
+    """Encodes the targets, builds `cvutils.models.tiny_yolo` and trains it with `YoloLoss`.
+
+    The grid is ``H / 2**len(filters)`` (64x64 images and three stages: an 8x8 grid of
+    8-pixel cells); each box goes to its slot with `encode_targets`; the loss is
+    `YoloLoss` with ``probability_loss`` (binary cross-entropy for ``p_c`` and the classes
+    by default); Adam with a cosine decay of the learning rate from ``lr`` to 0; the
+    images are shuffled every epoch (seeded). Integer images are divided by 255.
+
+    Args:
+        images: ``(N, H, W, C)`` training images (uint8 0..255 or floats in [0, 1]).
+        boxes: ``(N, M, 4)`` pixel boxes ``xyxy``, padded.
+        class_ids: ``(N, M)`` class ids, ``-1`` for padding.
+        anchors: ``(A, 2)`` anchor ``(width, height)`` in cells of this grid.
+        num_classes: ``C``.
+        filters, head_filters: passed to `cvutils.models.tiny_yolo`.
+        epochs, batch_size, lr: the training budget.
+        probability_loss: passed to `YoloLoss`.
+        seed: seeds the weights and the shuffling (`cvutils.runtime.set_seed`).
+
+    Returns:
+        ``(model, history)``: the trained `keras.Model` (its loss holds the anchors) and
+        Keras's ``History``.
+
+    Taught in notebooks/13_yolo_building_blocks.ipynb and
+    notebooks/14_training_a_yolo_detector.ipynb.
+
+    Examples:
+        >>> x = np.zeros((4, 16, 16, 3), "uint8"); b = np.array([[[2, 2, 10, 12]]] * 4)
+        >>> model, history = train_tiny_yolo(x, b, np.zeros((4, 1), int), [[1.0, 1.0]], 2,
+        ...     filters=(4,), head_filters=4, epochs=1, batch_size=4)
+        >>> model.output_shape, len(history.history["loss"])
+        ((None, 8, 8, 7), 1)
+    """
+    from cvutils import models, runtime  # models builds on keras layers only; no cycle
+
+    x, b, c = _check_padded(images, boxes, class_ids)
+    anchors = _check_anchors(anchors)
+    num_classes = check_int("num_classes", num_classes, minimum=1)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=MAX_COUNT)
+    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=MAX_COUNT)
+    lr = check_real("lr", lr, low=0, low_open=True, high=1)
+    seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)
+    if np.issubdtype(np.asarray(images).dtype, np.integer):
+        x = x / 255.0
+    x = x.astype("float32")
+    if isinstance(filters, str) or not isinstance(filters, Sequence) or not filters:
+        fail("filters", "a non-empty sequence of positive ints", repr(filters), kind=True)
+    stride = 2 ** len(filters)
+    if x.shape[1] % stride or x.shape[2] % stride:
+        fail("images", f"a height and width that are multiples of {stride}", f"{x.shape[1:3]}")
+    grid = (x.shape[1] // stride, x.shape[2] // stride)
+    y = np.stack(
+        [
+            encode_targets(bi[ci >= 0], ci[ci >= 0], anchors, grid, num_classes, x.shape[1:3])
+            for bi, ci in zip(b, c, strict=True)
+        ]
+    )
+    runtime.set_seed(seed)
+    model = models.tiny_yolo(x.shape[1:], len(anchors), num_classes, filters, head_filters)
+    steps = epochs * int(np.ceil(len(x) / batch_size))
+    model.compile(
+        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(lr, steps)),
+        loss=YoloLoss(anchors, num_classes, probability_loss=probability_loss),
+    )
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0)
+    return model, history
+
+
+def decode_detections(
+    raw: Any,
+    anchors: Any,
+    num_classes: int,
+    image_shape: Any,
+    score_threshold: float = 0.05,
+    iou_threshold: float = 0.5,
+    max_boxes: int = 20,
+    per_class: bool = True,
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Raw YOLO outputs -> per image boxes, scores and classes, in the course's order.
+
+    `yolo_head` decodes the raw output; per image, `yolo_boxes_to_corners`, then
+    `yolo_filter_boxes` keeps the boxes whose score ``p_c * c_k`` is at least
+    ``score_threshold`` (the filter first), `scale_boxes` to pixels, and non-max
+    suppression: within each class (`cvutils.nms.per_class_non_max_suppression`) or, with
+    ``per_class=False``, across classes as the course's `yolo_non_max_suppression`.
+
+    Args:
+        raw: ``(batch, S_h, S_w, A * (5 + C))`` raw outputs.
+        anchors: ``(A, 2)`` anchors in cells.
+        num_classes: ``C``.
+        image_shape: ``(height, width)`` in pixels.
+        score_threshold: the least score kept.
+        iou_threshold: NMS discards a box whose IoU with a kept box of its class (of any
+            class when ``per_class=False``) is above this (``tf.image``'s rule).
+        max_boxes: the most boxes kept per image (per class when ``per_class``).
+        per_class: NMS within each class.
+
+    Returns:
+        ``(boxes, scores, classes)``: lists with one entry per image, ``(K_i, 4)`` pixel
+        boxes ``xyxy``, ``(K_i,)`` scores (best first) and ``(K_i,)`` int64 classes.
+
+    Taught in notebooks/13_yolo_building_blocks.ipynb and
+    notebooks/14_training_a_yolo_detector.ipynb.
+
+    Examples:
+        >>> raw = np.zeros((1, 2, 2, 7), "float32"); raw[0, 0, 0, 4] = 5.0
+        >>> boxes, scores, classes = decode_detections(raw, [[1.0, 1.0]], 2, (64, 64), 0.4)
+        >>> boxes[0], scores[0].round(3), classes[0]
+        (array([[ 0.,  0., 32., 32.]], dtype=float32), array([0.497], dtype=float32), array([0]))
+    """
+    from cvutils.nms import per_class_non_max_suppression
+
+    anchors = _check_anchors(anchors)
+    num_classes = check_int("num_classes", num_classes, minimum=1)
+    check_shape("image_shape", _seq(image_shape), ndim=2)
+    score_threshold = check_real("score_threshold", score_threshold, low=0)
+    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
+    max_boxes = check_int("max_boxes", max_boxes, minimum=0, maximum=MAX_COUNT)
+    if not isinstance(per_class, bool | np.bool_):
+        fail("per_class", "True or False", type(per_class).__name__, kind=True)
+    box_xy, box_wh, box_confidence, box_class_probs = yolo_head(raw, anchors, num_classes)
+    corners = yolo_boxes_to_corners(box_xy, box_wh)
+    out_boxes, out_scores, out_classes = [], [], []
+    for i in range(int(corners.shape[0])):
+        scores, boxes, classes = yolo_filter_boxes(
+            corners[i], box_confidence[i], box_class_probs[i], score_threshold
+        )
+        boxes = scale_boxes(boxes, image_shape)
+        if per_class:
+            s, b, c = scores.numpy(), boxes.numpy(), classes.numpy()
+            keep = per_class_non_max_suppression(b, s, c, max_boxes, iou_threshold)
+        else:
+            s, b, c = (
+                t.numpy()
+                for t in yolo_non_max_suppression(scores, boxes, classes, max_boxes, iou_threshold)
+            )
+            keep = np.arange(len(s))
+        out_boxes.append(b[keep][:, [1, 0, 3, 2]])
+        out_scores.append(s[keep])
+        out_classes.append(c[keep].astype(np.int64))
+    return out_boxes, out_scores, out_classes

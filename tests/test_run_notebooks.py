@@ -103,25 +103,6 @@ def test_makefile_keeps_kernel_settings_out_of_recipes():
     assert not leaked, f"the Makefile exports {leaked} to make lab / make run kernels"
 
 
-def test_a_notebook_that_reuses_another_starts_after_it(tmp_path):
-    """With two workers, notebook 13 (which loads what 14 saved) waits for 14 to end."""
-    provider, user = (tmp_path / name for name in sorted(run_notebooks.REUSES.items())[0][::-1])
-    for path, code in [
-        (provider, "import time\ntime.sleep(4)\nopen('saved.txt', 'w').write('model')"),
-        (user, "assert open('saved.txt').read() == 'model'\nprint('RESULT: reused=1')"),
-    ]:
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(code)]
-        nbformat.write(nb, path)
-    env = {k: v for k, v in os.environ.items() if k not in KERNEL_VARS}
-    runs = run_notebooks.run_all(
-        [user, provider], tmp_path / "build", workers=2, env=env, echo=lambda s: None
-    )
-    assert [r.name for r in runs] == [user.name, provider.name]  # in the order given
-    assert all(r.ok for r in runs), [r.error for r in runs]
-    assert runs[0].status == "reused=1"
-
-
 #: The whole notebook run (pytest-timeout's default of 900 s is per test, and this one test runs
 #: every notebook): about 10 minutes on 2 idle cores here, more than twice that on a slower CI
 #: machine. A hung cell is stopped sooner, by `run_notebooks.CELL_TIMEOUT`.

@@ -183,11 +183,6 @@ def notebooks(src: str | os.PathLike) -> list[Path]:
     return sorted(Path(src).glob("[0-9][0-9]_*.ipynb"))
 
 
-#: Notebooks that reuse what another one saved (in ``data/cache/``) when they find it, and
-#: train it themselves otherwise: with several workers they start after that one.
-REUSES = {"13_yolo_building_blocks.ipynb": "14_training_a_yolo_detector.ipynb"}
-
-
 def run_all(paths, dst, *, workers: int = 1, env: dict | None = None, echo=print) -> list[Run]:
     """Executes ``paths`` (``workers`` at a time) into ``dst``; echoes each row as it ends.
 
@@ -208,27 +203,15 @@ def run_all(paths, dst, *, workers: int = 1, env: dict | None = None, echo=print
     if here not in sys.path:
         sys.path.insert(0, here)
     context = multiprocessing.get_context("spawn")
-    names = {p.name: p for p in paths}
-    waiting = {names[after]: p for p, after in ((p, REUSES.get(p.name)) for p in paths)
-               if after in names}  # fmt: skip
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # The later notebooks train the most: started first, they do not leave one worker
-        # alone with a long notebook at the end while the other has nothing left to do. A
-        # notebook that reuses another's output starts when that one has ended.
-        futures = {
-            pool.submit(run_one, p, dst, env): p
-            for p in reversed(paths)
-            if p not in waiting.values()
-        }
+        # alone with a long notebook at the end while the other has nothing left to do.
+        # Notebooks are independent (none reads what another wrote), so any order is right.
+        futures = {pool.submit(run_one, p, dst, env): p for p in reversed(paths)}
         done = {}
-        while futures:
-            future = next(as_completed(futures))
-            path = futures.pop(future)
-            done[path] = run = future.result()
+        for future in as_completed(futures):
+            done[futures[future]] = run = future.result()
             echo(run.row())
-            if path in waiting:
-                later = waiting.pop(path)
-                futures[pool.submit(run_one, later, dst, env)] = later
     return [done[p] for p in paths]
 
 
