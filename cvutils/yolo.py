@@ -50,6 +50,7 @@ from cvutils.boxes import check_boxes, convert_boxes, match_detections
 from cvutils.checks import (
     MAX_COUNT,
     check_array,
+    check_bool,
     check_choice,
     check_float_tensor,
     check_int,
@@ -954,14 +955,27 @@ def precision_recall_curves(
 # ----------------------------------------------------------------------------------------
 
 
+#: The most epochs `train_tiny_yolo` accepts (a typo of a few digits is refused, not run).
+MAX_EPOCHS = 10_000
+
+
 def _check_padded(images: Any, boxes: Any, class_ids: Any) -> tuple[np.ndarray, ...]:
-    """``(N, H, W, C)`` images, ``(N, M, 4)`` boxes and ``(N, M)`` class ids (``-1`` pads)."""
+    """``(N, H, W, C)`` images in [0, 1] (floats) or 0..255 (integers), as float32 in [0, 1];
+    ``(N, M, 4)`` boxes and ``(N, M)`` class ids (``-1`` pads)."""
     x = check_array("images", images, ndim=4, dtype="float", layout="(N, H, W, C)")
+    if len(x) == 0 or 0 in x.shape[1:]:
+        fail("images", "at least one non-empty image", f"shape {x.shape}")
+    integer = np.issubdtype(np.asarray(images).dtype, np.integer)
+    top = 255 if integer else 1
+    if x.min() < 0 or x.max() > top:
+        fail(
+            "images",
+            "integers in 0..255 or floats in [0, 1]",
+            f"values from {x.min():g} to {x.max():g}",
+        )
     b = check_array("boxes", boxes, shape=(len(x), None, 4), dtype="float", layout="(N, M, 4)")
     c = check_array("class_ids", class_ids, shape=b.shape[:2], dtype="int", layout="(N, M)")
-    if len(x) == 0:
-        fail("images", "at least one image", "none")
-    return x, b, c
+    return (x / top).astype(np.float32), b, c
 
 
 def train_tiny_yolo(
@@ -1016,14 +1030,12 @@ def train_tiny_yolo(
 
     x, b, c = _check_padded(images, boxes, class_ids)
     anchors = _check_anchors(anchors)
-    num_classes = check_int("num_classes", num_classes, minimum=1)
-    epochs = check_int("epochs", epochs, minimum=1, maximum=MAX_COUNT)
+    num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=MAX_EPOCHS)
     batch_size = check_int("batch_size", batch_size, minimum=1, maximum=MAX_COUNT)
     lr = check_real("lr", lr, low=0, low_open=True, high=1)
     seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)
-    if np.issubdtype(np.asarray(images).dtype, np.integer):
-        x = x / 255.0
-    x = x.astype("float32")
+    check_choice("probability_loss", probability_loss, ("squared", "cross_entropy"))
     if isinstance(filters, str) or not isinstance(filters, Sequence) or not filters:
         fail("filters", "a non-empty sequence of positive ints", repr(filters), kind=True)
     stride = 2 ** len(filters)
@@ -1092,14 +1104,25 @@ def decode_detections(
     from cvutils.nms import per_class_non_max_suppression
 
     anchors = _check_anchors(anchors)
-    num_classes = check_int("num_classes", num_classes, minimum=1)
+    num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
+    raw = check_array("raw", raw, ndim=4, dtype="float", layout="(batch, S_h, S_w, A * (5 + C))")
+    depth = len(anchors) * (5 + num_classes)
+    if raw.shape[-1] != depth:
+        fail(
+            "raw",
+            f"a last axis of {len(anchors)} anchors x (5 + {num_classes} classes) = {depth}",
+            f"shape {raw.shape}",
+        )
+    if np.abs(raw).max(initial=0) > np.finfo(np.float32).max:
+        fail("raw", "values that fit float32", f"up to {np.abs(raw).max():g}")
     check_shape("image_shape", _seq(image_shape), ndim=2)
     score_threshold = check_real("score_threshold", score_threshold, low=0)
     iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     max_boxes = check_int("max_boxes", max_boxes, minimum=0, maximum=MAX_COUNT)
-    if not isinstance(per_class, bool | np.bool_):
-        fail("per_class", "True or False", type(per_class).__name__, kind=True)
-    box_xy, box_wh, box_confidence, box_class_probs = yolo_head(raw, anchors, num_classes)
+    per_class = check_bool("per_class", per_class)
+    box_xy, box_wh, box_confidence, box_class_probs = yolo_head(
+        raw.astype(np.float32), anchors, num_classes
+    )
     corners = yolo_boxes_to_corners(box_xy, box_wh)
     out_boxes, out_scores, out_classes = [], [], []
     for i in range(int(corners.shape[0])):
