@@ -18,6 +18,20 @@ anything else is refused with a ``ValueError``. Empty sets ``(0, 4)`` are valid 
 IoU does not depend on whether the corners are given ``xyxy`` or ``yxyx`` (both boxes swap
 the same axes), so `iou` and `pairwise_iou` give the same numbers for either corner order.
 
+**One matching rule, the course's.** A detection *matches* a true box when their IoU is
+**at least** the threshold (``IoU >= 0.5`` by default): the course's non-max suppression
+discards any remaining box whose IoU with the box just kept is ``>= 0.5``, and PASCAL VOC
+counts a detection as correct when the overlap is ``>= 0.5`` (its development kit's
+``ov >= 0.5``). (`cvutils.nms` follows ``tf.image.non_max_suppression`` index for index,
+which suppresses at IoU strictly above the threshold; the two differ only for an IoU
+exactly equal to it.)
+`match_detections` is that rule, written once: detections are taken best score first, each
+claims the true box it overlaps most if that box is still free, and a second detection of
+the same object is a false positive. Every precision, recall and mAP of cvutils
+(`cvutils.sliding`, `cvutils.yolo`) counts its true positives with it. Before matching, a
+detector's output is filtered by score first (``p_c * c_k`` above a threshold) and then
+thinned by non-max suppression: the course's order.
+
 Taught in notebooks/13_yolo_building_blocks.ipynb.
 
 Examples:
@@ -33,13 +47,14 @@ from typing import Any
 
 import numpy as np
 
-from cvutils.checks import check_array, check_choice, check_shape, fail
+from cvutils.checks import check_array, check_choice, check_real, check_shape, fail
 
 __all__ = [
     "FORMATS",
     "check_boxes",
     "convert_boxes",
     "iou",
+    "match_detections",
     "pairwise_iou",
     "to_pixels",
     "to_relative",
@@ -242,3 +257,59 @@ def iou(box1: Any, box2: Any, fmt: str = "xyxy") -> float:
     a = check_boxes("box1", box1, fmt, ndim=1)
     b = check_boxes("box2", box2, fmt, ndim=1)
     return float(pairwise_iou(a[None], b[None], fmt)[0, 0])
+
+
+def match_detections(
+    pred_boxes: Any,
+    true_boxes: Any,
+    scores: Any = None,
+    iou_threshold: float = 0.5,
+    fmt: str = "xyxy",
+) -> np.ndarray:
+    """Which detections are true positives, at IoU >= ``iou_threshold`` (the course's rule).
+
+    Detections are taken best score first (in the given order when ``scores`` is None;
+    equal scores keep their order). Each is compared with the true box it overlaps most:
+    it is a true positive when that IoU is at least ``iou_threshold`` and that box is not
+    matched yet, else a false positive (a second detection of the same object is a false
+    positive). Classes are not looked at: call it on the boxes of one class to match per
+    class.
+
+    Args:
+        pred_boxes: ``(N, 4)`` detected boxes in format ``fmt``.
+        true_boxes: ``(M, 4)`` true boxes in format ``fmt``.
+        scores: ``(N,)`` detection scores, or None.
+        iou_threshold: the IoU a match needs at least, in ``[0, 1]``.
+        fmt: one of `FORMATS`.
+
+    Returns:
+        ``(N,)`` bool array, True for a true positive, in the order of ``pred_boxes``.
+
+    Taught in notebooks/12_sliding_windows.ipynb and
+    notebooks/14_training_a_yolo_detector.ipynb.
+
+    Examples:
+        >>> truth = [[0, 0, 10, 10]]
+        >>> match_detections([[0, 0, 10, 10], [1, 1, 11, 11]], truth, scores=[0.6, 0.9])
+        array([False,  True])
+        >>> match_detections([[0, 0, 10, 5]], truth)  # IoU exactly 0.5: a match
+        array([ True])
+    """
+    pred = check_boxes("pred_boxes", pred_boxes, fmt)
+    true = check_boxes("true_boxes", true_boxes, fmt)
+    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
+    if scores is None:
+        order = np.arange(len(pred))
+    else:
+        s = check_array("scores", scores, shape=(len(pred),), dtype="float")
+        order = np.argsort(-s, kind="stable")
+    tp = np.zeros(len(pred), dtype=bool)
+    if len(pred) == 0 or len(true) == 0:
+        return tp
+    ious = pairwise_iou(pred, true, fmt)
+    matched = np.zeros(len(true), dtype=bool)
+    for k in order:
+        best = int(np.argmax(ious[k]))
+        if ious[k, best] >= iou_threshold and not matched[best]:
+            matched[best] = tp[k] = True
+    return tp

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from cvutils.boxes import check_boxes, pairwise_iou
+from cvutils.boxes import check_boxes, match_detections
 from cvutils.checks import (
     MAX_COUNT,
     check_array,
@@ -296,59 +296,6 @@ def sliding_window_detect(
     boxes, scores = np.concatenate(all_boxes), np.concatenate(all_scores)
     keep = nms(boxes, scores, iou_threshold, threshold, max_detections)
     return Detections(boxes[keep], scores[keep], len(boxes))
-
-
-def match_detections(
-    pred_boxes: Any,
-    true_boxes: Any,
-    scores: Any = None,
-    iou_threshold: float = 0.5,
-    fmt: str = "xyxy",
-) -> np.ndarray:
-    """Which detections are true positives, at IoU >= ``iou_threshold`` (the course's rule).
-
-    Detections are taken best score first (in the given order when ``scores`` is None;
-    equal scores keep their order). Each is compared with the ground-truth box it overlaps
-    most: it is a true positive when that IoU is at least ``iou_threshold`` and that box is
-    not matched yet, else a false positive (a second detection of the same face counts as a
-    false positive). `cvutils.yolo.mean_average_precision` follows the same rule with
-    PASCAL VOC's strict ``>``.
-
-    Args:
-        pred_boxes: ``(N, 4)`` detected boxes in format ``fmt``.
-        true_boxes: ``(M, 4)`` ground-truth boxes in format ``fmt``.
-        scores: ``(N,)`` detection scores, or None.
-        iou_threshold: in ``[0, 1]``.
-        fmt: one of `cvutils.boxes.FORMATS`.
-
-    Returns:
-        ``(N,)`` bool array, True for a true positive, in the order of ``pred_boxes``.
-
-    Taught in notebooks/12_sliding_windows.ipynb.
-
-    Examples:
-        >>> truth = [[0, 0, 10, 10]]
-        >>> match_detections([[0, 0, 10, 10], [1, 1, 11, 11]], truth, scores=[0.6, 0.9])
-        array([False,  True])
-    """
-    pred = check_boxes("pred_boxes", pred_boxes, fmt)
-    true = check_boxes("true_boxes", true_boxes, fmt)
-    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
-    if scores is None:
-        order = np.arange(len(pred))
-    else:
-        s = check_array("scores", scores, shape=(len(pred),), dtype="float")
-        order = np.argsort(-s, kind="stable")
-    tp = np.zeros(len(pred), dtype=bool)
-    if len(pred) == 0 or len(true) == 0:
-        return tp
-    ious = pairwise_iou(pred, true, fmt)
-    matched = np.zeros(len(true), dtype=bool)
-    for k in order:
-        best = int(np.argmax(ious[k]))
-        if ious[k, best] >= iou_threshold and not matched[best]:
-            matched[best] = tp[k] = True
-    return tp
 
 
 def detection_counts(

@@ -14,11 +14,16 @@ against them unchanged:
 * `yolo_eval` (yolo_outputs, image_shape=(720, 1280), max_boxes=10, score_threshold=0.6,
   iou_threshold=0.5).
 
+Training and decoding a small detector (notebooks 13 and 14 share them): `train_tiny_yolo`
+(targets, `cvutils.models.tiny_yolo`, `YoloLoss` with cross-entropy, Adam with a cosine
+schedule) and `decode_detections` (the course's order: filter by score, then NMS).
+
 Beyond the course (NumPy unless said): `encode_targets` (each object goes to the grid cell
 that holds its midpoint and to the anchor of highest IoU), `kmeans_anchors` (k-means with
 the distance ``1 - IoU``), `YoloLoss` (a YOLOv2-style loss, a registered
 ``keras.losses.Loss``), `LocalizationLoss` (the course's classification-with-localization
-loss) and `mean_average_precision` (VOC all-point interpolated AP at IoU 0.5).
+loss) and `mean_average_precision` (VOC all-point interpolated AP at IoU 0.5, detections
+matched to the truth by `cvutils.boxes.match_detections`: IoU >= the threshold).
 
 Conventions. Anchors are ``(A, 2)`` ``(width, height)`` in grid-cell units, as in YAD2K.
 A target vector follows the course: ``[p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]`` where
@@ -41,10 +46,12 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from cvutils.boxes import check_boxes, convert_boxes, pairwise_iou
+from cvutils.boxes import check_boxes, convert_boxes, match_detections
 from cvutils.checks import (
     MAX_COUNT,
     check_array,
+    check_bool,
+    check_choice,
     check_float_tensor,
     check_int,
     check_labels,
@@ -62,6 +69,7 @@ __all__ = [
     "YoloLoss",
     "anchor_iou",
     "average_precision",
+    "decode_detections",
     "encode_targets",
     "encode_targets_tf",
     "kmeans_anchors",
@@ -69,6 +77,7 @@ __all__ = [
     "mean_best_iou",
     "precision_recall_curves",
     "scale_boxes",
+    "train_tiny_yolo",
     "yolo_boxes_to_corners",
     "yolo_eval",
     "yolo_filter_boxes",
@@ -582,22 +591,34 @@ class LocalizationLoss(CheckedInputsLoss):
 class YoloLoss(CheckedInputsLoss):
     """A YOLOv2-style loss on raw outputs and `encode_targets` targets.
 
-    With ``1_obj`` the slots that hold an object and ``1_noobj`` the others, per image::
+    With ``1_obj`` the slots that hold an object and ``1_noobj`` the others, per image,
+    ``p_c^ = sigmoid(t_o)`` the predicted "is there an object" and ``c^ = softmax(logits)``
+    the class probabilities, with ``probability_loss="squared"`` (YOLOv1/v2's)::
 
         L = lambda_coord * sum 1_obj [(x - x^)^2 + (y - y^)^2
                                       + (sqrt w - sqrt w^)^2 + (sqrt h - sqrt h^)^2]
-          + sum 1_obj (1 - sigmoid(t_o))^2 + lambda_noobj * sum 1_noobj sigmoid(t_o)^2
-          + sum 1_obj sum_c (p_c - softmax(logits)_c)^2
+          + sum 1_obj (1 - p_c^)^2 + lambda_noobj * sum 1_noobj (p_c^)^2
+          + sum 1_obj sum_k (c_k - c^_k)^2
 
-    where ``x^ = sigmoid(t_x)``, ``y^ = sigmoid(t_y)`` (in the cell), ``w^ = exp(t_w) a_w``,
-    ``h^ = exp(t_h) a_h`` (in cells) and ``x, y, w, h`` come from the target
-    ``[p_c, b_x, b_y, b_h, b_w, classes]``.
+    and with ``probability_loss="cross_entropy"`` the last three terms become binary
+    cross-entropies, ``BCE(q, q^) = -q log q^ - (1 - q) log(1 - q^)``::
+
+          + sum 1_obj BCE(1, p_c^) + lambda_noobj * sum 1_noobj BCE(0, p_c^)
+          + sum 1_obj sum_k BCE(c_k, c^_k)
+
+    (a wrong answer given with confidence costs much more than its square, so objectness
+    and classes keep learning where the squared error has flattened). ``x^ = sigmoid(t_x)``,
+    ``y^ = sigmoid(t_y)`` (in the cell), ``w^ = exp(t_w) a_w``, ``h^ = exp(t_h) a_h`` (in
+    cells) and ``x, y, w, h`` come from the target ``[p_c, b_x, b_y, b_h, b_w, classes]``;
+    the square roots are YOLOv1's.
 
     Args:
         anchors: ``(A, 2)`` anchor ``(width, height)`` in cells.
         num_classes: ``C``.
         lambda_coord: weight of the coordinate terms (5 in YOLO).
         lambda_noobj: weight of the no-object term (0.5 in YOLO).
+        probability_loss: ``"squared"`` or ``"cross_entropy"``: how ``p_c`` and the class
+            probabilities are compared with the target.
 
     ``y_true``: ``(batch, S_h, S_w, A, 5 + C)`` (or with the last two axes merged);
     ``y_pred``: raw ``(batch, S_h, S_w, A * (5 + C))`` (or ``(..., A, 5 + C)``).
@@ -617,6 +638,7 @@ class YoloLoss(CheckedInputsLoss):
         num_classes: int,
         lambda_coord: float = 5.0,
         lambda_noobj: float = 0.5,
+        probability_loss: str = "squared",
         name: str = "yolo_loss",
         reduction="sum_over_batch_size",
         **kw,
@@ -626,6 +648,9 @@ class YoloLoss(CheckedInputsLoss):
         self.num_classes = check_int("num_classes", num_classes, minimum=1)
         self.lambda_coord = check_real("lambda_coord", lambda_coord, low=0, high=MAX_WEIGHT)
         self.lambda_noobj = check_real("lambda_noobj", lambda_noobj, low=0, high=MAX_WEIGHT)
+        self.probability_loss = check_choice(
+            "probability_loss", probability_loss, ("squared", "cross_entropy")
+        )
 
     def call(self, y_true, y_pred):
         n_a, depth = len(self.anchors), self.num_classes + 5
@@ -654,11 +679,21 @@ class YoloLoss(CheckedInputsLoss):
         coord = ops.sum(ops.square(t[..., 1:3] - xy_hat), -1) + ops.sum(
             ops.square(ops.sqrt(wh) - ops.sqrt(wh_hat)), -1
         )
-        conf = ops.sigmoid(p[..., 4])
-        cls = ops.sum(ops.square(t[..., 5:] - ops.softmax(p[..., 5:], axis=-1)), -1)
-        per_slot = obj * (self.lambda_coord * coord + ops.square(1 - conf) + cls) + (
-            1 - obj
-        ) * self.lambda_noobj * ops.square(conf)
+        if self.probability_loss == "squared":
+            conf = ops.sigmoid(p[..., 4])
+            cls = ops.sum(ops.square(t[..., 5:] - ops.softmax(p[..., 5:], axis=-1)), -1)
+            obj_term, noobj_term = ops.square(1 - conf), ops.square(conf)
+        else:  # from the logits, stable: -log sigmoid(t) = softplus(-t),
+            # -log(1 - sigmoid(t)) = softplus(t)
+            obj_term, noobj_term = ops.softplus(-p[..., 4]), ops.softplus(p[..., 4])
+            log_c = ops.log_softmax(p[..., 5:], axis=-1)
+            # log(1 - c_k) = log(sum of the other classes' probabilities), also stable
+            log_not_c = _log_one_minus_softmax(p[..., 5:])
+            cls = -ops.sum(t[..., 5:] * log_c + (1 - t[..., 5:]) * log_not_c, -1)
+        per_slot = (
+            obj * (self.lambda_coord * coord + obj_term + cls)
+            + (1 - obj) * self.lambda_noobj * noobj_term
+        )
         return ops.sum(ops.reshape(per_slot, (ops.shape(per_slot)[0], -1)), axis=-1)
 
     def get_config(self):
@@ -668,8 +703,19 @@ class YoloLoss(CheckedInputsLoss):
             num_classes=self.num_classes,
             lambda_coord=self.lambda_coord,
             lambda_noobj=self.lambda_noobj,
+            probability_loss=self.probability_loss,
         )
         return config
+
+
+def _log_one_minus_softmax(logits):
+    """``log(1 - softmax(logits))`` on the last axis, without cancellation: for each ``k``
+    the log-sum-exp of the other logits minus the log-sum-exp of all of them."""
+    n = logits.shape[-1]
+    eye = ops.cast(ops.eye(n), logits.dtype)
+    # (..., K, K): row k holds the logits with the k-th one pushed to -inf
+    others = ops.expand_dims(logits, -2) - 1e9 * eye
+    return ops.logsumexp(others, axis=-1) - ops.logsumexp(logits, axis=-1, keepdims=True)
 
 
 # ----------------------------------------------------------------------------------------
@@ -716,8 +762,9 @@ def mean_average_precision(
 
     Per class, the detections of all images are ranked by score (equal scores by image,
     then by position). Each one is matched to the ground-truth box of its class in its
-    image with the highest IoU: a true positive when that IoU is greater than
-    ``iou_threshold`` (VOC's ``>``) and the box is not yet matched, else a false positive.
+    image with the highest IoU: a true positive when that IoU is at least
+    ``iou_threshold`` and the box is not yet matched, else a false positive
+    (`cvutils.boxes.match_detections`, the one matching rule of cvutils).
     The class's AP is `average_precision` of the resulting precision/recall curve; the mAP
     is the mean over the classes that have ground truth (a class without detections has AP
     0; one without ground truth is left out).
@@ -728,7 +775,7 @@ def mean_average_precision(
         pred_classes: per image ``(n_i,)`` class ids.
         true_boxes: per image ``(m_i, 4)`` ground-truth boxes.
         true_classes: per image ``(m_i,)`` class ids.
-        iou_threshold: the IoU a match needs to exceed, in ``[0, 1)``.
+        iou_threshold: the IoU a match needs at least, in ``[0, 1]``.
         fmt: the boxes' format.
 
     Returns:
@@ -836,7 +883,8 @@ def precision_recall_curves(
     """The precision-recall curve of each class, matched as `mean_average_precision` does.
 
     Per class, the detections of all images ranked by score (ties: by image, then position)
-    are matched greedily to unmatched true boxes of their class with IoU > ``iou_threshold``.
+    are matched greedily to unmatched true boxes of their class with IoU >= ``iou_threshold``
+    (`cvutils.boxes.match_detections`).
     After the ``k`` best detections, recall is ``TP_k / n_true`` and precision
     ``TP_k / k``: the point of the curve reached by keeping the detections whose score is at
     least the ``k``-th score. ``average_precision(recall, precision)`` is the class's AP.
@@ -859,7 +907,7 @@ def precision_recall_curves(
         >>> pr[0]["recall"].tolist(), pr[0]["precision"].round(3).tolist()
         ([0.5, 0.5, 1.0], [1.0, 0.5, 0.667])
     """
-    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1)
+    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     n_images = _check_lists(pred_boxes, pred_scores, pred_classes, true_boxes, true_classes)
     det_img, det_idx, det_box, det_score, det_cls = [], [], [], [], []
     gts = []
@@ -884,18 +932,14 @@ def precision_recall_curves(
         n_pos = sum(int((tc == k).sum()) for _, tc in gts)
         rows = np.flatnonzero(cls == k)  # already in (image, position) order
         rows = rows[np.argsort(-score[rows], kind="stable")]
-        truth = {i: gts[i][0][gts[i][1] == k] for i in set(img[rows].tolist())}
-        matched = {i: np.zeros(len(b), bool) for i, b in truth.items()}
+        # Matching within one image does not depend on the other images: match each image's
+        # detections of class k (in rank order) to its true boxes of class k.
         tp = np.zeros(len(rows))
-        for r, d in enumerate(rows):
-            tb = truth[img[d]]
-            if len(tb) == 0:
-                continue
-            ious = pairwise_iou(box[d : d + 1], tb)[0]
-            best = int(np.argmax(ious))
-            if ious[best] > iou_threshold and not matched[img[d]][best]:
-                matched[img[d]][best] = True
-                tp[r] = 1
+        for i in np.unique(img[rows]):
+            ranks = np.flatnonzero(img[rows] == i)
+            tp[ranks] = match_detections(
+                box[rows[ranks]], gts[i][0][gts[i][1] == k], None, iou_threshold
+            )
         ctp = np.cumsum(tp)
         curves[k] = {
             "scores": score[rows],
@@ -904,3 +948,198 @@ def precision_recall_curves(
             "tp": tp,
         }
     return curves
+
+
+# ----------------------------------------------------------------------------------------
+# A small detector, trained and decoded (notebooks 13 and 14)
+# ----------------------------------------------------------------------------------------
+
+
+#: The most epochs `train_tiny_yolo` accepts (a typo of a few digits is refused, not run).
+MAX_EPOCHS = 10_000
+
+
+def _check_padded(images: Any, boxes: Any, class_ids: Any) -> tuple[np.ndarray, ...]:
+    """``(N, H, W, C)`` images in [0, 1] (floats) or 0..255 (integers), as float32 in [0, 1];
+    ``(N, M, 4)`` boxes and ``(N, M)`` class ids (``-1`` pads)."""
+    x = check_array("images", images, ndim=4, dtype="float", layout="(N, H, W, C)")
+    if len(x) == 0 or 0 in x.shape[1:]:
+        fail("images", "at least one non-empty image", f"shape {x.shape}")
+    integer = np.issubdtype(np.asarray(images).dtype, np.integer)
+    top = 255 if integer else 1
+    if x.min() < 0 or x.max() > top:
+        fail(
+            "images",
+            "integers in 0..255 or floats in [0, 1]",
+            f"values from {x.min():g} to {x.max():g}",
+        )
+    b = check_array("boxes", boxes, shape=(len(x), None, 4), dtype="float", layout="(N, M, 4)")
+    c = check_array("class_ids", class_ids, shape=b.shape[:2], dtype="int", layout="(N, M)")
+    return (x / top).astype(np.float32), b, c
+
+
+def train_tiny_yolo(
+    images: Any,
+    boxes: Any,
+    class_ids: Any,
+    anchors: Any,
+    num_classes: int,
+    *,
+    filters: Sequence[int] = (8, 16, 32),
+    head_filters: int = 64,
+    epochs: int = 15,
+    batch_size: int = 16,
+    lr: float = 3e-3,
+    probability_loss: str = "cross_entropy",
+    seed: int = 0,
+):
+    """Encodes the targets, builds `cvutils.models.tiny_yolo` and trains it with `YoloLoss`.
+
+    The grid is ``H / 2**len(filters)`` (64x64 images and three stages: an 8x8 grid of
+    8-pixel cells); each box goes to its slot with `encode_targets`; the loss is
+    `YoloLoss` with ``probability_loss`` (binary cross-entropy for ``p_c`` and the classes
+    by default); Adam with a cosine decay of the learning rate from ``lr`` to 0; the
+    images are shuffled every epoch (seeded). Integer images are divided by 255.
+
+    Args:
+        images: ``(N, H, W, C)`` training images (uint8 0..255 or floats in [0, 1]).
+        boxes: ``(N, M, 4)`` pixel boxes ``xyxy``, padded.
+        class_ids: ``(N, M)`` class ids, ``-1`` for padding.
+        anchors: ``(A, 2)`` anchor ``(width, height)`` in cells of this grid.
+        num_classes: ``C``.
+        filters, head_filters: passed to `cvutils.models.tiny_yolo`.
+        epochs, batch_size, lr: the training budget.
+        probability_loss: passed to `YoloLoss`.
+        seed: seeds the weights and the shuffling (`cvutils.runtime.set_seed`).
+
+    Returns:
+        ``(model, history)``: the trained `keras.Model` (its loss holds the anchors) and
+        Keras's ``History``.
+
+    Taught in notebooks/13_yolo_building_blocks.ipynb and
+    notebooks/14_training_a_yolo_detector.ipynb.
+
+    Examples:
+        >>> x = np.zeros((4, 16, 16, 3), "uint8"); b = np.array([[[2, 2, 10, 12]]] * 4)
+        >>> model, history = train_tiny_yolo(x, b, np.zeros((4, 1), int), [[1.0, 1.0]], 2,
+        ...     filters=(4,), head_filters=4, epochs=1, batch_size=4)
+        >>> model.output_shape, len(history.history["loss"])
+        ((None, 8, 8, 7), 1)
+    """
+    from cvutils import models, runtime  # models builds on keras layers only; no cycle
+
+    x, b, c = _check_padded(images, boxes, class_ids)
+    anchors = _check_anchors(anchors)
+    num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=MAX_EPOCHS)
+    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=MAX_COUNT)
+    lr = check_real("lr", lr, low=0, low_open=True, high=1)
+    seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)
+    check_choice("probability_loss", probability_loss, ("squared", "cross_entropy"))
+    if isinstance(filters, str) or not isinstance(filters, Sequence) or not filters:
+        fail("filters", "a non-empty sequence of positive ints", repr(filters), kind=True)
+    stride = 2 ** len(filters)
+    if x.shape[1] % stride or x.shape[2] % stride:
+        fail("images", f"a height and width that are multiples of {stride}", f"{x.shape[1:3]}")
+    grid = (x.shape[1] // stride, x.shape[2] // stride)
+    y = np.stack(
+        [
+            encode_targets(bi[ci >= 0], ci[ci >= 0], anchors, grid, num_classes, x.shape[1:3])
+            for bi, ci in zip(b, c, strict=True)
+        ]
+    )
+    runtime.set_seed(seed)
+    model = models.tiny_yolo(x.shape[1:], len(anchors), num_classes, filters, head_filters)
+    steps = epochs * int(np.ceil(len(x) / batch_size))
+    model.compile(
+        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(lr, steps)),
+        loss=YoloLoss(anchors, num_classes, probability_loss=probability_loss),
+    )
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0)
+    return model, history
+
+
+def decode_detections(
+    raw: Any,
+    anchors: Any,
+    num_classes: int,
+    image_shape: Any,
+    score_threshold: float = 0.05,
+    iou_threshold: float = 0.5,
+    max_boxes: int = 20,
+    per_class: bool = True,
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Raw YOLO outputs -> per image boxes, scores and classes, in the course's order.
+
+    `yolo_head` decodes the raw output; per image, `yolo_boxes_to_corners`, then
+    `yolo_filter_boxes` keeps the boxes whose score ``p_c * c_k`` is at least
+    ``score_threshold`` (the filter first), `scale_boxes` to pixels, and non-max
+    suppression: within each class (`cvutils.nms.per_class_non_max_suppression`) or, with
+    ``per_class=False``, across classes as the course's `yolo_non_max_suppression`.
+
+    Args:
+        raw: ``(batch, S_h, S_w, A * (5 + C))`` raw outputs.
+        anchors: ``(A, 2)`` anchors in cells.
+        num_classes: ``C``.
+        image_shape: ``(height, width)`` in pixels.
+        score_threshold: the least score kept.
+        iou_threshold: NMS discards a box whose IoU with a kept box of its class (of any
+            class when ``per_class=False``) is above this (``tf.image``'s rule).
+        max_boxes: the most boxes kept per image (per class when ``per_class``).
+        per_class: NMS within each class.
+
+    Returns:
+        ``(boxes, scores, classes)``: lists with one entry per image, ``(K_i, 4)`` pixel
+        boxes ``xyxy``, ``(K_i,)`` scores (best first) and ``(K_i,)`` int64 classes.
+
+    Taught in notebooks/13_yolo_building_blocks.ipynb and
+    notebooks/14_training_a_yolo_detector.ipynb.
+
+    Examples:
+        >>> raw = np.zeros((1, 2, 2, 7), "float32"); raw[0, 0, 0, 4] = 5.0
+        >>> boxes, scores, classes = decode_detections(raw, [[1.0, 1.0]], 2, (64, 64), 0.4)
+        >>> boxes[0], scores[0].round(3), classes[0]
+        (array([[ 0.,  0., 32., 32.]], dtype=float32), array([0.497], dtype=float32), array([0]))
+    """
+    from cvutils.nms import per_class_non_max_suppression
+
+    anchors = _check_anchors(anchors)
+    num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
+    raw = check_array("raw", raw, ndim=4, dtype="float", layout="(batch, S_h, S_w, A * (5 + C))")
+    depth = len(anchors) * (5 + num_classes)
+    if raw.shape[-1] != depth:
+        fail(
+            "raw",
+            f"a last axis of {len(anchors)} anchors x (5 + {num_classes} classes) = {depth}",
+            f"shape {raw.shape}",
+        )
+    if np.abs(raw).max(initial=0) > np.finfo(np.float32).max:
+        fail("raw", "values that fit float32", f"up to {np.abs(raw).max():g}")
+    check_shape("image_shape", _seq(image_shape), ndim=2)
+    score_threshold = check_real("score_threshold", score_threshold, low=0)
+    iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
+    max_boxes = check_int("max_boxes", max_boxes, minimum=0, maximum=MAX_COUNT)
+    per_class = check_bool("per_class", per_class)
+    box_xy, box_wh, box_confidence, box_class_probs = yolo_head(
+        raw.astype(np.float32), anchors, num_classes
+    )
+    corners = yolo_boxes_to_corners(box_xy, box_wh)
+    out_boxes, out_scores, out_classes = [], [], []
+    for i in range(int(corners.shape[0])):
+        scores, boxes, classes = yolo_filter_boxes(
+            corners[i], box_confidence[i], box_class_probs[i], score_threshold
+        )
+        boxes = scale_boxes(boxes, image_shape)
+        if per_class:
+            s, b, c = scores.numpy(), boxes.numpy(), classes.numpy()
+            keep = per_class_non_max_suppression(b, s, c, max_boxes, iou_threshold)
+        else:
+            s, b, c = (
+                t.numpy()
+                for t in yolo_non_max_suppression(scores, boxes, classes, max_boxes, iou_threshold)
+            )
+            keep = np.arange(len(s))
+        out_boxes.append(b[keep][:, [1, 0, 3, 2]])
+        out_scores.append(s[keep])
+        out_classes.append(c[keep].astype(np.int64))
+    return out_boxes, out_scores, out_classes

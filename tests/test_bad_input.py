@@ -126,6 +126,8 @@ class Spec:
             precision of no detections, the recall of no ground truth).
         costly: swept with `COSTLY_EXAMPLES` bad calls instead of `EXAMPLES` (model builders:
             every accepted call builds a network).
+        seconds: the time limit of one call (a call that trains a network, even a tiny one,
+            traces Keras's training step first: seconds on a loaded CPU).
     """
 
     make: Callable[[], tuple[Callable, dict]]
@@ -136,6 +138,7 @@ class Spec:
     verdicts: tuple[type[BaseException], ...] = ()
     nan_ok: tuple[str, ...] = ()
     costly: bool = False
+    seconds: float = 10.0
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -1472,6 +1475,18 @@ def _():
     return _mod("boxes").iou, dict(box1=_boxes4()[0], box2=_boxes4()[1], fmt="xyxy")
 
 
+# an emptied pred_boxes disagrees with the scores (one per box)
+@spec("boxes.match_detections", aliases={"pred_boxes": ["scores"]})
+def _():
+    return _mod("boxes").match_detections, dict(
+        pred_boxes=_boxes4(),
+        true_boxes=_boxes4()[:2],
+        scores=np.array([0.9, 0.8, 0.7]),
+        iou_threshold=0.5,
+        fmt="xyxy",
+    )
+
+
 @spec("boxes.pairwise_iou")
 def _():
     return _mod("boxes").pairwise_iou, dict(boxes1=_boxes4(), boxes2=_boxes4()[:2], fmt="xyxy")
@@ -1618,7 +1633,7 @@ def _pr_args():
     )
 
 
-for _fn in ("detection_counts", "match_detections", "precision_recall"):
+for _fn in ("detection_counts", "precision_recall"):  # match_detections: cvutils.boxes
     # an emptied pred_boxes disagrees with the scores (one per box); NaN is the documented
     # precision of no detections and recall of no ground truth
     @spec(
@@ -1921,10 +1936,64 @@ def _keras_loss_spec(cls_name, kwargs, data):
     spec(f"yolo.{cls_name}.__call__", propagates=("y_true", "y_pred"))(make_call)
 
 
+# a corrupted anchors or num_classes no longer fits the raw output's depth: refused naming raw
+@spec("yolo.decode_detections", aliases={"anchors": ["raw"], "num_classes": ["raw"]})
+def _():
+    return _mod("yolo").decode_detections, dict(
+        raw=rng().normal(size=(2, 3, 3, 3 * 8)).astype("float32"),
+        anchors=YOLO_ANCHORS,
+        num_classes=3,
+        image_shape=(96, 96),
+        score_threshold=0.05,
+        iou_threshold=0.5,
+        max_boxes=20,
+        per_class=True,
+    )
+
+
+# every accepted call trains a (tiny) network: costly. A corrupted boxes disagrees with the
+# class ids (one per box) or the images (one set per image); a corrupted num_classes no longer
+# covers the class ids, and more filters no longer divide the image: each is refused by the
+# argument that it no longer fits.
+@spec(
+    "yolo.train_tiny_yolo",
+    costly=True,
+    seconds=90,
+    aliases={
+        "boxes": ["class_ids", "images"],
+        "images": ["boxes"],
+        "num_classes": ["class_ids"],
+        "filters": ["images"],
+    },
+)
+def _():
+    return _mod("yolo").train_tiny_yolo, dict(
+        images=rng().integers(0, 256, (4, 8, 8, 3)),  # int64: uint8 cannot hold the sweep's +-10**6
+        boxes=np.array([[[1.0, 1.0, 6.0, 7.0]]] * 4),
+        class_ids=np.array([[1]] * 4),
+        anchors=[[1.0, 1.0]],
+        num_classes=2,
+        filters=(2,),
+        head_filters=2,
+        epochs=1,
+        batch_size=4,
+        lr=1e-3,
+        probability_loss="cross_entropy",
+        seed=0,
+    )
+
+
 _keras_loss_spec("LocalizationLoss", dict(name="loc", reduction="sum"), _loc_y)
 _keras_loss_spec(
     "YoloLoss",
-    dict(anchors=YOLO_ANCHORS, num_classes=3, lambda_coord=5.0, lambda_noobj=0.5, name="y"),
+    dict(
+        anchors=YOLO_ANCHORS,
+        num_classes=3,
+        lambda_coord=5.0,
+        lambda_noobj=0.5,
+        probability_loss="cross_entropy",
+        name="y",
+    ),
     _yolo_y,
 )
 
@@ -2810,7 +2879,7 @@ def judge(key: str, sp: Spec, name: str, bad: Any) -> None:
     try:
         try:
             with contextlib.chdir(CWD):  # a relative path a bad call writes lands in TMP
-                result = call_with_limit(fn, kwargs)
+                result = call_with_limit(fn, kwargs, sp.seconds)
         finally:
             _close_figures()
     except (ValueError, TypeError) as err:

@@ -12,6 +12,7 @@ from cvutils.boxes import (
     check_boxes,
     convert_boxes,
     iou,
+    match_detections,
     pairwise_iou,
     to_pixels,
     to_relative,
@@ -206,3 +207,81 @@ def test_draw_boxes_draws_an_empty_class_name_without_a_label():
     )
     assert [t.get_text() for t in ax.texts] == ["a"]
     plt.close(fig)
+
+
+# --- match_detections: the one matching rule (IoU >= threshold, best score first)
+
+
+def loop_match(pred, true, scores, threshold):
+    """The greedy matching written out with `loop_iou`: best score first, each detection
+    takes the free true box it overlaps most when that IoU is at least the threshold."""
+    order = sorted(range(len(pred)), key=lambda k: -scores[k])  # sorted is stable
+    taken, tp = set(), [False] * len(pred)
+    for k in order:
+        ious = [loop_iou(pred[k], t) for t in true]
+        if not ious:
+            continue
+        best = max(range(len(true)), key=lambda j: (ious[j], -j))  # first of equal IoUs
+        if ious[best] >= threshold and best not in taken:
+            taken.add(best)
+            tp[k] = True
+    return tp
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_match_detections_matches_a_loop(seed):
+    rng = np.random.default_rng(seed)
+    true = rng.uniform(0, 50, (5, 2))
+    true = np.concatenate([true, true + rng.uniform(5, 20, (5, 2))], axis=1)
+    # detections: jittered copies of the truth (some twice) and a few random boxes
+    pred = np.concatenate([true[rng.integers(0, 5, 8)] + rng.normal(0, 3, (8, 4)), true[:2]])
+    pred = np.concatenate(
+        [np.minimum(pred[:, :2], pred[:, 2:]), np.maximum(pred[:, :2], pred[:, 2:])], 1
+    )
+    scores = rng.uniform(0, 1, len(pred))
+    for threshold in (0.3, 0.5, 0.7):
+        expected = loop_match(pred.tolist(), true.tolist(), scores.tolist(), threshold)
+        np.testing.assert_array_equal(match_detections(pred, true, scores, threshold), expected)
+
+
+def test_match_detections_counts_an_iou_equal_to_the_threshold():
+    truth = [[0, 0, 10, 10]]
+    half = [[0, 0, 10, 5]]  # IoU 50 / 100 = 0.5 exactly
+    assert iou(half[0], truth[0]) == 0.5
+    assert match_detections(half, truth).tolist() == [True]  # >= 0.5: a match (VOC, course)
+    assert match_detections(half, truth, iou_threshold=0.5 + 1e-9).tolist() == [False]
+    assert match_detections(truth, truth, iou_threshold=1.0).tolist() == [True]
+
+
+def test_match_detections_duplicates_order_and_formats():
+    truth = [[0, 0, 10, 10]]
+    pred = [[1, 0, 11, 10], [0, 0, 10, 10]]
+    # the better score takes the box; the other is a duplicate, a false positive
+    assert match_detections(pred, truth, [0.2, 0.9]).tolist() == [False, True]
+    assert match_detections(pred, truth).tolist() == [True, False]  # no scores: given order
+    yxyx = np.array(pred, float)[:, [1, 0, 3, 2]]
+    assert match_detections(yxyx, [[0, 0, 10, 10]], [0.2, 0.9], fmt="yxyx").tolist() == [
+        False,
+        True,
+    ]
+    assert match_detections(np.zeros((0, 4)), truth).shape == (0,)
+    assert match_detections(pred, np.zeros((0, 4))).tolist() == [False, False]
+
+
+def test_match_detections_refusals():
+    truth = [[0, 0, 10, 10]]
+    assert_refused(lambda: match_detections(truth, truth, iou_threshold=1.5), "iou_threshold")
+    assert_refused(lambda: match_detections(truth, truth, scores=[0.5, 0.2]), "scores")
+    assert_refused(lambda: match_detections([[3, 0, 1, 2]], truth), "pred_boxes")
+    assert_refused(lambda: match_detections(truth, [[0, 0, 1]]), "true_boxes")
+
+
+def test_sliding_and_yolo_use_the_one_rule():
+    from cvutils import sliding, yolo
+
+    assert sliding.match_detections is match_detections
+    # a detection at IoU exactly 0.5 is a true positive for mAP too
+    gt, half = [np.array([[0.0, 0, 10, 10]])], [np.array([[0.0, 0, 10, 5]])]
+    curves = yolo.precision_recall_curves(half, [[0.9]], [[0]], gt, [[0]])
+    assert curves[0]["tp"].tolist() == [1]
+    assert yolo.mean_average_precision(half, [[0.9]], [[0]], gt, [[0]])[0] == 1.0

@@ -231,7 +231,7 @@ def test_anchor_iou_and_kmeans():
 # ---------------------------------------------------------------- losses
 
 
-def loop_yolo_loss(y_true, y_pred, anchors, num_classes, l_coord=5.0, l_noobj=0.5):
+def loop_yolo_loss(y_true, y_pred, anchors, num_classes, l_coord=5.0, l_noobj=0.5, bce=False):
     y_true = y_true.reshape(y_true.shape[0], -1, num_classes + 5).astype(np.float64)
     y_pred = y_pred.reshape(y_pred.shape[0], -1, num_classes + 5).astype(np.float64)
     n_a = len(anchors)
@@ -247,9 +247,14 @@ def loop_yolo_loss(y_true, y_pred, anchors, num_classes, l_coord=5.0, l_noobj=0.
                     np.sqrt(t[3]) - np.sqrt(h_hat)
                 ) ** 2
                 e = np.exp(p[5:] - p[5:].max())
-                total[n] += l_coord * coord + (1 - conf) ** 2 + np.sum((t[5:] - e / e.sum()) ** 2)
+                c = e / e.sum()
+                if bce:  # -log of the probability given to what the target says
+                    probs = -np.log(conf) - np.sum(t[5:] * np.log(c) + (1 - t[5:]) * np.log(1 - c))
+                else:
+                    probs = (1 - conf) ** 2 + np.sum((t[5:] - c) ** 2)
+                total[n] += l_coord * coord + probs
             else:
-                total[n] += l_noobj * conf**2
+                total[n] += l_noobj * (-np.log(1 - conf) if bce else conf**2)
     return total
 
 
@@ -284,6 +289,33 @@ def test_yolo_loss_matches_loop_and_serializes():
         p = tf.Variable(y_pred)
         value = loss(y_true, p)
     assert np.isfinite(tape.gradient(value, p).numpy()).all()
+
+
+def test_yolo_loss_cross_entropy_matches_loop_and_serializes():
+    rng = np.random.default_rng(2)
+    y_true = random_targets(rng)
+    y_pred = rng.normal(size=(2, 3, 2, 3 * 8)).astype(np.float32)
+    loss = YoloLoss(
+        ANCHORS, 3, lambda_coord=4.0, lambda_noobj=0.25, probability_loss="cross_entropy"
+    )
+    expected = loop_yolo_loss(y_true, y_pred, ANCHORS, 3, 4.0, 0.25, bce=True)
+    assert float(loss(y_true, y_pred)) == pytest.approx(expected.mean(), rel=1e-5)
+    squared = loop_yolo_loss(y_true, y_pred, ANCHORS, 3, 4.0, 0.25)
+    assert not np.allclose(expected, squared)  # the option changes the loss
+    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(loss))
+    assert again.probability_loss == "cross_entropy"
+    assert float(again(y_true, y_pred)) == pytest.approx(expected.mean(), rel=1e-5)
+    # confident logits stay finite (the logs are taken of the logits, not of rounded
+    # probabilities) and keep finite gradients
+    big = y_pred.reshape(2, 3, 2, 3, 8).copy()
+    big[..., 4:] *= 40  # objectness and class logits only
+    big = big.reshape(y_pred.shape)
+    with tf.GradientTape() as tape:
+        p = tf.Variable(big)
+        value = loss(y_true, p)
+    assert np.isfinite(float(value)) and np.isfinite(tape.gradient(value, p).numpy()).all()
+    assert float(value) > 10 * float(loss(y_true, y_pred))  # confident mistakes cost more
+    assert_refused(lambda: YoloLoss(ANCHORS, 3, probability_loss="bce"), "probability_loss")
 
 
 def test_yolo_loss_in_a_saved_model(tmp_path):

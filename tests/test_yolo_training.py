@@ -1,4 +1,5 @@
-"""Notebook 14's yolo helpers: targets inside tf.data and precision-recall curves."""
+"""Notebook 14's yolo helpers: targets inside tf.data, precision-recall curves, training and
+decoding the small detector."""
 
 import numpy as np
 import pytest
@@ -7,11 +8,16 @@ from refusals import assert_refused
 
 from cvutils.synthetic import make_shapes
 from cvutils.yolo import (
+    YoloLoss,
     average_precision,
+    decode_detections,
     encode_targets,
     encode_targets_tf,
     mean_average_precision,
     precision_recall_curves,
+    train_tiny_yolo,
+    yolo_eval,
+    yolo_head,
 )
 
 ANCHORS = [[1.2, 1.1], [2.3, 2.4]]
@@ -139,4 +145,106 @@ def test_pr_curves_refusals():
     )
     assert_refused(
         lambda: precision_recall_curves(gt, [[0.5, 0.2]], [[0]], gt, [[0]]), "pred_scores[0]"
+    )
+
+
+# ------------------------------------------------------- decode_detections, train_tiny_yolo
+
+
+def _random_raw(seed=0, batch=3, grid=(4, 4), anchors=2, classes=3):
+    raw = np.random.default_rng(seed).normal(size=(batch, *grid, anchors * (5 + classes)))
+    return raw.astype("float32")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_decode_detections_across_classes_is_the_courses_yolo_eval(seed):
+    anchors = [[1.0, 1.2], [2.0, 1.5]]
+    raw = _random_raw(seed)
+    boxes, scores, classes = decode_detections(
+        raw,
+        anchors,
+        3,
+        (64, 96),
+        score_threshold=0.2,
+        iou_threshold=0.4,
+        max_boxes=5,
+        per_class=False,
+    )
+    head = yolo_head(raw, anchors, 3)
+    for i in range(len(raw)):
+        s, b, c = yolo_eval(tuple(t[i] for t in head), (64, 96), 5, 0.2, 0.4)
+        np.testing.assert_allclose(scores[i], s.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(boxes[i], b.numpy()[:, [1, 0, 3, 2]], rtol=1e-5, atol=1e-4)
+        np.testing.assert_array_equal(classes[i], c.numpy())
+
+
+def test_decode_detections_per_class_filters_first_then_suppresses_within_classes():
+    anchors = [[1.0, 1.0], [1.0, 1.0]]
+    raw = np.full((1, 2, 2, 2 * 7), -9.0, "float32")  # every p_c ~ 0: nothing kept
+    # cell (0, 0): its two anchors give the same box, of classes 0 and 1; cell (1, 1) a box of
+    # class 0 with a score below the threshold: filtered out
+    raw[0, 0, 0, :7] = [0, 0, 0, 0, 9, 9, -9]
+    raw[0, 0, 0, 7:] = [0, 0, 0, 0, 2, -9, 9]
+    raw[0, 1, 1, :7] = [0, 0, 0, 0, -1, 9, -9]
+    per_class = decode_detections(raw, anchors, 2, (32, 32), 0.5, 0.5)
+    agnostic = decode_detections(raw, anchors, 2, (32, 32), 0.5, 0.5, per_class=False)
+    assert per_class[2][0].tolist() == [0, 1]  # both classes survive, best score first
+    assert agnostic[2][0].tolist() == [0]  # across classes the better box suppresses the other
+    np.testing.assert_allclose(per_class[0][0][0], [0, 0, 16, 16], atol=1e-4)  # xyxy pixels
+    empty = decode_detections(raw, anchors, 2, (32, 32), 1.0)
+    assert empty[0][0].shape == (0, 4) and empty[1][0].shape == (0,)
+
+
+def test_decode_detections_refusals():
+    raw = _random_raw()
+    assert_refused(lambda: decode_detections(raw, [[1.0, 1.0]], 3, (64, 64)), "raw")
+    assert_refused(lambda: decode_detections(raw[0], [[1.0, 1.0]] * 2, 3, (64, 64)), "raw")
+    assert_refused(lambda: decode_detections(raw * 1e300, [[1, 1]] * 2, 3, (64, 64)), "raw")
+    assert_refused(
+        lambda: decode_detections(raw, [[1, 1]] * 2, 3, (64, 64), per_class="yes"), "per_class"
+    )
+
+
+def _tiny_shapes(n=64, seed=0):
+    return make_shapes(n, image_size=32, max_objects=1, seed=seed)
+
+
+def test_train_tiny_yolo_learns_and_is_reproducible():
+    data = _tiny_shapes()
+    anchors = [[1.5, 1.5], [2.5, 2.5]]
+    kw = dict(filters=(4, 8), head_filters=8, epochs=3, batch_size=16, lr=5e-3, seed=3)
+    model, history = train_tiny_yolo(data.images, data.boxes, data.class_ids, anchors, 3, **kw)
+    assert model.output_shape == (None, 8, 8, 16)
+    assert isinstance(model.loss, YoloLoss) and model.loss.probability_loss == "cross_entropy"
+    assert model.loss.anchors == anchors
+    loss = history.history["loss"]
+    assert len(loss) == 3 and loss[-1] < loss[0]
+    # the same seed gives the same weights; integer images are the same as floats in [0, 1]
+    again, _ = train_tiny_yolo(data.images / 255.0, data.boxes, data.class_ids, anchors, 3, **kw)
+    x = data.images[:4].astype("float32") / 255
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), again.predict(x, verbose=0), rtol=1e-4, atol=1e-4
+    )
+    # its targets are encode_targets': the loss of the trained model on them is Keras's
+    y = np.stack(
+        [
+            encode_targets(b[c >= 0], c[c >= 0], anchors, (8, 8), 3, (32, 32))
+            for b, c in zip(data.boxes, data.class_ids, strict=True)
+        ]
+    )
+    assert model.evaluate(x, y[:4], verbose=0) == pytest.approx(
+        float(np.mean(model.loss(y[:4], model.predict(x, verbose=0)))), rel=1e-4
+    )
+
+
+def test_train_tiny_yolo_refusals():
+    data = _tiny_shapes(4)
+    args = (data.boxes, data.class_ids, [[1.0, 1.0]], 3)
+    assert_refused(lambda: train_tiny_yolo(data.images * 2.0, *args), "images")
+    assert_refused(lambda: train_tiny_yolo(data.images[:0], *args), "images")
+    assert_refused(lambda: train_tiny_yolo(data.images, data.boxes[:2], *args[1:]), "boxes")
+    assert_refused(lambda: train_tiny_yolo(data.images, *args, epochs=10**6), "epochs")
+    assert_refused(lambda: train_tiny_yolo(data.images, *args, filters=(2,) * 6), "images")
+    assert_refused(
+        lambda: train_tiny_yolo(data.images, *args, probability_loss="bce"), "probability_loss"
     )
