@@ -1,9 +1,52 @@
 """cvutils: tested helpers for the CNN course-companion notebooks.
 
 Import the topic modules you need, e.g. ``from cvutils import conv, datasets, runtime``.
-Nothing here imports TensorFlow at import time; the modules that need it import it lazily.
-Importing ``cvutils`` before ``keras`` or ``tensorflow`` keeps TensorFlow's start-up logs out
-of the outputs (see `cvutils._quiet`), which is why every notebook's setup cell does so.
+Importing ``cvutils`` itself imports no TensorFlow. The NumPy core never imports it; the Keras
+parts import Keras (and so TensorFlow) when they are imported; the rest import it inside the
+functions that need it. Importing ``cvutils`` before ``keras`` or ``tensorflow`` keeps
+TensorFlow's start-up logs out of the outputs (see `cvutils._quiet`), which is why every
+notebook's setup cell does so.
+
+The package map (module: what it holds; the notebooks that teach it):
+
+From-scratch NumPy core
+    checks: the one place for argument checks; every module validates through it.
+    filters: true convolution and cross-correlation, classic kernels (02, 19).
+    conv: convolution, transposed convolution and pooling layers, forward and backward,
+        naive and vectorized; output sizes (03, 04, 15).
+    _im2col: the private engines behind conv: im2col and banded, threaded max pooling (04).
+    nn, optim: initialization, batch norm, dropout; optimizers and schedules (06, 08).
+    npnet: a NumPy ConvNet (04). gradcheck: numerical gradients (04).
+    classic: kNN, SVM and softmax losses, HOG (01).
+Keras parts
+    blocks: residual, inception, depthwise-separable, inverted-residual and U-Net blocks,
+        a locally connected layer (03, 08, 09, 15).
+    models: the course's networks (LeNet-5 to MobileNet, U-Net, tiny YOLO, face encoder,
+        VGG-19 features) and their layer tables (07, 08, 09, 11, 13, 14, 15, 16, 18).
+    losses: triplet, content, Gram, style and total-variation costs (16, 18).
+    style: random multi-scale texture features, L-BFGS on pixels, texture statistics (18).
+    augment_layers: Keras preprocessing layers, PCA colour (10).
+    interpret: filters, activations, occlusion, saliency, adversarial examples (17).
+Detection and recognition
+    boxes: box formats, IoU and the one detection-matching rule (12, 13, 14).
+    nms: non-max suppression (13). yolo: YOLO heads, decoding, targets, loss, mAP (13, 14).
+    sliding: sliding windows and collages (12). segmentation: masks and IoU (15).
+    faces: encodings, verify, who_is_it, pair features (16).
+Data
+    datasets: every loader with its provenance (00, 08, 10, 15, 16, 19).
+    downloads: the one verified, cached, atomic download helper (00).
+    synthetic: generated data where the data is the lesson: shapes, volumes, videos
+        (11, 13, 14, 15, 19).
+    augment: NumPy and tf.data augmentation that keeps boxes right, per-image crops
+        (03, 08, 14).
+Views
+    plotting, widgets, draw: figures, interactive explorers, boxes and masks (00, 02, 03, 05,
+        13).
+Infrastructure
+    runtime: mode, seeds, budgets, device, strategy, progress lines, RESULT lines (00).
+    eventfiles: reading TensorBoard event files (06). _quiet: TensorFlow's start-up logs.
+    grading: exercise markers, student versions, public checks, the autograder, hidden
+        tests (00, 04, 06, and every graded notebook).
 """
 
 from cvutils import _quiet
