@@ -1,4 +1,4 @@
-"""Tests of the localization and landmark networks of notebook 11 (cvutils.models, week 3)."""
+"""Tests of the localization and landmark networks of notebook 11 (cvutils.models)."""
 
 from __future__ import annotations
 
