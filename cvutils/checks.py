@@ -474,8 +474,16 @@ def check_size(
     """
     if isinstance(count, bool | np.bool_) or not isinstance(count, numbers.Real):
         fail(name, "a size (a number)", describe(count), kind=True)
-    if not math.isfinite(count) or count > maximum:
-        shown = f"{int(count):,}" if math.isfinite(count) else repr(count)
+    finite = isinstance(count, numbers.Integral) or math.isfinite(count)
+    if not finite or count > maximum:
+        digits = len(str(int(count))) if finite else 0
+        shown = (
+            repr(count)
+            if not finite
+            else f"{int(count):,}"
+            if digits <= 24
+            else (f"about 10**{digits - 1}")
+        )
         fail(name, f"small enough for at most {maximum:,} {what}{detail}", f"{shown} {what}")
     return int(count)
 

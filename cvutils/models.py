@@ -31,6 +31,7 @@ from cvutils.checks import (
     check_choice,
     check_int,
     check_real,
+    check_size,
     describe,
     fail,
 )
@@ -95,6 +96,10 @@ def _classes(classes: Any) -> int:
 
 
 def _head(x: Any, classes: int, name: str = "predictions") -> Any:
+    features = int(x.shape[-1])
+    check_size(
+        "classes", (features + 1) * classes, detail=f" in the classifier ({features} inputs)"
+    )
     return L.Dense(classes, activation="softmax", name=name)(x)
 
 
@@ -452,6 +457,13 @@ def mobilenet_v1(
     dropout = check_real("dropout", dropout, low=0, high=1)
     if int(32 * alpha) < 1:
         fail("alpha", "large enough for at least one filter per layer (>= 1/32)", repr(alpha))
+    widths = [int(32 * alpha)] + [int(f * alpha) for f, _ in _MOBILENET_V1]
+    check_size(
+        "alpha",
+        9 * shape[2] * widths[0]
+        + sum(9 * a + a * b for a, b in zip(widths, widths[1:], strict=False))
+        + widths[-1] * classes,
+    )
     inputs = keras.Input(shape, name="input")
     x = L.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="conv1")(
         inputs
@@ -503,6 +515,17 @@ def mobilenet_v2(
     shape = _input_shape(input_shape)
     alpha = check_real("alpha", alpha, low=0, low_open=True, high=None)
     classes = _classes(classes)
+    widths = [_make_divisible(32 * alpha)]
+    for t, c, repeats, _ in _MOBILENET_V2:
+        widths += [_make_divisible(int(c * alpha))] * repeats
+    last = _make_divisible(1280 * alpha) if alpha > 1.0 else 1280
+    check_size(
+        "alpha",
+        9 * shape[2] * widths[0]
+        + sum(6 * a * (a + 9 + b) for a, b in zip(widths, widths[1:], strict=False))
+        + widths[-1] * last
+        + last * classes,
+    )
     inputs = keras.Input(shape, name="input")
     x = L.Conv2D(
         _make_divisible(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="Conv1"
@@ -832,8 +855,14 @@ def tiny_yolo(
     num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
     if isinstance(filters, str) or not isinstance(filters, Sequence) or not filters:
         fail("filters", "a non-empty sequence of positive ints", repr(filters), kind=True)
-    filters = [check_int(f"filters[{i}]", f, minimum=1) for i, f in enumerate(filters)]
-    head_filters = check_int("head_filters", head_filters, minimum=1)
+    filters = [check_int(f"filters[{i}]", f, 1, MAX_COUNT) for i, f in enumerate(filters)]
+    head_filters = check_int("head_filters", head_filters, 1, MAX_COUNT)
+    widths = [channels, *filters, head_filters]
+    check_size(
+        "filters, head_filters, num_anchors and num_classes",
+        sum(9 * a * b + 4 * b for a, b in zip(widths, widths[1:], strict=False))
+        + (head_filters + 1) * num_anchors * (5 + num_classes),
+    )
     stride = 2 ** len(filters)
     if height % stride or width % stride:
         fail(
