@@ -18,6 +18,7 @@ multiplies and parameters; `multiply_count` adds up the multiplies of a model;
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -461,7 +462,7 @@ def mobilenet_v1(
     check_size(
         "alpha",
         9 * shape[2] * widths[0]
-        + sum(9 * a + a * b for a, b in zip(widths, widths[1:], strict=False))
+        + sum(9 * a + a * b for a, b in itertools.pairwise(widths))
         + widths[-1] * classes,
     )
     inputs = keras.Input(shape, name="input")
@@ -522,7 +523,7 @@ def mobilenet_v2(
     check_size(
         "alpha",
         9 * shape[2] * widths[0]
-        + sum(6 * a * (a + 9 + b) for a, b in zip(widths, widths[1:], strict=False))
+        + sum(6 * a * (a + 9 + b) for a, b in itertools.pairwise(widths))
         + widths[-1] * last
         + last * classes,
     )
@@ -860,7 +861,7 @@ def tiny_yolo(
     widths = [channels, *filters, head_filters]
     check_size(
         "filters, head_filters, num_anchors and num_classes",
-        sum(9 * a * b + 4 * b for a, b in zip(widths, widths[1:], strict=False))
+        sum(9 * a * b + 4 * b for a, b in itertools.pairwise(widths))
         + (head_filters + 1) * num_anchors * (5 + num_classes),
     )
     stride = 2 ** len(filters)
