@@ -517,7 +517,7 @@ def mobilenet_v2(
     alpha = check_real("alpha", alpha, low=0, low_open=True, high=None)
     classes = _classes(classes)
     widths = [_make_divisible(32 * alpha)]
-    for t, c, repeats, _ in _MOBILENET_V2:
+    for _, c, repeats, _ in _MOBILENET_V2:
         widths += [_make_divisible(int(c * alpha))] * repeats
     last = _make_divisible(1280 * alpha) if alpha > 1.0 else 1280
     check_size(
