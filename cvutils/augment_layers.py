@@ -264,6 +264,8 @@ def ten_crop(images, crop_size) -> np.ndarray:
         ([[0, 1], [3, 4]], [[1, 0], [4, 3]])
     """
     x = check_array("images", images, ndim=(3, 4), layout="(N, H, W) or (N, H, W, C)")
+    if 0 in x.shape[1:]:
+        fail("images", "images of at least one pixel (N, H, W[, C] >= 1)", describe(x))
     h, w = _crop_size(crop_size)
     n_h, n_w = x.shape[1:3]
     if h > n_h or w > n_w:

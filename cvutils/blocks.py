@@ -352,6 +352,8 @@ def _feature_map(name: str, x: Any) -> int:
         fail(name, "a 4-D tensor (batch, n_H, n_W, n_C)", describe(x), kind=True)
     if len(shape) != 4 or shape[-1] is None:
         fail(name, "a 4-D tensor (batch, n_H, n_W, n_C) with known n_C", describe(x))
+    if any(d is not None and int(d) == 0 for d in shape[1:]):
+        fail(name, "a feature map of at least one pixel and one channel", describe(x))
     return int(shape[-1])
 
 

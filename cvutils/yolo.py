@@ -291,6 +291,12 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
     """
     scores, boxes = check_float_tensor("scores", scores), check_float_tensor("boxes", boxes)
     classes = check_tensor("classes", classes)
+    if (
+        tf.executing_eagerly()
+        and classes.dtype.is_floating
+        and not bool(tf.reduce_all(tf.math.is_finite(classes)))
+    ):
+        fail("classes", "finite class ids", "NaN or infinite values")  # checked when eager
     _last_dim("boxes", boxes, 4, "(y_min, x_min, y_max, x_max)")
     if scores.shape.rank != 1 or boxes.shape.rank != 2 or classes.shape.rank != 1:
         fail(
