@@ -274,15 +274,13 @@ class LocallyConnected2D(_CheckedLayer):
         """
         (k_h, k_w), (s_h, s_w) = self.kernel_size, self.strides
         out_h, out_w = self.out_hw
-        c = self.input_hwc[2]
         span_h, span_w = s_h * (out_h - 1) + 1, s_w * (out_w - 1) + 1
         taps = [
             inputs[:, di : di + span_h : s_h, dj : dj + span_w : s_w, :]
             for di in range(k_h)
             for dj in range(k_w)
         ]
-        stacked = ops.stack(taps, axis=3)  # (batch, out_h, out_w, k_h * k_w, c)
-        return ops.reshape(stacked, (ops.shape(inputs)[0], out_h, out_w, k_h * k_w * c))
+        return ops.concatenate(taps, axis=-1)  # (di, dj, c) order: a Conv2D kernel's
 
     def call(self, inputs):
         """``(batch, h, w, c_in)`` -> ``(batch, out_h, out_w, filters)``."""
