@@ -9,6 +9,12 @@ callable (`SPECS`), replace one argument by a malformed value, call, and accept 
 
 never another exception type, a hang (each call has a time limit) or a NaN.
 `test_every_public_callable_has_a_spec` makes sure a new public function cannot skip this.
+
+Besides the random draws, `test_every_class_of_bad_input_is_refused` generates each class of
+`BAD_CLASSES` (the kinds of input that hostile calls found: a bool for a number, a string for
+a bool, a non-string name, zero-size axes, NaN/inf/fractional/negative labels, huge sizes,
+non-monotone curves, NaN dimensions) for *every* argument it applies to, and
+`test_hostile_example_is_refused_by_name` keeps the hostile calls themselves.
 """
 
 from __future__ import annotations
