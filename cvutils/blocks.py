@@ -622,8 +622,11 @@ class ZeroPadShortcut(_CheckedLayer):
         )
 
     def call(self, inputs):
-        _rank4(inputs.shape)
+        _, h, w, _ = _rank4(inputs.shape)
         s = self.strides
+        if h is not None and w is not None:
+            out_hw = -(-h // s) * -(-w // s)
+            check_size("filters", out_hw * self.filters, what="output values per example")
         x = inputs[:, ::s, ::s, :]
         before, after = self._pads(inputs.shape[-1])
         return ops.pad(x, ((0, 0), (0, 0), (0, 0), (before, after)))

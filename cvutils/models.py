@@ -96,11 +96,15 @@ def _classes(classes: Any) -> int:
     return check_int("classes", classes, 1, MAX_COUNT)
 
 
+def _dense_size(names: str, x: Any, *widths: int) -> None:
+    """Refuses dense layers (a chain ``x -> widths[0] -> widths[1] ...``) whose weights would
+    exceed `cvutils.checks.MAX_PARAMS`, naming the arguments that set the widths."""
+    sizes = [int(x.shape[-1]), *widths]
+    check_size(names, sum((a + 1) * b for a, b in itertools.pairwise(sizes)), detail=" in the head")
+
+
 def _head(x: Any, classes: int, name: str = "predictions") -> Any:
-    features = int(x.shape[-1])
-    check_size(
-        "classes", (features + 1) * classes, detail=f" in the classifier ({features} inputs)"
-    )
+    _dense_size("classes", x, classes)
     return L.Dense(classes, activation="softmax", name=name)(x)
 
 
@@ -337,6 +341,7 @@ def resnet50(
         x = L.Flatten(name="flatten")(x)
     else:
         x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    _dense_size("classes", x, classes)
     outputs = L.Dense(
         classes, activation="softmax", kernel_initializer=glorot(seed=0), name="predictions"
     )(x)
@@ -959,6 +964,7 @@ def localization_net(
     n_classes = check_int("n_classes", n_classes, 1, MAX_COUNT)
     dense = check_int("dense", dense, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "localization_net")
+    _dense_size("dense and n_classes", x, dense, n_classes + 1 + 4)
     c = L.Dense(dense, activation="relu", name="class_head")(x)
     p_c = L.Dense(1, activation="sigmoid", dtype="float32", name="p_c")(c)
     classes = L.Dense(n_classes, activation="softmax", dtype="float32", name="classes")(c)
@@ -1007,6 +1013,7 @@ def landmark_net(
     n_keypoints = check_int("n_keypoints", n_keypoints, 1, MAX_COUNT)
     dense = check_int("dense", dense, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "landmark_net")
+    _dense_size("dense and n_keypoints", x, dense, 2 * n_keypoints)
     x = L.Dense(dense, activation="relu", name="head")(x)
     x = L.Dense(2 * n_keypoints, activation="sigmoid", dtype="float32", name="coordinates")(x)
     keypoints = L.Reshape((n_keypoints, 2), dtype="float32", name="keypoints")(x)
@@ -1170,6 +1177,7 @@ def face_encoder(
     """
     embedding_dim = check_int("embedding_dim", embedding_dim, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "face_encoder")
+    _dense_size("embedding_dim", x, embedding_dim)
     x = L.Dense(embedding_dim, name="embedding")(x)
     x = L.UnitNormalization(axis=-1, dtype="float32", name="l2_normalize")(x)
     return keras.Model(inputs, x, name="face_encoder")
@@ -1235,6 +1243,7 @@ def unet_model(
     conv9 = L.Conv2D(n, 3, activation="relu", padding="same", kernel_initializer="he_normal")(
         ublock9
     )
+    check_size("n_filters and n_classes", (n + 1) * n_classes, detail=" in the output layer")
     conv10 = L.Conv2D(n_classes, 1, padding="same")(conv9)
     return keras.Model(inputs=inputs, outputs=conv10, name="unet")
 
@@ -1319,6 +1328,7 @@ def resnet9(
             r = _conv_bn_relu(r, filters, f"{name}_res2")
             x = L.Add(name=f"{name}_add")([x, r])
     x = L.GlobalMaxPooling2D(name="pool")(x)
+    _dense_size("classes", x, classes)
     x = L.Dense(classes, dtype="float32", name="logits")(x)
     x = L.Rescaling(0.125, dtype="float32", name="scale")(x)
     return keras.Model(inputs, x, name="resnet9")
