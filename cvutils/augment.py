@@ -84,6 +84,8 @@ def _detection_inputs(image, boxes, class_ids, seed):
         fail("image", "an (H, W, C) image tensor", f"shape {tuple(image.shape)}")
     if image.dtype == tf.bool:
         fail("image", "an image of numbers", "a bool tensor", kind=True)
+    if any(d == 0 for d in image.shape):  # sizes a traced graph knows
+        fail("image", "a non-empty (H, W, C) image (each size >= 1)", describe(image))
     boxes = check_tensor("boxes", boxes, dtype="float32")
     if boxes.shape.rank != 2 or boxes.shape[-1] != 4:
         fail("boxes", "an (N, 4) tensor of (x1, y1, x2, y2) pixel boxes", describe(boxes))
@@ -187,8 +189,10 @@ def scale_translate_boxes(
     fill = check_real("fill", fill)
     interpolation = check_choice("interpolation", interpolation, ("bilinear", "nearest"))
     image, boxes, class_ids, _ = _detection_inputs(image, boxes, class_ids, [0, 0])
-    if isinstance(scale, int | float) and not isinstance(scale, bool):
+    if not hasattr(scale, "dtype") or isinstance(scale, np.generic):  # a number, not a tensor
         check_real("scale", scale, low=0, low_open=True, high=1e6)
+    elif getattr(scale.dtype, "name", str(scale.dtype)) == "bool":
+        fail("scale", "a zoom factor > 0 (a number, not a flag)", describe(scale), kind=True)
     scale = check_tensor("scale", scale, dtype="float32")
     if scale.shape.rank != 0:
         fail("scale", "a scalar zoom factor > 0", describe(scale))

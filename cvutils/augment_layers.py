@@ -185,7 +185,15 @@ class PCAColorAugmentation(keras.layers.Layer):
 
     def __call__(self, inputs, *args, **kwargs):
         # Keras converts the inputs before `call` with an error that names nothing
-        return super().__call__(check_tensor("inputs", inputs), *args, **kwargs)
+        inputs = check_tensor("inputs", inputs)
+        self._check_rgb(inputs.shape)
+        return super().__call__(inputs, *args, **kwargs)
+
+    @staticmethod
+    def _check_rgb(shape) -> None:
+        """Refuses, in training and at inference alike, images that are not RGB ``(..., 3)``."""
+        if len(shape) < 1 or (shape[-1] is not None and int(shape[-1]) != 3):
+            fail("inputs", "RGB images (batch, H, W, 3)", f"shape {tuple(shape)}")
 
     def call(self, inputs, training=None):
         inputs = ops.cast(check_tensor("inputs", inputs), self.compute_dtype)
@@ -195,6 +203,7 @@ class PCAColorAugmentation(keras.layers.Layer):
         return inputs + offsets[:, None, None, :]
 
     def compute_output_shape(self, input_shape):
+        self._check_rgb(tuple(input_shape))
         return tuple(input_shape)
 
     def get_config(self):
@@ -255,6 +264,8 @@ def ten_crop(images, crop_size) -> np.ndarray:
         ([[0, 1], [3, 4]], [[1, 0], [4, 3]])
     """
     x = check_array("images", images, ndim=(3, 4), layout="(N, H, W) or (N, H, W, C)")
+    if 0 in x.shape[1:]:
+        fail("images", "images of at least one pixel (N, H, W[, C] >= 1)", describe(x))
     h, w = _crop_size(crop_size)
     n_h, n_w = x.shape[1:3]
     if h > n_h or w > n_w:

@@ -22,6 +22,7 @@ and has a ``get_config``, so a model that uses it saves to ``.keras`` and loads 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,16 +37,13 @@ from cvutils.checks import (
     check_callable,
     check_int,
     check_shape,
+    check_size,
     check_str,
     describe,
     fail,
 )
 
 __all__ = ["LocallyConnected2D"]
-
-#: The most weights (kernel and bias elements) one `LocallyConnected2D` may create: 10**8
-#: float32 values are 400 MB, far beyond what the course's examples need.
-MAX_PARAMS = MAX_COUNT
 
 
 def _pair(name: str, value: Any) -> tuple[int, int]:
@@ -108,11 +106,24 @@ class _CheckedLayer(keras.layers.Layer):
 
 
 def _rank4(shape: Any) -> tuple:
-    """A ``(batch, height, width, channels)`` shape, or the one error naming ``inputs``."""
+    """A ``(batch, height, width, channels)`` shape of ints >= 0 or None (unknown), or the one
+    error naming ``inputs`` (a NaN, float, negative or bool size is refused, never passed on)."""
+    if isinstance(shape, str | bytes) or not hasattr(shape, "__iter__"):
+        fail("inputs", "of a shape (batch, height, width, channels)", describe(shape), kind=True)
     shape = tuple(shape)
     if len(shape) != 4:
         fail("inputs", "of rank 4 (batch, height, width, channels)", f"shape {shape}")
-    return shape
+    for d in shape:
+        if d is not None and (
+            isinstance(d, bool | np.bool_) or not isinstance(d, int | np.integer) or d < 0
+        ):
+            fail(
+                "inputs",
+                "of a shape of sizes that are integers >= 0 or None (batch, height, width, "
+                "channels)",
+                f"shape {shape}",
+            )
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
@@ -153,10 +164,11 @@ class LocallyConnected2D(_CheckedLayer):
     Raises:
         ValueError: (`cvutils.checks.ArgumentTypeError` for a value of the wrong kind) for a
             bad argument at construction; when built on ``inputs`` that are not rank 4, have
-            unknown height, width or channels, are smaller than ``kernel_size``, or would need
-            more than ``MAX_PARAMS`` weights; when called on ``inputs`` whose height, width
-            or channels differ from those it was built for, or that are not real-valued
-            arrays or tensors (None, strings, complex or object arrays, ragged lists).
+            unknown height, width or channels, are smaller than ``kernel_size``, or would
+            need more than `cvutils.checks.MAX_PARAMS` weights; when called on ``inputs`` whose
+            height, width or channels differ from those it was built for, or that are not
+            real-valued arrays or tensors (None, strings, complex or object arrays, ragged
+            lists).
 
     Example:
         >>> import numpy as np
@@ -204,7 +216,7 @@ class LocallyConnected2D(_CheckedLayer):
         """Validates a ``(batch, h, w, c)`` shape; returns ``(out_h, out_w, c_in)``."""
         shape = _rank4(input_shape)
         _, h, w, c = shape
-        if h is None or w is None or c is None:
+        if h is None or w is None or not c:
             fail(
                 "inputs",
                 "of known height, width and channels (each position has its own weights)",
@@ -223,20 +235,18 @@ class LocallyConnected2D(_CheckedLayer):
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """``(batch, h, w, c_in)`` -> ``(batch, out_h, out_w, filters)``."""
         out_h, out_w, _ = self._output_hw(input_shape)
-        return (input_shape[0], out_h, out_w, self.filters)
+        return (_rank4(input_shape)[0], out_h, out_w, self.filters)
 
     def build(self, input_shape: tuple) -> None:
         out_h, out_w, c_in = self._output_hw(input_shape)
         k_h, k_w = self.kernel_size
         n_params = out_h * out_w * (k_h * k_w * c_in * self.filters + self.filters)
-        if n_params > MAX_PARAMS:
-            fail(
-                "filters and kernel_size",
-                f"small enough for at most {MAX_PARAMS:,} weights on input shape "
-                f"{tuple(input_shape)}",
-                f"filters={self.filters}, kernel_size={self.kernel_size}, "
-                f"strides={self.strides}: {n_params:,} weights",
-            )
+        check_size(
+            "filters and kernel_size",
+            n_params,
+            detail=f" on input shape {tuple(input_shape)} (filters={self.filters}, "
+            f"kernel_size={self.kernel_size}, strides={self.strides})",
+        )
         self.input_hwc = tuple(int(d) for d in input_shape[1:])
         self.out_hw = (out_h, out_w)
         self.kernel = self.add_weight(
@@ -254,6 +264,24 @@ class LocallyConnected2D(_CheckedLayer):
 
     # ------------------------------------------------------------------ forward
 
+    def _patches(self, inputs):
+        """``(batch, h, w, c)`` -> ``(batch, out_h, out_w, k_h * k_w * c)``, each patch
+        flattened in the order ``(k_h, k_w, c)``.
+
+        Strided slices, one per kernel offset, instead of ``keras.ops.image.extract_patches``:
+        with oneDNN (TF_ENABLE_ONEDNN_OPTS=1) that convolution returns its *input* for an empty
+        batch, and the layer would fail with a shape error instead of giving an empty output.
+        """
+        (k_h, k_w), (s_h, s_w) = self.kernel_size, self.strides
+        out_h, out_w = self.out_hw
+        span_h, span_w = s_h * (out_h - 1) + 1, s_w * (out_w - 1) + 1
+        taps = [
+            inputs[:, di : di + span_h : s_h, dj : dj + span_w : s_w, :]
+            for di in range(k_h)
+            for dj in range(k_w)
+        ]
+        return ops.concatenate(taps, axis=-1)  # (di, dj, c) order: a Conv2D kernel's
+
     def call(self, inputs):
         """``(batch, h, w, c_in)`` -> ``(batch, out_h, out_w, filters)``."""
         shape = tuple(inputs.shape)  # a traced graph may not know every size: check the known
@@ -270,16 +298,8 @@ class LocallyConnected2D(_CheckedLayer):
         if keras.backend.standardize_dtype(inputs.dtype) != self.compute_dtype:
             inputs = ops.cast(inputs, self.compute_dtype)  # integer images
         out_h, out_w = self.out_hw
-        # (batch, out_h, out_w, k_h * k_w * c_in), each patch flattened as (k_h, k_w, c_in)
-        patches = ops.image.extract_patches(
-            inputs,
-            self.kernel_size,
-            strides=self.strides,
-            padding="valid",
-            data_format="channels_last",
-        )
-        # One matrix product per position (i, j): (batch, K) @ (K, filters). No reshape of
-        # the batch axis, so an empty batch gives an empty output.
+        patches = self._patches(inputs)
+        # One matrix product per position (i, j): (batch, K) @ (K, filters).
         kernel = ops.reshape(self.kernel, (out_h, out_w, -1, self.filters))
         outputs = ops.einsum("bijk,ijkf->bijf", patches, kernel)
         if self.use_bias:
@@ -330,6 +350,8 @@ def _feature_map(name: str, x: Any) -> int:
         fail(name, "a 4-D tensor (batch, n_H, n_W, n_C)", describe(x), kind=True)
     if len(shape) != 4 or shape[-1] is None:
         fail(name, "a 4-D tensor (batch, n_H, n_W, n_C) with known n_C", describe(x))
+    if any(d is not None and int(d) == 0 for d in shape[1:]):
+        fail(name, "a feature map of at least one pixel and one channel", describe(x))
     return int(shape[-1])
 
 
@@ -340,6 +362,56 @@ def _filters(name: str, filters: Any, n: int) -> tuple[int, ...]:
     if len(filters) != n:
         fail(name, f"a list of {n} integers", f"{list(filters)!r} of length {len(filters)}")
     return tuple(check_int(f"{name}[{i}]", v, 1, MAX_COUNT) for i, v in enumerate(filters))
+
+
+def _is_empty_batch(x: Any) -> bool:
+    """Whether ``x`` is a concrete (NumPy or eager) 4-D batch of no example."""
+    if isinstance(x, keras.KerasTensor) or not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        return False
+    try:
+        return len(x.shape) == 4 and x.shape[0] is not None and int(x.shape[0]) == 0
+    except TypeError:
+        return False
+
+
+def _empty_batch_safe(block: Callable) -> Callable:
+    """Makes a block applied eagerly to an empty batch give an empty batch of the right shape.
+
+    With oneDNN (TF_ENABLE_ONEDNN_OPTS=1, the default on x86), TensorFlow's convolutions
+    fail on a batch of no example, and its depthwise convolution returns its input unchanged
+    (a silently wrong shape). The block is built and run on one zero example instead, and
+    its outputs are cut to no example: the same layers, the same output shapes with and
+    without oneDNN. Symbolic inputs (`keras.Input`) and non-empty batches are not touched.
+    """
+
+    @functools.wraps(block)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        if not _is_empty_batch(first):
+            return block(*args, **kwargs)
+
+        def one(v: Any) -> Any:
+            if not _is_empty_batch(v):
+                return v
+            return np.zeros((1, *(int(d) for d in v.shape[1:])), dtype=_dtype_name(v))
+
+        out = block(*(one(a) for a in args), **{k: one(v) for k, v in kwargs.items()})
+        return keras.tree.map_structure(lambda t: t[:0], out)
+
+    return wrapper
+
+
+def _dtype_name(x: Any) -> str:
+    try:
+        return keras.backend.standardize_dtype(x.dtype)
+    except ValueError:
+        return "float32"
+
+
+def _block_size(names: str, count: int) -> None:
+    """Refuses a block whose weights would exceed `cvutils.checks.MAX_PARAMS`, naming the
+    arguments that set its widths, before Keras allocates anything."""
+    check_size(names, count, detail=" in one block")
 
 
 def _initializer(initializer: Any, seed: int = 0) -> Any:
@@ -393,6 +465,7 @@ def _conv_bn(
     return keras.layers.Activation("relu", name=n(f"{part}_relu"))(x) if relu else x
 
 
+@_empty_batch_safe
 def identity_block(
     X: Any,
     f: int,
@@ -439,6 +512,7 @@ def identity_block(
     F1, F2, F3 = _filters("filters", filters, 3)
     if F3 != n_C:
         fail("filters[2]", f"the channels of X ({n_C}) for the identity shortcut", str(F3))
+    _block_size("f and filters", n_C * F1 + f * f * F1 * F2 + F2 * F3)
     init, n = _initializer(initializer), _names(name)
     shortcut = X
     X = _conv_bn(X, F1, 1, 1, "valid", init, training, n, "1")
@@ -448,6 +522,7 @@ def identity_block(
     return keras.layers.Activation("relu", name=n("out"))(X)
 
 
+@_empty_batch_safe
 def convolutional_block(
     X: Any,
     f: int,
@@ -493,6 +568,8 @@ def convolutional_block(
     f = check_int("f", f, 1, MAX_COUNT)
     F1, F2, F3 = _filters("filters", filters, 3)
     s = check_int("s", s, 1, MAX_COUNT)
+    n_C = int(X.shape[-1])
+    _block_size("f and filters", n_C * F3 + n_C * F1 + f * f * F1 * F2 + F2 * F3)
     init, n = _initializer(initializer), _names(name)
     shortcut = _conv_bn(X, F3, 1, s, "valid", init, training, n, "0", relu=False)
     X = _conv_bn(X, F1, 1, s, "valid", init, training, n, "1")
@@ -534,19 +611,22 @@ class ZeroPadShortcut(_CheckedLayer):
         return before, self.filters - c_in - before
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        _, h, w, c = _rank4(input_shape)
+        batch, h, w, c = _rank4(input_shape)
         self._pads(c)
         s = self.strides
         return (
-            input_shape[0],
+            batch,
             None if h is None else -(-h // s),
             None if w is None else -(-w // s),
             self.filters,
         )
 
     def call(self, inputs):
-        _rank4(inputs.shape)
+        _, h, w, _ = _rank4(inputs.shape)
         s = self.strides
+        if h is not None and w is not None:
+            out_hw = -(-h // s) * -(-w // s)
+            check_size("filters", out_hw * self.filters, what="output values per example")
         x = inputs[:, ::s, ::s, :]
         before, after = self._pads(inputs.shape[-1])
         return ops.pad(x, ((0, 0), (0, 0), (0, 0), (before, after)))
@@ -557,6 +637,7 @@ class ZeroPadShortcut(_CheckedLayer):
         return config
 
 
+@_empty_batch_safe
 def basic_residual_block(
     x: Any,
     filters: int,
@@ -603,6 +684,7 @@ def basic_residual_block(
     plain = check_bool("plain", plain)
     if filters < n_C:
         fail("filters", f"at least the channels of x ({n_C})", str(filters))
+    _block_size("filters", 9 * n_C * filters + 9 * filters * filters)
     n, init = _names(name), "he_normal"
     y = _conv_bn(x, filters, 3, stride, "same", init, training, n, "1", use_bias=False)
     y = _conv_bn(y, filters, 3, 1, "same", init, training, n, "2", relu=False, use_bias=False)
@@ -614,6 +696,7 @@ def basic_residual_block(
     return keras.layers.Activation("relu", name=n("out"))(y)
 
 
+@_empty_batch_safe
 def inception_module(
     x: Any,
     filters_1x1: int,
@@ -667,6 +750,15 @@ def inception_module(
         key: None if (v is None and key in optional) else check_int(key, v, 1, MAX_COUNT)
         for key, v in counts.items()
     }
+    c = int(x.shape[-1])
+    r3, r5, proj = (k[f] for f in ("filters_3x3_reduce", "filters_5x5_reduce", "filters_pool_proj"))
+    _block_size(
+        ", ".join(counts),
+        c * k["filters_1x1"]
+        + (c * r3 + 9 * r3 * k["filters_3x3"] if r3 else 9 * c * k["filters_3x3"])
+        + (c * r5 + 25 * r5 * k["filters_5x5"] if r5 else 25 * c * k["filters_5x5"])
+        + (c * proj if proj else 0),
+    )
     n = _names(name)
 
     def conv(t: Any, filters: int, size: int, part: str) -> Any:
@@ -685,6 +777,7 @@ def inception_module(
     return keras.layers.Concatenate(axis=-1, name=n("concat"))([b1, b2, b3, b4])
 
 
+@_empty_batch_safe
 def depthwise_separable(
     x: Any,
     filters: int,
@@ -726,6 +819,11 @@ def depthwise_separable(
     stride = check_int("stride", stride, 1, MAX_COUNT)
     kernel_size = check_int("kernel_size", kernel_size, 1, MAX_COUNT)
     depth_multiplier = check_int("depth_multiplier", depth_multiplier, 1, MAX_COUNT)
+    c = int(x.shape[-1])
+    _block_size(
+        "filters, kernel_size and depth_multiplier",
+        c * depth_multiplier * (kernel_size**2 + filters),
+    )
     n = _names(name)
     x = keras.layers.DepthwiseConv2D(
         kernel_size,
@@ -742,6 +840,7 @@ def depthwise_separable(
     return keras.layers.ReLU(6.0, name=n("pw_relu"))(x)
 
 
+@_empty_batch_safe
 def inverted_residual(
     x: Any,
     expansion: int,
@@ -783,6 +882,8 @@ def inverted_residual(
     expansion = check_int("expansion", expansion, 1, MAX_COUNT)
     filters = check_int("filters", filters, 1, MAX_COUNT)
     stride = check_int("stride", stride, 1, MAX_COUNT)
+    wide = expansion * n_C
+    _block_size("expansion and filters", n_C * wide + 9 * wide + wide * filters)
     n = _names(name)
 
     def bn(t: Any, part: str) -> Any:
@@ -830,6 +931,7 @@ def _unet_conv(x: Any, n_filters: int, batch_norm: bool = False) -> Any:
     return keras.layers.ReLU()(keras.layers.BatchNormalization()(x))
 
 
+@_empty_batch_safe
 def conv_block(
     inputs: Any,
     n_filters: int = 32,
@@ -875,6 +977,14 @@ def conv_block(
     dropout_prob = check_real("dropout_prob", dropout_prob, low=0.0, high=1.0)
     max_pooling = check_bool("max_pooling", max_pooling)
     batch_norm = check_bool("batch_norm", batch_norm)
+    c = int(inputs.shape[-1])
+    _block_size("n_filters", 9 * c * n_filters + 9 * n_filters * n_filters)
+    if max_pooling and any(d is not None and int(d) < 2 for d in inputs.shape[1:3]):
+        fail(
+            "inputs",
+            "at least 2x2 (height x width) for the 2x2 max pooling (or max_pooling=False)",
+            describe(inputs),
+        )
     conv = _unet_conv(_unet_conv(inputs, n_filters, batch_norm), n_filters, batch_norm)
     if dropout_prob > 0:
         conv = keras.layers.Dropout(dropout_prob)(conv)
@@ -882,6 +992,7 @@ def conv_block(
     return next_layer, conv
 
 
+@_empty_batch_safe
 def upsampling_block(
     expansive_input: Any,
     contractive_input: Any,
@@ -922,6 +1033,11 @@ def upsampling_block(
     _feature_map("contractive_input", contractive_input)
     n_filters = check_int("n_filters", n_filters, 1, MAX_COUNT)
     batch_norm = check_bool("batch_norm", batch_norm)
+    c_up, c_skip = int(expansive_input.shape[-1]), int(contractive_input.shape[-1])
+    _block_size(
+        "n_filters",
+        9 * c_up * n_filters + 9 * (n_filters + c_skip) * n_filters + 9 * n_filters**2,
+    )
     h, w = expansive_input.shape[1:3]
     hs, ws = contractive_input.shape[1:3]
     for name, up, skip in (("height", h, hs), ("width", w, ws)):

@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from cvutils.checks import check_array, check_choice, check_real, check_shape, fail
+from cvutils.checks import check_array, check_choice, check_real, check_shape, check_str, fail
 
 __all__ = [
     "FORMATS",
@@ -93,7 +93,9 @@ def check_boxes(name: str, boxes: Any, fmt: str = "xyxy", *, ndim: int = 2) -> n
         ...
         ValueError: b must be corner boxes with x_max >= x_min and y_max >= y_min ...
     """
+    check_str("name", name)
     check_choice("fmt", fmt, FORMATS)
+    ndim = check_choice("ndim", ndim, (1, 2))
     shape = (4,) if ndim == 1 else (None, 4)
     arr = check_array(name, boxes, shape=shape, dtype="float", layout=_LAYOUT[fmt])
     flat = arr.reshape(-1, 4)

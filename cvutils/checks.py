@@ -41,6 +41,7 @@ import numpy as np
 
 __all__ = [
     "MAX_COUNT",
+    "MAX_PARAMS",
     "ArgumentTypeError",
     "check_array",
     "check_bool",
@@ -55,6 +56,7 @@ __all__ = [
     "check_same_length",
     "check_same_shape",
     "check_shape",
+    "check_size",
     "check_str",
     "check_tensor",
     "describe",
@@ -63,6 +65,11 @@ __all__ = [
 
 #: A sane upper bound for counts and sizes a learner passes (samples, filters, pixels).
 MAX_COUNT = 10**8
+
+#: The most weights one layer or network built by cvutils may hold (see `check_size`):
+#: 10**8 float32 values are 400 MB, far beyond what the course's networks need (VGG-16 has
+#: 1.4 * 10**8 weights at 224x224 with its 1000 classes; every builder here is smaller).
+MAX_PARAMS = 2 * 10**8
 
 
 class ArgumentTypeError(TypeError, ValueError):
@@ -105,8 +112,12 @@ def fail(name: str, expected: str, got: str, *, kind: bool = False) -> None:
         kind: True when the value is of the wrong kind (raises `ArgumentTypeError`).
 
     Raises:
-        ValueError: always (`ArgumentTypeError` when ``kind`` is True).
+        ValueError: always (`ArgumentTypeError` when ``kind`` is True, or when ``name``,
+            ``expected`` or ``got`` is not a string: then the message names that one).
     """
+    for arg, text in (("name", name), ("expected", expected), ("got", got)):
+        if not isinstance(text, str):
+            raise ArgumentTypeError(f"{arg} must be a string; got {describe(text)}.")
     cls = ArgumentTypeError if kind else ValueError
     got = got.rstrip(".")
     raise cls(f"{name} must be {expected}; got {got}.")
@@ -433,6 +444,50 @@ def check_shape(
     return tuple(out)
 
 
+def check_size(
+    name: str, count: Any, *, maximum: int = MAX_PARAMS, what: str = "weights", detail: str = ""
+) -> int:
+    """Refuses a size (weights, values) beyond ``maximum`` *before* anything is allocated.
+
+    A builder computes what its arguments would allocate (exactly, with Python integers that
+    cannot overflow) and calls this first, so that a huge width is refused at once instead of
+    hanging while TensorFlow tries to allocate it (and then raising ``ResourceExhaustedError``).
+
+    Args:
+        name: the argument (or arguments, e.g. ``"filters and kernel_size"``) that set the size.
+        count: the size, an integer (or an integer-valued number).
+        maximum: the largest size allowed (default `MAX_PARAMS`).
+        what: the unit, for the message (``"weights"``, ``"values"``).
+        detail: said after the bound, e.g. ``" on input shape (1, 32, 32, 3)"``.
+
+    Returns:
+        ``count`` as an ``int``.
+
+    Raises:
+        ValueError: ``count`` exceeds ``maximum`` (or is not a finite number).
+
+    Examples:
+        >>> check_size("filters", 3 * 3 * 64 * 10**12)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: filters must be small enough for at most 200,000,000 weights; got 576,...
+    """
+    if isinstance(count, bool | np.bool_) or not isinstance(count, numbers.Real):
+        fail(name, "a size (a number)", describe(count), kind=True)
+    finite = isinstance(count, numbers.Integral) or math.isfinite(count)
+    if not finite or count > maximum:
+        digits = len(str(int(count))) if finite else 0
+        shown = (
+            repr(count)
+            if not finite
+            else f"{int(count):,}"
+            if digits <= 24
+            else (f"about 10**{digits - 1}")
+        )
+        fail(name, f"small enough for at most {maximum:,} {what}{detail}", f"{shown} {what}")
+    return int(count)
+
+
 # ----------------------------------------------------------------------------- tensors
 # Keras is imported inside these functions, so that `cvutils.checks` stays importable (and
 # quick to import) without TensorFlow.
@@ -479,10 +534,29 @@ def check_float_tensor(name: str, x: Any):
     return t
 
 
+def _static_dims(name: str, x: Any) -> tuple:
+    """``x.shape`` as a tuple of ints and None (unknown sizes), or the one error naming ``name``."""
+    shape = getattr(x, "shape", None)
+    if shape is None or isinstance(x, str | bytes):
+        fail(name, "an array or tensor (with a shape)", describe(x), kind=True)
+    try:
+        return tuple(None if d is None else check_int(f"{name}.shape", d) for d in shape)
+    except TypeError:  # a shape that is not a sequence
+        fail(name, "an array or tensor (with a shape)", describe(x), kind=True)
+
+
 def check_same_shape(name_a: str, a: Any, name_b: str, b: Any) -> None:
-    """Checks that ``b`` has ``a``'s static shape (unknown sizes match anything)."""
-    sa = tuple(None if d is None else int(d) for d in a.shape)
-    sb = tuple(None if d is None else int(d) for d in b.shape)
+    """Checks that ``b`` has ``a``'s static shape (unknown sizes match anything).
+
+    Raises:
+        ArgumentTypeError: ``name_a`` or ``name_b`` is not a string, or ``a`` or ``b`` has no
+            shape.
+        ValueError: the shapes differ.
+    """
+    check_str("name_a", name_a)
+    check_str("name_b", name_b)
+    sa = _static_dims(name_a, a)
+    sb = _static_dims(name_b, b)
     if len(sa) != len(sb) or any(
         x is not None and y is not None and x != y for x, y in zip(sa, sb, strict=False)
     ):

@@ -295,7 +295,11 @@ def jitter_faces(images, seed=0, shift=2, flip=True, brightness=0.15, contrast=0
     if x.min() < 0 or x.max() > 1:
         fail("images", "values in [0, 1]", f"values in [{x.min():.3g}, {x.max():.3g}]")
     n, h, w = x.shape[:3]
-    shift = check_int("shift", shift, 0, min(h, w) - 1)
+    shift = check_int("shift", shift, 0, MAX_COUNT)
+    if shift > min(h, w) - 1:
+        fail(
+            "shift", f"at most {min(h, w) - 1}, less than the images' height and width", str(shift)
+        )
     if not isinstance(flip, bool | np.bool_):
         fail("flip", "a bool", describe(flip), kind=True)
     brightness = check_real("brightness", brightness, low=0.0, high=1.0, high_open=False)

@@ -30,12 +30,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 from cvutils.checks import (
+    check_array,
     check_bool,
     check_choice,
     check_float_tensor,
+    check_labels,
     check_real,
     check_same_shape,
     check_tensor,
@@ -256,8 +259,38 @@ def _labels_and_embeddings(y_true, y_pred):
         fail("y_true", "a tensor of rank 1 (batch,) class labels", describe(y_true))
     if lshape[0] is not None and shape[0] is not None and lshape[0] != shape[0]:
         fail("y_true", f"{shape[0]} labels (one per row of y_pred)", f"{lshape[0]} labels")
+    _check_concrete("y_true", labels, labels=True)
     labels = ops.reshape(labels, (-1, 1))
     return labels, embeddings
+
+
+def _concrete(x):
+    """``x`` as a NumPy array when its values are known here (NumPy, eager), else None
+    (a symbolic tensor in a graph: its values are not known until the graph runs)."""
+    if isinstance(x, keras.KerasTensor):
+        return None
+    try:
+        return np.asarray(ops.convert_to_numpy(x))
+    except Exception:  # a graph tensor (tf.function, model.fit): nothing to check here
+        return None
+
+
+def _check_concrete(name: str, x, *, labels: bool = False) -> None:
+    """Checks the values of a tensor whose values are known: class labels (integers >= 0,
+    integer-valued floats accepted) or, without ``labels``, finite weights >= 0.
+
+    Inside a graph the values are not known when the loss is traced, and are not checked
+    (like every Keras loss, the graph then propagates what it is given).
+    """
+    values = _concrete(x)
+    if values is None:
+        return
+    if labels:
+        check_labels(name, values.reshape(-1))
+        return
+    values = check_array(name, values, dtype="float")
+    if values.size and values.min() < 0:
+        fail(name, "weights >= 0", f"minimum {values.min()!r}")
 
 
 def _masked_maximum(data, mask):
@@ -289,7 +322,8 @@ def triplet_semihard_loss(y_true, y_pred, margin=1.0, distance_metric="L2"):
     Taught in notebooks/16_face_recognition.ipynb.
 
     Args:
-        y_true: ``(batch,)`` (or ``(batch, 1)``) integer class labels.
+        y_true: ``(batch,)`` (or ``(batch, 1)``) class labels, integers >= 0 (checked where
+            their values are known: NumPy or eager tensors).
         y_pred: ``(batch, d)`` embeddings.
         margin: the margin, a real number >= 0.
         distance_metric: ``"L2"``, ``"squared-L2"`` or ``"angular"``.
@@ -350,7 +384,8 @@ def triplet_hard_loss(y_true, y_pred, margin=1.0, soft=False, distance_metric="L
     Taught in notebooks/16_face_recognition.ipynb.
 
     Args:
-        y_true: ``(batch,)`` (or ``(batch, 1)``) integer class labels.
+        y_true: ``(batch,)`` (or ``(batch, 1)``) class labels, integers >= 0 (checked where
+            their values are known: NumPy or eager tensors).
         y_pred: ``(batch, d)`` embeddings.
         margin: the margin, a real number >= 0 (unused when ``soft``).
         soft: use the soft margin ``log(1 + exp(pos - neg))``.
@@ -610,6 +645,15 @@ class CheckedInputsLoss(keras.losses.Loss):
     tensor (Keras's own conversion would raise an error that names neither)."""
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        """Checks the arguments by name, then calls the loss as Keras does.
+
+        ``sample_weight`` (None, a number or a tensor broadcastable to the per-example
+        losses) must hold finite weights >= 0 where its values are known (NumPy or eager):
+        a NaN weight would silently make the loss NaN.
+        """
+        if sample_weight is not None:
+            sample_weight = check_tensor("sample_weight", sample_weight)
+            _check_concrete("sample_weight", sample_weight)
         return super().__call__(
             check_tensor("y_true", y_true), check_tensor("y_pred", y_pred), sample_weight
         )

@@ -18,6 +18,7 @@ multiplies and parameters; `multiply_count` adds up the multiplies of a model;
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +32,7 @@ from cvutils.checks import (
     check_choice,
     check_int,
     check_real,
+    check_size,
     describe,
     fail,
 )
@@ -94,7 +96,15 @@ def _classes(classes: Any) -> int:
     return check_int("classes", classes, 1, MAX_COUNT)
 
 
+def _dense_size(names: str, x: Any, *widths: int) -> None:
+    """Refuses dense layers (a chain ``x -> widths[0] -> widths[1] ...``) whose weights would
+    exceed `cvutils.checks.MAX_PARAMS`, naming the arguments that set the widths."""
+    sizes = [int(x.shape[-1]), *widths]
+    check_size(names, sum((a + 1) * b for a, b in itertools.pairwise(sizes)), detail=" in the head")
+
+
 def _head(x: Any, classes: int, name: str = "predictions") -> Any:
+    _dense_size("classes", x, classes)
     return L.Dense(classes, activation="softmax", name=name)(x)
 
 
@@ -331,6 +341,7 @@ def resnet50(
         x = L.Flatten(name="flatten")(x)
     else:
         x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    _dense_size("classes", x, classes)
     outputs = L.Dense(
         classes, activation="softmax", kernel_initializer=glorot(seed=0), name="predictions"
     )(x)
@@ -452,6 +463,13 @@ def mobilenet_v1(
     dropout = check_real("dropout", dropout, low=0, high=1)
     if int(32 * alpha) < 1:
         fail("alpha", "large enough for at least one filter per layer (>= 1/32)", repr(alpha))
+    widths = [int(32 * alpha)] + [int(f * alpha) for f, _ in _MOBILENET_V1]
+    check_size(
+        "alpha",
+        9 * shape[2] * widths[0]
+        + sum(9 * a + a * b for a, b in itertools.pairwise(widths))
+        + widths[-1] * classes,
+    )
     inputs = keras.Input(shape, name="input")
     x = L.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="conv1")(
         inputs
@@ -503,6 +521,17 @@ def mobilenet_v2(
     shape = _input_shape(input_shape)
     alpha = check_real("alpha", alpha, low=0, low_open=True, high=None)
     classes = _classes(classes)
+    widths = [_make_divisible(32 * alpha)]
+    for _, c, repeats, _ in _MOBILENET_V2:
+        widths += [_make_divisible(int(c * alpha))] * repeats
+    last = _make_divisible(1280 * alpha) if alpha > 1.0 else 1280
+    check_size(
+        "alpha",
+        9 * shape[2] * widths[0]
+        + sum(6 * a * (a + 9 + b) for a, b in itertools.pairwise(widths))
+        + widths[-1] * last
+        + last * classes,
+    )
     inputs = keras.Input(shape, name="input")
     x = L.Conv2D(
         _make_divisible(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="Conv1"
@@ -832,8 +861,14 @@ def tiny_yolo(
     num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
     if isinstance(filters, str) or not isinstance(filters, Sequence) or not filters:
         fail("filters", "a non-empty sequence of positive ints", repr(filters), kind=True)
-    filters = [check_int(f"filters[{i}]", f, minimum=1) for i, f in enumerate(filters)]
-    head_filters = check_int("head_filters", head_filters, minimum=1)
+    filters = [check_int(f"filters[{i}]", f, 1, MAX_COUNT) for i, f in enumerate(filters)]
+    head_filters = check_int("head_filters", head_filters, 1, MAX_COUNT)
+    widths = [channels, *filters, head_filters]
+    check_size(
+        "filters, head_filters, num_anchors and num_classes",
+        sum(9 * a * b + 4 * b for a, b in itertools.pairwise(widths))
+        + (head_filters + 1) * num_anchors * (5 + num_classes),
+    )
     stride = 2 ** len(filters)
     if height % stride or width % stride:
         fail(
@@ -929,6 +964,7 @@ def localization_net(
     n_classes = check_int("n_classes", n_classes, 1, MAX_COUNT)
     dense = check_int("dense", dense, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "localization_net")
+    _dense_size("dense and n_classes", x, dense, n_classes + 1 + 4)
     c = L.Dense(dense, activation="relu", name="class_head")(x)
     p_c = L.Dense(1, activation="sigmoid", dtype="float32", name="p_c")(c)
     classes = L.Dense(n_classes, activation="softmax", dtype="float32", name="classes")(c)
@@ -977,6 +1013,7 @@ def landmark_net(
     n_keypoints = check_int("n_keypoints", n_keypoints, 1, MAX_COUNT)
     dense = check_int("dense", dense, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "landmark_net")
+    _dense_size("dense and n_keypoints", x, dense, 2 * n_keypoints)
     x = L.Dense(dense, activation="relu", name="head")(x)
     x = L.Dense(2 * n_keypoints, activation="sigmoid", dtype="float32", name="coordinates")(x)
     keypoints = L.Reshape((n_keypoints, 2), dtype="float32", name="keypoints")(x)
@@ -1140,6 +1177,7 @@ def face_encoder(
     """
     embedding_dim = check_int("embedding_dim", embedding_dim, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "face_encoder")
+    _dense_size("embedding_dim", x, embedding_dim)
     x = L.Dense(embedding_dim, name="embedding")(x)
     x = L.UnitNormalization(axis=-1, dtype="float32", name="l2_normalize")(x)
     return keras.Model(inputs, x, name="face_encoder")
@@ -1213,6 +1251,7 @@ def unet_model(
     ublock8 = blocks.upsampling_block(ublock7, cblock2[1], 2 * n, batch_norm=bn)
     ublock9 = blocks.upsampling_block(ublock8, cblock1[1], n, batch_norm=bn)
     conv9 = blocks._unet_conv(ublock9, n, bn)
+    check_size("n_filters and n_classes", (n + 1) * n_classes, detail=" in the output layer")
     conv10 = L.Conv2D(n_classes, 1, padding="same")(conv9)
     return keras.Model(inputs=inputs, outputs=conv10, name="unet")
 
@@ -1297,6 +1336,7 @@ def resnet9(
             r = _conv_bn_relu(r, filters, f"{name}_res2")
             x = L.Add(name=f"{name}_add")([x, r])
     x = L.GlobalMaxPooling2D(name="pool")(x)
+    _dense_size("classes", x, classes)
     x = L.Dense(classes, dtype="float32", name="logits")(x)
     x = L.Rescaling(0.125, dtype="float32", name="scale")(x)
     return keras.Model(inputs, x, name="resnet9")

@@ -92,7 +92,19 @@ def _check_learning_rate(learning_rate):
     return check_real("learning_rate", learning_rate, low=0.0)
 
 
+def _bool_array(x) -> bool:
+    """Whether ``x`` is an array (or nested list) of booleans."""
+    if isinstance(x, str | bytes):
+        return False
+    try:
+        return np.asarray(x).dtype == np.bool_
+    except (ValueError, TypeError):
+        return False
+
+
 def _check_step(step) -> np.ndarray:
+    if isinstance(step, bool | np.bool_) or _bool_array(step):
+        fail("step", "step counts (numbers >= 0, not flags)", describe(step), kind=True)
     s = check_array("step", step, dtype=np.float64)
     if s.size and s.min() < 0:
         fail("step", "non-negative steps", f"minimum {s.min()!r}")
@@ -675,7 +687,14 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         )
 
     def __call__(self, step):
+        """The learning rate at ``step`` (a number >= 0, or an integer or float tensor)."""
         ops = keras.ops
+        if hasattr(step, "dtype") and not isinstance(step, np.ndarray | np.generic):
+            dtype = keras.backend.standardize_dtype(step.dtype)  # Keras's iteration counter
+            if dtype == "bool" or not dtype.startswith(("int", "uint", "float", "bfloat")):
+                fail("step", "a step count (an integer or float tensor)", describe(step), kind=True)
+        else:
+            step = _check_step(step)
         t = ops.cast(step, "float32")
         total = float(self.total_steps)
         warmup = self.warmup_fraction * total

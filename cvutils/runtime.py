@@ -510,7 +510,9 @@ def progress(iterable, desc: str = "", total: int | None = None, every: float = 
     """
     check_str("desc", desc, allow_empty=True)
     every = check_real("every", every, low=0)
-    if not hasattr(iterable, "__iter__"):
+    try:
+        iter(iterable)  # a 0-d array has __iter__ but refuses to be iterated
+    except TypeError:
         fail("iterable", "an iterable", describe(iterable), kind=True)
     if total is None and hasattr(iterable, "__len__"):
         total = len(iterable)

@@ -43,6 +43,7 @@ import numpy as np
 from cvutils.boxes import FORMATS, convert_boxes, pairwise_iou
 from cvutils.checks import (
     check_array,
+    check_bool,
     check_choice,
     check_int,
     check_path,
@@ -377,6 +378,7 @@ def to_tf_dataset(
     if not isinstance(data, ShapesData):
         fail("data", "a ShapesData", type(data).__name__, kind=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
+    shuffle = check_bool("shuffle", shuffle)
     seed = check_int("seed", seed, minimum=0)
     if targets is None:
         y = {"boxes": data.boxes, "class_ids": data.class_ids, "num_objects": data.num_objects}

@@ -219,6 +219,8 @@ def scale_boxes(boxes: Any, image_shape: Any):
         array([[ 360.,  640.,  720., 1280.]], dtype=float32)
     """
     boxes = check_float_tensor("boxes", boxes)
+    if len(boxes.shape) < 1:
+        fail("boxes", "a (..., 4) tensor of (y_min, x_min, y_max, x_max) boxes", describe(boxes))
     _last_dim("boxes", boxes, 4, "(y_min, x_min, y_max, x_max)")
     height, width = (float(v) for v in check_shape("image_shape", _seq(image_shape), ndim=2))
     image_dims = tf.reshape(tf.constant([height, width, height, width], boxes.dtype), [1, 4])
@@ -298,6 +300,12 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
     """
     scores, boxes = check_float_tensor("scores", scores), check_float_tensor("boxes", boxes)
     classes = check_tensor("classes", classes)
+    if (
+        tf.executing_eagerly()
+        and classes.dtype.is_floating
+        and not bool(tf.reduce_all(tf.math.is_finite(classes)))
+    ):
+        fail("classes", "finite class ids", "NaN or infinite values")  # checked when eager
     _last_dim("boxes", boxes, 4, "(y_min, x_min, y_max, x_max)")
     if scores.shape.rank != 1 or boxes.shape.rank != 2 or classes.shape.rank != 1:
         fail(
@@ -668,6 +676,14 @@ class YoloLoss(CheckedInputsLoss):
                 f"tensors whose last axis is {depth} or {n_a * depth}",
                 f"shapes {tuple(y_true.shape)} and {tuple(y_pred.shape)}",
             )
+        known = [tuple(t.shape[:3]) for t in (y_true, y_pred)]
+        if any(a is not None and b is not None and a != b for a, b in zip(*known, strict=True)):
+            fail(
+                "y_true",
+                "targets for y_pred's batch and grid (batch, S_h, S_w) = "
+                f"{tuple(y_pred.shape[:3])}",
+                f"shape {tuple(y_true.shape)}",
+            )
         lead = ops.shape(y_pred)[:3]
         shape = (-1, lead[1], lead[2], n_a, depth)
         p, t = ops.reshape(y_pred, shape), ops.reshape(y_true, shape)
@@ -729,8 +745,12 @@ def average_precision(recall: Any, precision: Any) -> float:
     The precision envelope ``p_interp(r) = max_{r' >= r} p(r')`` integrated over recall.
 
     Args:
-        recall: ``(K,)`` non-decreasing recalls after each ranked detection.
-        precision: ``(K,)`` precisions after each ranked detection.
+        recall: ``(K,)`` non-decreasing recalls in ``[0, 1]`` after each ranked detection.
+        precision: ``(K,)`` precisions in ``[0, 1]`` after each ranked detection.
+
+    Raises:
+        ValueError: for arrays of different lengths, values outside ``[0, 1]``, NaN, or a
+            recall that decreases (not a precision-recall curve).
 
     Taught in notebooks/14_training_a_yolo_detector.ipynb.
 
@@ -742,6 +762,16 @@ def average_precision(recall: Any, precision: Any) -> float:
     precision = check_array("precision", precision, ndim=1, dtype="float")
     if len(recall) != len(precision):
         fail("precision", f"of the same length as recall ({len(recall)})", f"{len(precision)}")
+    for name, values in (("recall", recall), ("precision", precision)):
+        if values.size and (values.min() < 0 or values.max() > 1):
+            fail(name, "values in [0, 1]", f"values in {values.min():g}..{values.max():g}")
+    if np.any(np.diff(recall) < 0):
+        first = int(np.flatnonzero(np.diff(recall) < 0)[0])
+        fail(
+            "recall",
+            "non-decreasing (recall after each ranked detection)",
+            f"{recall[first]:g} then {recall[first + 1]:g} at positions {first}, {first + 1}",
+        )
     mrec = np.concatenate([[0.0], recall, [1.0]])
     mpre = np.concatenate([[0.0], precision, [0.0]])
     mpre = np.maximum.accumulate(mpre[::-1])[::-1]
@@ -827,7 +857,7 @@ def encode_targets_tf(boxes, class_ids, anchors, grid_shape, num_classes: int, i
 
     Args:
         boxes: ``(N, 4)`` tensor of pixel boxes ``(x1, y1, x2, y2)``.
-        class_ids: ``(N,)`` integer tensor, ``-1`` for rows to ignore.
+        class_ids: ``(N,)`` integer tensor of ids in ``0..C-1``, ``-1`` for rows to ignore.
         anchors: ``(A, 2)`` anchor ``(width, height)`` in cells.
         grid_shape: ``(S_h, S_w)``.
         num_classes: ``C``.
@@ -835,6 +865,11 @@ def encode_targets_tf(boxes, class_ids, anchors, grid_shape, num_classes: int, i
 
     Returns:
         A float32 tensor ``(S_h, S_w, A, 5 + C)``.
+
+    Raises:
+        ValueError: for a bad argument; a class id below -1 or >= ``C`` is refused at once
+            for eager input, and when the graph runs (``InvalidArgumentError`` carrying the
+            same message) inside ``tf.data`` or a ``tf.function``.
 
     Taught in notebooks/14_training_a_yolo_detector.ipynb.
 
@@ -862,13 +897,27 @@ def encode_targets_tf(boxes, class_ids, anchors, grid_shape, num_classes: int, i
     if n_b is not None and n_c is not None and n_b != n_c:
         fail("class_ids", f"one class id per box ({n_b})", f"{n_c}")
 
+    if tf.executing_eagerly():
+        _check_class_ids(class_ids.numpy(), num_classes)
+
     def encode(b, c):
+        _check_class_ids(c, num_classes)
         keep = c >= 0
         return encode_targets(b[keep], c[keep], anchors, (s_h, s_w), num_classes, (height, width))
 
     y = tf.numpy_function(encode, [boxes, tf.cast(class_ids, tf.int64)], tf.float32)
     y.set_shape((s_h, s_w, len(anchors), 5 + num_classes))
     return y
+
+
+def _check_class_ids(c: np.ndarray, num_classes: int) -> None:
+    """Class ids in ``-1..num_classes-1`` (``-1`` marks padding), or the one error."""
+    if c.size and (c.min() < -1 or c.max() >= num_classes):
+        fail(
+            "class_ids",
+            f"class ids in 0..{num_classes - 1}, or -1 for padding",
+            f"values in {int(c.min())}..{int(c.max())}",
+        )
 
 
 def precision_recall_curves(

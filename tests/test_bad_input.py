@@ -9,6 +9,12 @@ callable (`SPECS`), replace one argument by a malformed value, call, and accept 
 
 never another exception type, a hang (each call has a time limit) or a NaN.
 `test_every_public_callable_has_a_spec` makes sure a new public function cannot skip this.
+
+Besides the random draws, `test_every_class_of_bad_input_is_refused` generates each class of
+`BAD_CLASSES` (the kinds of input that hostile calls found: a bool for a number, a string for
+a bool, a non-string name, zero-size axes, NaN/inf/fractional/negative labels, huge sizes,
+non-monotone curves, NaN dimensions) for *every* argument it applies to, and
+`test_hostile_example_is_refused_by_name` keeps the hostile calls themselves.
 """
 
 from __future__ import annotations
@@ -170,9 +176,9 @@ def exempt(key: str, why: str) -> None:
 EXEMPT: dict[str, str] = {}
 
 
-# --- checks: the value is corrupted; the name and options are the calling module's own
-# constants, not learner input.
-CHECK_OPTIONS = ("name", "minimum", "maximum", "low", "high", "choices", "ndim", "n_classes")
+# --- checks: the value and the name are corrupted (a non-string name is refused by name);
+# the options are the calling module's own constants, not learner input.
+CHECK_OPTIONS = ("minimum", "maximum", "low", "high", "choices", "ndim", "n_classes")
 
 
 @spec("checks.check_int", skip=CHECK_OPTIONS)
@@ -225,7 +231,7 @@ def _():
     return _mod("checks").check_labels, dict(name="y", y=np.array([0, 1, 2]), n_classes=3)
 
 
-@spec("checks.check_same_length", skip=("name_a", "name_b"))
+@spec("checks.check_same_length")
 def _():
     return _mod("checks").check_same_length, dict(name_a="a", a=[1, 2], name_b="b", b=[3, 4])
 
@@ -247,7 +253,7 @@ def _():
 
 
 # a and b are the calling module's own tensors, already converted; only their shapes differ
-@spec("checks.check_same_shape", skip=("name_a", "name_b", "a", "b"))
+@spec("checks.check_same_shape", skip=("a", "b"))
 def _():
     return _mod("checks").check_same_shape, dict(
         name_a="y_true", a=np.ones((2, 3)), name_b="y_pred", b=np.ones((2, 3))
@@ -255,6 +261,11 @@ def _():
 
 
 exempt("losses.CheckedInputsLoss", "an abstract base class; every loss built on it is swept")
+
+
+@spec("checks.check_size", skip=("maximum", "what", "detail"))
+def _():
+    return _mod("checks").check_size, dict(name="filters", count=3 * 3 * 64 * 8)
 
 
 exempt("checks.describe", "formats any value for a message; every value is valid input")
@@ -1460,7 +1471,7 @@ def _boxes4():
     return np.array([[0.0, 0.0, 4.0, 4.0], [1.0, 1.0, 5.0, 5.0], [6.0, 6.0, 9.0, 8.0]])
 
 
-@spec("boxes.check_boxes", skip=("name", "ndim"))  # name, ndim: the calling module's constants
+@spec("boxes.check_boxes")
 def _():
     return _mod("boxes").check_boxes, dict(name="boxes", boxes=_boxes4(), fmt="xyxy", ndim=2)
 
@@ -2755,9 +2766,98 @@ GENERAL_BAD: list[Any] = [
 ]
 
 
+# The classes of bad input that hostile calls found (each generated for every argument it
+# applies to, by `test_every_class_of_bad_input_is_refused`, as well as drawn at random):
+
+
+def _bool_for_number(valid: Any) -> list[Any]:
+    """A flag where a number is expected."""
+    plain = isinstance(valid, int | float | np.integer | np.floating)
+    return [True] if plain and not isinstance(valid, bool | np.bool_) else []
+
+
+def _string_for_bool(valid: Any) -> list[Any]:
+    """A string where a flag is expected (``shuffle="no"``)."""
+    return ["no"] if isinstance(valid, bool | np.bool_) else []
+
+
+def _non_string_name(valid: Any) -> list[Any]:
+    """A number where a name (a string) is expected."""
+    return [3] if isinstance(valid, str) else []
+
+
+def _zero_size_axes(valid: Any) -> list[Any]:
+    """An array with a zero-size axis other than the first (an image of shape (0, 10, 3))."""
+    if not isinstance(valid, np.ndarray) or valid.ndim < 2 or not valid.size:
+        return []
+    return [
+        np.zeros((*valid.shape[:k], 0, *valid.shape[k + 1 :]), valid.dtype)
+        for k in range(1, valid.ndim)
+    ][:2]
+
+
+def _bad_labels(valid: Any) -> list[Any]:
+    """NaN, inf, fractional and negative (below -1, the padding id) class labels."""
+    if not isinstance(valid, np.ndarray) or valid.dtype.kind not in "iu" or not valid.size:
+        return []
+    out = []
+    for bad in (np.nan, np.inf, 0.5):
+        v = valid.astype(np.float64)
+        v.flat[valid.size // 2] = bad
+        out.append(v)
+    v = valid.copy()
+    v.flat[valid.size // 2] = -2
+    return [*out, v]
+
+
+def _huge_sizes(valid: Any) -> list[Any]:
+    """A size beyond any sane bound (10**12 filters, classes, samples)."""
+    if isinstance(valid, bool | np.bool_) or not isinstance(valid, int | np.integer):
+        if (
+            isinstance(valid, tuple | list)
+            and valid
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in valid)
+        ):
+            return [type(valid)([10**12, *valid[1:]])]
+        return []
+    return [10**12] if valid > 0 else []
+
+
+def _non_monotone(valid: Any) -> list[Any]:
+    """A curve that goes back, or beyond 1 (a recall that decreases, a recall above 1)."""
+    if not isinstance(valid, np.ndarray) or valid.ndim != 1 or valid.dtype.kind != "f":
+        return []
+    if len(valid) < 2 or np.all(valid == valid[0]):
+        return []
+    return [valid[::-1].copy(), valid + 1.5]
+
+
+def _nan_dimensions(valid: Any) -> list[Any]:
+    """A shape with a NaN (or fractional) size."""
+    if not (isinstance(valid, tuple | list) and valid):
+        return []
+    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in valid):
+        return []
+    return [type(valid)([*valid[:-1], float("nan")]), type(valid)([valid[0] + 0.5, *valid[1:]])]
+
+
+BAD_CLASSES: dict[str, Callable[[Any], list[Any]]] = {
+    "bool for a number": _bool_for_number,
+    "string for a bool": _string_for_bool,
+    "non-string name": _non_string_name,
+    "zero-size axes": _zero_size_axes,
+    "NaN/inf/fractional/negative labels": _bad_labels,
+    "huge sizes": _huge_sizes,
+    "non-monotone curves": _non_monotone,
+    "NaN dimensions": _nan_dimensions,
+}
+
+
 def bad_values(valid: Any) -> list[Any]:
     """Malformed replacements for one valid argument value."""
     values = list(GENERAL_BAD)
+    for make in BAD_CLASSES.values():
+        values += make(valid)
     if isinstance(valid, np.ndarray):
         values += _array_variants(valid)
     elif isinstance(valid, bool):
@@ -2982,6 +3082,30 @@ def sweep(key: str, data: Any) -> None:
     judge(key, sp, name, bad)
 
 
+#: Specs whose arguments are not swept class by class (with the reason).
+CLASS_SKIP: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("cls", sorted(BAD_CLASSES))
+def test_every_class_of_bad_input_is_refused(cls):
+    """Every class of `BAD_CLASSES`, generated for every argument of every spec it applies
+    to (not a random draw): a named error or a NaN-free result, within the time limit."""
+    make_bad = BAD_CLASSES[cls]
+    calls = 0
+    for key in sorted(SPECS):
+        sp = SPECS[key]
+        if key in CLASS_SKIP or key.partition(".")[0] in PENDING_MODULES:
+            continue
+        _, kwargs = sp.make()
+        for name in kwargs:
+            if name in sp.skip:
+                continue
+            for bad in make_bad(kwargs[name]):
+                calls += 1
+                judge(key, sp, name, bad)
+    assert calls, f"no argument of any spec is of the kind that {cls!r} corrupts"
+
+
 def test_the_sweep_catches_a_careless_function():
     """The judge itself fails on the faults it is meant to find."""
 
@@ -3023,3 +3147,172 @@ TMP = Path(tempfile.mkdtemp(prefix="cvutils-bad-input-"))
 #: here, never in the repository.
 CWD = TMP / "cwd"
 CWD.mkdir()
+
+
+# ----------------------------------------------------------------------------- hostile examples
+# Calls a hostile user tried, each with the argument its message must name. They crashed
+# (InvalidArgumentError, ResourceExhaustedError after a hang, OverflowError, IndexError,
+# UnimplementedError, AttributeError) or were silently accepted.
+
+
+def _hostile_examples() -> dict[str, tuple[Callable[[], Any], str]]:
+    A = [[1.0, 1.0], [2.0, 2.0]]
+    emb = rng().random((4, 3)).astype("float32")
+
+    def m(name):
+        return _mod(name)
+
+    return {
+        "YoloLoss 3x3 y_pred, 2x2 y_true": (
+            lambda: m("yolo").YoloLoss(A, 2)(
+                np.zeros((1, 2, 2, 2, 7), "float32"), np.zeros((1, 3, 3, 14), "float32")
+            ),
+            "y_true",
+        ),
+        "tiny_yolo head_filters=10**12": (
+            lambda: m("models").tiny_yolo(head_filters=10**12),
+            "head_filters",
+        ),
+        "tiny_yolo filters=(10**12, 8)": (
+            lambda: m("models").tiny_yolo(filters=(10**12, 8)),
+            "filters",
+        ),
+        "tiny_yolo num_classes=10**8": (
+            lambda: m("models").tiny_yolo(num_classes=10**8),
+            "num_classes",
+        ),
+        "mobilenet_v1 alpha=1e12": (lambda: m("models").mobilenet_v1(alpha=1e12), "alpha"),
+        "mobilenet_v2 alpha=1e300": (lambda: m("models").mobilenet_v2(alpha=1e300), "alpha"),
+        "vgg16 classes=10**8": (lambda: m("models").vgg16((32, 32, 3), 10**8), "classes"),
+        "LocallyConnected2D.build huge": (
+            lambda: m("blocks").LocallyConnected2D(2, 3).build((1, 10**30, 10**30, 3)),
+            "filters and kernel_size",
+        ),
+        "LocallyConnected2D.build inf channels": (
+            lambda: m("blocks").LocallyConnected2D(2, 3).build((1, 8, 8, float("inf"))),
+            "inputs",
+        ),
+        "scale_translate_boxes (0, 10, 3) image": (
+            lambda: m("augment").scale_translate_boxes(
+                np.zeros((0, 10, 3)), [[1, 1, 3, 3]], [0], 1.2, (1.0, 0.0)
+            ),
+            "image",
+        ),
+        "random_scale_translate (0, 10, 3) image": (
+            lambda: m("augment").random_scale_translate(
+                np.zeros((0, 10, 3)), [[1, 1, 3, 3]], [0], [1, 2]
+            ),
+            "image",
+        ),
+        "PCAColorAugmentation 2 channels": (
+            lambda: m("augment_layers").PCAColorAugmentation([2.0, 1.0, 0.0], np.eye(3))(
+                np.zeros((2, 4, 4, 2), "float32"), training=True
+            ),
+            "inputs",
+        ),
+        "OneCycle step 'a'": (lambda: m("optim").OneCycle(0.4, 20)("a"), "step"),
+        "check_same_shape name 1": (
+            lambda: m("checks").check_same_shape(1, np.ones(2), "b", np.ones(3)),
+            "name_a",
+        ),
+        "fail name 3": (lambda: m("checks").fail(3, "x", "y"), "name"),
+        "fail got 3": (lambda: m("checks").fail("x", "y", 3), "got"),
+        **{
+            f"{fn} label {bad}": (
+                lambda fn=fn, bad=bad: getattr(m("losses"), fn)([0, bad, 1, 1], emb),
+                "y_true",
+            )
+            for fn in ("triplet_semihard_loss", "triplet_hard_loss")
+            for bad in (np.nan, np.inf, 0.5, -1)
+        },
+        "TripletHardLoss label 0.5": (
+            lambda: m("losses").TripletHardLoss()(np.array([0, 0.5, 1, 1]), emb),
+            "y_true",
+        ),
+        "average_precision decreasing recall": (
+            lambda: m("yolo").average_precision([0.5, 0.2, 1.0], [1, 0.5, 0.6]),
+            "recall",
+        ),
+        "average_precision recall 1.5": (
+            lambda: m("yolo").average_precision([0.5, 1.5], [1, 0.5]),
+            "recall",
+        ),
+        "scale_boxes scalar": (lambda: m("yolo").scale_boxes(0.5, (720, 1280)), "boxes"),
+        "to_tf_dataset shuffle='no'": (
+            lambda: m("synthetic").to_tf_dataset(
+                m("synthetic").make_shapes(2, image_size=16, seed=0), shuffle="no"
+            ),
+            "shuffle",
+        ),
+        "check_boxes ndim='2'": (
+            lambda: m("boxes").check_boxes("boxes", [[0, 0, 1, 1]], ndim="2"),
+            "ndim",
+        ),
+        "scale_translate_boxes scale=True": (
+            lambda: m("augment").scale_translate_boxes(
+                np.zeros((8, 8, 1)), [[1, 1, 3, 3]], [0], True, (1.0, 0.0)
+            ),
+            "scale",
+        ),
+        "encode_targets_tf class id -2": (
+            lambda: m("yolo").encode_targets_tf(
+                [[0, 0, 8, 8]], [-2], [[1, 1]], (2, 2), 2, (16, 16)
+            ),
+            "class_ids",
+        ),
+        "TripletHardLoss sample_weight NaN": (
+            lambda: m("losses").TripletHardLoss()([0, 0, 1, 1], emb, sample_weight=np.nan),
+            "sample_weight",
+        ),
+        "LocalizationLoss sample_weight [1, NaN]": (
+            lambda: m("yolo").LocalizationLoss()(
+                np.zeros((2, 7)), np.zeros((2, 7)), sample_weight=np.array([1, np.nan])
+            ),
+            "sample_weight",
+        ),
+        "LocallyConnected2D.compute_output_shape NaN": (
+            lambda: (
+                m("blocks").LocallyConnected2D(2, 3).compute_output_shape((1, float("nan"), 8, 3))
+            ),
+            "inputs",
+        ),
+        "ZeroPadShortcut.compute_output_shape NaN": (
+            lambda: m("blocks").ZeroPadShortcut(4, 2).compute_output_shape((1, 8, 8, float("nan"))),
+            "inputs",
+        ),
+    }
+
+
+@pytest.mark.parametrize("example", sorted(_hostile_examples()))
+def test_hostile_example_is_refused_by_name(example):
+    call, name = _hostile_examples()[example]
+    with pytest.raises(ValueError) as info:  # ArgumentTypeError is a ValueError too
+        call_with_limit(lambda: call(), {}, seconds=30)
+    msg = str(info.value)
+    assert " must be " in msg and name in msg.split(" must be ")[0], msg
+
+
+def test_grading_cli_refuses_a_directory_as_gradebook_or_report(capsys):
+    from cvutils.grading.cli import main
+
+    folder = _tiny_nb_file("cli").parent
+    out = TMP / "a-directory"
+    out.mkdir(exist_ok=True)
+    for option in ("--gradebook", "--report"):
+        assert main(["grade", str(folder), option, str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {option} must be a file") and "Traceback" not in err
+
+
+def test_a_malformed_hidden_test_result_scores_zero():
+    import json as _json
+
+    from cvutils.grading import autograde
+
+    test = type("T", (), {"name": "double", "select": None, "atol": 0, "rtol": 0})()
+    out = TMP / "malformed-result"
+    np.savez(f"{out}.npz")
+    for result in ({"cases": [{}]}, {"cases": [{"status": "ok"}]}, ["not", "a", "dict"]):
+        Path(f"{out}.json").write_text(_json.dumps(result))
+        points, message = autograde._score(test, [("case", (), {})], [1.0], out)
+        assert points == 0.0 and "malformed result" in message, message

@@ -407,3 +407,92 @@ def test_non_real_inputs_are_refused_by_name(call, name, bad):
 def test_zero_pad_shortcut_names_inputs_of_another_rank():
     with pytest.raises(ValueError, match=r"inputs must be of rank 4 .*; got shape \(8, 8, 4\)"):
         blocks.ZeroPadShortcut(6)(np.zeros((8, 8, 4), "float32"))
+
+
+# ----------------------------------------------------------------------------- edge inputs
+# An empty batch, one-pixel images and strides larger than the input, for every layer and
+# block, with oneDNN on and off: TensorFlow's oneDNN convolutions fail on an empty batch
+# (and its depthwise convolution returns its input), so the blocks must not rely on them
+# there. `test_edge_inputs_with_the_other_onednn_setting` reruns these tests in a process
+# with the other setting (TF_ENABLE_ONEDNN_OPTS is read when TensorFlow is imported).
+
+EDGE_BLOCKS = {
+    "LocallyConnected2D s3": lambda x: blocks.LocallyConnected2D(3, 1, strides=3)(x),
+    "ZeroPadShortcut s3": lambda x: blocks.ZeroPadShortcut(6, 3)(x),
+    "identity_block": lambda x: blocks.identity_block(x, 3, [2, 2, 4], training=False),
+    "convolutional_block s3": lambda x: blocks.convolutional_block(
+        x, 3, [2, 2, 4], s=3, training=False
+    ),
+    "basic_residual_block s3": lambda x: blocks.basic_residual_block(x, 6, stride=3),
+    "inception_module": lambda x: blocks.inception_module(x, 2, 2, 2, 1, 1, 1),
+    "depthwise_separable s3": lambda x: blocks.depthwise_separable(x, 4, stride=3),
+    "inverted_residual s3": lambda x: blocks.inverted_residual(x, 2, 4, 3),
+    "inverted_residual s1": lambda x: blocks.inverted_residual(x, 2, 4, 1),
+    "conv_block no pooling": lambda x: blocks.conv_block(x, 2, max_pooling=False)[0],
+    "conv_block": lambda x: blocks.conv_block(x, 2)[0],
+    "upsampling_block": lambda x: blocks.upsampling_block(
+        x, np.zeros((x.shape[0], 2 * x.shape[1], 2 * x.shape[2], 2), "float32"), 2
+    ),
+}
+EDGE_INPUTS = {
+    "empty batch": (0, 8, 8, 4),
+    "one pixel": (2, 1, 1, 4),
+    "2x2, stride 3": (2, 2, 2, 4),
+}
+
+
+def _symbolic_shape(name, shape):
+    """The output shape the block promises for ``shape`` (built on a `keras.Input`)."""
+    if name == "upsampling_block":
+        x = keras.Input(shape[1:])
+        skip = keras.Input((2 * shape[1], 2 * shape[2], 2))
+        return tuple(blocks.upsampling_block(x, skip, 2).shape[1:])
+    return tuple(EDGE_BLOCKS[name](keras.Input(shape[1:])).shape[1:])
+
+
+@pytest.mark.parametrize("case", sorted(EDGE_INPUTS))
+@pytest.mark.parametrize("name", sorted(EDGE_BLOCKS))
+def test_edge_inputs_give_the_promised_shape_or_a_named_error(name, case):
+    shape = EDGE_INPUTS[case]
+    x = np.ones(shape, "float32")
+    if name == "conv_block" and case == "one pixel":
+        # a 2x2 max pooling has nothing to pool: refused by name (oneDNN aborted, plain
+        # TensorFlow gave a 0x0 map)
+        with pytest.raises(ValueError, match="^inputs must be at least 2x2"):
+            EDGE_BLOCKS[name](x)
+        return
+    out = EDGE_BLOCKS[name](x)
+    assert tuple(out.shape) == (shape[0], *_symbolic_shape(name, shape))
+    assert np.isfinite(np.asarray(out)).all()
+
+
+def test_edge_inputs_with_the_other_onednn_setting():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    other = "0" if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0" else "1"
+    if os.environ.get("CVUTILS_EDGE_INNER"):
+        pytest.skip("already the inner run")
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": other, "CVUTILS_EDGE_INNER": "1"}
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            __file__,
+            "-k",
+            "edge_inputs_give",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"TF_ENABLE_ONEDNN_OPTS={other}:\n{proc.stdout[-3000:]}"

@@ -249,8 +249,19 @@ def _score(
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError) as err:
         return 0.0, f"hidden tests could not run ({detail or err})"
+    try:
+        return _score_result(test, cases, references, result, arrays, prefix)
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError) as err:
+        # the result file is written inside the submission's kernel: a malformed one (a
+        # tampered harness, a missing key) scores 0 with a message, never a crash
+        return 0.0, f"hidden tests: malformed result from the kernel ({type(err).__name__}: {err})"
+
+
+def _score_result(test, cases, references, result, arrays, prefix: str) -> tuple[float, str]:
+    if not isinstance(result, dict) or not isinstance(result.get("cases", []), list):
+        raise TypeError("the result is not a dict with a list of cases")
     if result.get("error"):
-        return 0.0, result["error"]
+        return 0.0, str(result["error"])
     if result.get("delegation"):
         return 0.0, (
             f"delegation: {test.name} calls the package's own {result['delegation']}; "

@@ -1,8 +1,10 @@
 """Command line of the grading loop: annotate, student, grade.
 
 Exit status of ``grade``: 0 when grading worked, whatever the score; 2 when the submission
-could not be graded at all (not a notebook, not JSON, another assignment); for a folder, 1
-when some files could not be graded (the gradebook lists the others).
+could not be graded at all (not a notebook, not JSON, another assignment) or an argument is
+unusable (a ``--report`` or ``--gradebook`` path that is a directory, a file that cannot be
+written): then one ``error:`` line on stderr, never a traceback; for a folder, 1 when some
+files could not be graded (the gradebook lists the others).
 
 Taught in notebooks/00_setup_and_tour.ipynb; for instructors: README, "For instructors".
 """
@@ -15,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from cvutils.checks import check_path
 from cvutils.grading.autograde import format_report, grade, grade_folder, write_gradebook
 from cvutils.grading.exercises import (
     NotebookError,
@@ -100,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             run_all=not args.until_last_exercise,
         )
         path = Path(args.path)
+        # the output paths are checked before grading (which can take minutes)
+        for option, value in (("--report", args.report), ("--gradebook", args.gradebook)):
+            if value is not None:
+                check_path(option, value, kind="file")
         if path.is_dir():
             reports, failures = grade_folder(path, **kwargs)
             protect = sorted(path.glob("*.ipynb"))
@@ -123,4 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (NotebookError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a file that cannot be read or written: the user's to fix
+        print(f"error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
         return 2
