@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Modules whose results go through TensorFlow kernels (layers, models, losses, TF references).
 TENSORFLOW_MODULES = (
-    "test_blocks.py",
+    "test_locally_connected.py",
     "test_network_blocks.py",
     "test_layer_harness.py",
     "test_models.py",
