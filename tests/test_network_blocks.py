@@ -413,8 +413,8 @@ def test_zero_pad_shortcut_names_inputs_of_another_rank():
 # An empty batch, one-pixel images and strides larger than the input, for every layer and
 # block, with oneDNN on and off: TensorFlow's oneDNN convolutions fail on an empty batch
 # (and its depthwise convolution returns its input), so the blocks must not rely on them
-# there. `test_edge_inputs_with_the_other_onednn_setting` reruns these tests in a process
-# with the other setting (TF_ENABLE_ONEDNN_OPTS is read when TensorFlow is imported).
+# there. tests/test_onednn.py reruns this file in a process with the other setting
+# (TF_ENABLE_ONEDNN_OPTS is read when TensorFlow is imported).
 
 EDGE_BLOCKS = {
     "LocallyConnected2D s3": lambda x: blocks.LocallyConnected2D(3, 1, strides=3)(x),
@@ -464,35 +464,3 @@ def test_edge_inputs_give_the_promised_shape_or_a_named_error(name, case):
     out = EDGE_BLOCKS[name](x)
     assert tuple(out.shape) == (shape[0], *_symbolic_shape(name, shape))
     assert np.isfinite(np.asarray(out)).all()
-
-
-def test_edge_inputs_with_the_other_onednn_setting():
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    other = "0" if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0" else "1"
-    if os.environ.get("CVUTILS_EDGE_INNER"):
-        pytest.skip("already the inner run")
-    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": other, "CVUTILS_EDGE_INNER": "1"}
-    root = Path(__file__).resolve().parents[1]
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            __file__,
-            "-k",
-            "edge_inputs_give",
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, f"TF_ENABLE_ONEDNN_OPTS={other}:\n{proc.stdout[-3000:]}"
