@@ -322,8 +322,8 @@ def pad_crop_flip(image, seed, *, pad=4, cutout=0, pad_mode="reflect"):
     cutout = check_int("cutout", cutout, 0, 1 << 12)
     pad_mode = check_choice("pad_mode", pad_mode, PAD_MODES)
     image = check_tensor("image", image, dtype="float32")
-    if image.shape.rank != 3:
-        fail("image", "an (H, W, C) image tensor", f"shape {tuple(image.shape)}")
+    if image.shape.rank != 3 or any(d == 0 for d in image.shape):
+        fail("image", "a non-empty (H, W, C) image tensor", f"shape {tuple(image.shape)}")
     if pad_mode == "reflect" and None not in image.shape[:2] and pad >= min(image.shape[:2]):
         fail("pad", f"less than the image's sides {tuple(image.shape[:2])} to reflect", str(pad))
     seed = check_tensor("seed", seed)
