@@ -382,6 +382,8 @@ def training_batches(
     from cvutils.checks import check_bool, check_int, check_same_length
 
     x = check_array("images", images, ndim=4, layout="(N, H, W, C)").astype("float32")
+    if 0 in x.shape[1:]:
+        fail("images", "(N, H, W, C) images with H, W, C >= 1", f"shape {x.shape}")
     y = check_array("labels", labels, min_ndim=1)
     n = check_same_length("images", x, "labels", y)
     batch_size = check_int("batch_size", batch_size, 1, max(n, 1))
