@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from cvutils.checks import check_array, check_int, check_labels, check_real, fail
+from cvutils.checks import check_array, check_int, check_labels, check_real, describe, fail
 
 __all__ = ["StepTrainer", "mean_and_se", "sample_per_class"]
 
@@ -55,6 +55,8 @@ def sample_per_class(y: Any, k: int, seed: int = 0, classes: Any = None) -> np.n
     picked = []
     for c in classes:
         members = np.flatnonzero(y == c)
+        if len(members) == 0:
+            fail("classes", "classes that y holds", f"class {c}, absent from y")
         if len(members) < k:
             fail("k", f"at most {len(members)} (the examples of class {c} in y)", str(k))
         picked.append(rng.choice(members, k, replace=False))
@@ -180,14 +182,29 @@ class StepTrainer:
         rate = self.learning_rate
         if learning_rate is not None:
             rate = check_real("learning_rate", learning_rate, low=0, low_open=True)
-        x = check_array("x", x, dtype=np.float32)
-        y = check_labels("y", y, n=len(x) if x.ndim else None)
-        if tuple(x.shape[1:]) != tuple(self.model.input_shape[1:]):
-            fail("x", f"shape (n, {', '.join(map(str, self.model.input_shape[1:]))})", str(x.shape))
+        shape = (None, *self.model.input_shape[1:])
+        x = check_array("x", x, shape=shape, dtype=np.float32, allow_empty=False)
+        y = check_labels("y", y, self.model.output_shape[-1], n=len(x))
+        steps = check_int("steps", steps, 1)
+        seed = check_int("seed", seed, 0, 2**32 - 1)
         if weights is not None:
-            self.model.set_weights(weights)
-        for v in self.optimizer.variables:  # step count and moments (and the rate) to zero
+            self.model.set_weights(self._check_weights(weights))
+        for v in self.optimizer.variables:  # step count, moments (and the rate, set below)
             v.assign(np.zeros(v.shape, dtype=v.dtype))
         self.optimizer.learning_rate = rate
         batches = self.batches(len(x), steps, seed)
         return float(self._run(x, y.astype(np.int64), batches))
+
+    def _check_weights(self, weights: Any) -> list[np.ndarray]:
+        """``weights`` as a list of arrays shaped like ``model.get_weights()``, or raises."""
+        shapes = [tuple(w.shape) for w in self.model.weights]
+        if not isinstance(weights, list | tuple) or len(weights) != len(shapes):
+            fail(
+                "weights",
+                f"a list of {len(shapes)} arrays (model.get_weights())",
+                describe(weights),
+            )
+        return [
+            check_array(f"weights[{i}]", w, shape=want, dtype=np.float32)
+            for i, (w, want) in enumerate(zip(weights, shapes, strict=True))
+        ]
