@@ -26,6 +26,8 @@ Keras parts
     losses: triplet, content, Gram, style and total-variation costs (16, 18).
     style: random multi-scale texture features, L-BFGS on pixels, texture statistics (18).
     augment_layers: Keras preprocessing layers, PCA colour (10).
+    fewshot: few-shot samples per class, means with standard errors, a trainer that
+        restarts from given weights without retracing (10).
     interpret: filters, activations, occlusion, saliency, adversarial examples (17).
 Detection and recognition
     boxes: box formats, IoU and the one detection-matching rule (12, 13, 14).
