@@ -20,7 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from cvutils.checks import check_array, check_int, check_labels, check_real, describe, fail
+from cvutils.checks import (
+    check_array,
+    check_int,
+    check_labels,
+    check_real,
+    check_size,
+    describe,
+    fail,
+)
+
+#: The most Adam steps one `StepTrainer.fit` runs, and the most examples it indexes.
+MAX_STEPS = 10**6
+MAX_EXAMPLES = 10**7
 
 __all__ = ["StepTrainer", "mean_and_se", "sample_per_class"]
 
@@ -110,7 +122,7 @@ class StepTrainer:
             fail("model", "a keras.Model", type(model).__name__, kind=True)
         self.model = model
         self.learning_rate = check_real("learning_rate", learning_rate, low=0, low_open=True)
-        self.batch_size = check_int("batch_size", batch_size, 1)
+        self.batch_size = check_int("batch_size", batch_size, 1, MAX_EXAMPLES)
         self.optimizer = keras.optimizers.Adam(self.learning_rate)
         variables = model.trainable_variables
         if not variables:
@@ -145,9 +157,10 @@ class StepTrainer:
         examples are shuffled (``default_rng(seed)``) once per pass and cut into batches of
         ``batch_size``, a pass continuing into the next where it does not divide evenly.
         """
-        n = check_int("n", n, 1)
-        steps = check_int("steps", steps, 1)
+        n = check_int("n", n, 1, MAX_EXAMPLES)
+        steps = check_int("steps", steps, 1, MAX_STEPS)
         seed = check_int("seed", seed, 0, 2**32 - 1)
+        check_size("steps and n", steps * min(n, self.batch_size), maximum=10**8, what="indices")
         if n <= self.batch_size:
             return np.tile(np.arange(n, dtype=np.int32), (steps, 1))
         rng = np.random.default_rng(seed)
@@ -185,7 +198,7 @@ class StepTrainer:
         shape = (None, *self.model.input_shape[1:])
         x = check_array("x", x, shape=shape, dtype=np.float32, allow_empty=False)
         y = check_labels("y", y, self.model.output_shape[-1], n=len(x))
-        steps = check_int("steps", steps, 1)
+        steps = check_int("steps", steps, 1, MAX_STEPS)
         seed = check_int("seed", seed, 0, 2**32 - 1)
         if weights is not None:
             self.model.set_weights(self._check_weights(weights))
