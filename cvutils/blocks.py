@@ -43,7 +43,18 @@ from cvutils.checks import (
     fail,
 )
 
-__all__ = ["LocallyConnected2D"]
+__all__ = [
+    "LocallyConnected2D",
+    "ZeroPadShortcut",
+    "basic_residual_block",
+    "conv_block",
+    "convolutional_block",
+    "depthwise_separable",
+    "identity_block",
+    "inception_module",
+    "inverted_residual",
+    "upsampling_block",
+]
 
 
 def _pair(name: str, value: Any) -> tuple[int, int]:
@@ -329,16 +340,6 @@ class LocallyConnected2D(_CheckedLayer):
 # notebooks/09_network_in_network_inception_mobilenet.ipynb, and `cvutils.models`
 # assembles the course's networks from them.
 # ======================================================================================
-
-__all__ += [
-    "ZeroPadShortcut",
-    "basic_residual_block",
-    "convolutional_block",
-    "depthwise_separable",
-    "identity_block",
-    "inception_module",
-    "inverted_residual",
-]
 
 
 def _feature_map(name: str, x: Any) -> int:
@@ -911,8 +912,6 @@ def inverted_residual(
 # --------------------------------------------------------------------------------------
 
 from cvutils.checks import check_real  # noqa: E402  (this section's own import)
-
-__all__ += ["conv_block", "upsampling_block"]
 
 
 def _unet_conv(x: Any, n_filters: int, batch_norm: bool = False) -> Any:

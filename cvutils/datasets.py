@@ -59,7 +59,10 @@ __all__ = [
     "CIFAR10_TAR",
     "FLOWERS_TGZ",
     "IMAGES",
+    "MEDMNIST3D",
     "MNIST_NPZ",
+    "PETS_CLASSES",
+    "PETS_TFDS_NAME",
     "OfflineError",
     "Provenance",
     "RemoteFile",
@@ -71,8 +74,11 @@ __all__ = [
     "load_flowers",
     "load_image",
     "load_lfw_faces",
+    "load_lfw_people",
+    "load_medmnist3d",
     "load_mnist",
     "load_mnist1d",
+    "load_oxford_pets",
     "sha256sum",
 ]
 
@@ -736,8 +742,6 @@ MEDMNIST3D = {
 }
 _MEDMNIST_SPLITS = ("train", "val", "test")
 
-__all__ += ["MEDMNIST3D", "load_medmnist3d"]
-
 
 def load_medmnist3d(
     flag: str = "organmnist3d",
@@ -832,7 +836,6 @@ def load_medmnist3d(
 # ----------------------------------------------------------------------------- LFW people
 # (notebooks/16_face_recognition.ipynb)
 
-__all__ += ["load_lfw_people"]
 
 LFW_CITATION = "Labeled Faces in the Wild, Huang, Ramesh, Berg & Learned-Miller 2007"
 
@@ -908,7 +911,6 @@ def load_lfw_people(min_faces_per_person=20, resize=0.4, data_home=None):
 # ----------------------------------------------------------------------------- oxford pets
 # (notebook 15: semantic segmentation)
 
-__all__ += ["PETS_CLASSES", "PETS_TFDS_NAME", "load_oxford_pets"]
 
 #: The TensorFlow Datasets name of the Oxford-IIIT Pet data set.
 PETS_TFDS_NAME = "oxford_iiit_pet"

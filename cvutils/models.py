@@ -39,17 +39,24 @@ from cvutils.checks import (
 from cvutils.checks import check_shape as _check_shape
 
 __all__ = [
+    "VGG19_STYLE_TRANSFER_LAYERS",
     "alexnet",
+    "face_encoder",
     "format_table",
+    "landmark_net",
     "layer_table",
     "lenet5",
+    "localization_net",
     "mobilenet_v1",
     "mobilenet_v2",
     "multiply_count",
+    "resnet9",
     "resnet50",
     "resnet_cifar",
     "tiny_yolo",
+    "unet_model",
     "vgg16",
+    "vgg19_features",
 ]
 
 L = keras.layers
@@ -893,8 +900,6 @@ def tiny_yolo(
 # (notebooks/11_localization_and_landmarks.ipynb)
 # --------------------------------------------------------------------------------------
 
-__all__ += ["landmark_net", "localization_net"]
-
 
 def _small_trunk(
     input_shape: Any, filters: Any, dropout: Any, what: str
@@ -1126,15 +1131,10 @@ def vgg19_features(
     return model
 
 
-__all__ += ["VGG19_STYLE_TRANSFER_LAYERS", "vgg19_features"]
-
-
 # --------------------------------------------------------------------------------------
 # Week 4: face recognition, a Siamese encoder with an L2-normalised embedding
 # (notebooks/16_face_recognition.ipynb)
 # --------------------------------------------------------------------------------------
-
-__all__ += ["face_encoder"]
 
 
 def face_encoder(
@@ -1186,8 +1186,6 @@ def face_encoder(
 # --------------------------------------------------------------------------------------
 # U-Net (notebook 15: semantic segmentation)
 # --------------------------------------------------------------------------------------
-
-__all__ += ["unet_model"]
 
 
 def unet_model(
@@ -1260,7 +1258,6 @@ def unet_model(
 # ResNet-9, the network of the CIFAR-10 speed-runs (notebook 08, "Training fast")
 # --------------------------------------------------------------------------------------
 
-__all__ += ["resnet9"]
 
 #: ResNet-9's downsampling: three 2x2 max-pools (the 3x3 convolutions keep the size).
 _RESNET9_STEPS: tuple[Step, ...] = ((2, 2, 0), (2, 2, 0), (2, 2, 0))

@@ -296,6 +296,16 @@ def _top_candidates_first(b, s, alive, threshold, max_output_size):
     return ranked[kept].astype(np.int64)
 
 
+#: With at least this many candidates per box to keep, only the best-scored candidates are
+#: ranked and settled first (`_top_candidates_first`): sorting all of them would cost more
+#: than the few rounds that usually settle the kept boxes among the best ones.
+TOP_CANDIDATES_RATIO = 32
+#: With at least this many boxes per box to keep, the greedy pass runs block by block and
+#: stops once enough boxes are kept (as TensorFlow's kernel does), instead of computing the
+#: overlaps of every pair.
+EARLY_STOP_RATIO = 8
+
+
 def non_max_suppression(
     boxes: Any,
     scores: Any,
@@ -340,7 +350,7 @@ def non_max_suppression(
     alive = np.flatnonzero(s > floor)
     if alive.size == 0 or max_output_size == 0:
         return np.zeros(0, dtype=np.int64)
-    if max_output_size * 32 <= alive.size:  # few to keep: rank only the best candidates
+    if max_output_size * TOP_CANDIDATES_RATIO <= alive.size:  # few to keep: rank the best
         kept = _top_candidates_first(b, s, alive, threshold, max_output_size)
         if kept is not None:
             return kept
@@ -350,7 +360,7 @@ def non_max_suppression(
     positive = np.flatnonzero(area > 0)  # zero-area boxes never suppress nor are suppressed
     if positive.size <= 1:  # nothing can suppress anything
         kept = np.arange(len(b))[:max_output_size]
-    elif max_output_size * 8 <= len(b):  # few to keep: stop early, as TensorFlow does
+    elif max_output_size * EARLY_STOP_RATIO <= len(b):  # few to keep: stop early, as TF does
         kept = _greedy_blocked(b, area, threshold, max_output_size, _block(max_output_size))
     else:
         best = None

@@ -70,12 +70,14 @@ __all__ = [
     "Adam",
     "ExponentialDecay",
     "InverseTimeDecay",
+    "OneCycle",
     "Optimizer",
     "RMSprop",
     "StepDecay",
     "exponential_decay",
     "ill_conditioned_quadratic",
     "inverse_time_decay",
+    "one_cycle",
     "rosenbrock",
     "step_decay",
     "trajectory",
@@ -604,8 +606,6 @@ def trajectory(optimizer: Optimizer, loss_fn: Callable, start, steps: int) -> np
 # registered for saving and loading (the rest of this module imports it lazily).
 
 import keras  # noqa: E402 - only this section needs it, see above
-
-__all__ += ["OneCycle", "one_cycle"]
 
 
 def _check_one_cycle(peak_learning_rate, total_steps, warmup_fraction) -> tuple[float, int, float]:

@@ -57,9 +57,14 @@ __all__ = [
     "BACKGROUNDS",
     "CLASSES",
     "KEYPOINT_NAMES",
+    "MOTIONS",
     "SHAPES",
+    "VOLUME_CLASSES",
     "ShapesData",
+    "ecg_like",
+    "make_moving_shapes",
     "make_shapes",
+    "make_volumes",
     "read_coco",
     "to_tf_dataset",
     "write_coco",
@@ -561,7 +566,6 @@ def read_coco(path: Any, *, box_format: str = "xyxy") -> ShapesData:
 # Notebook 19 (1D and 3D convolutions): an ECG-like signal, volumes of 3D shapes (as in CT
 # scans) and tiny videos of a moving square.
 
-__all__ += ["MOTIONS", "VOLUME_CLASSES", "ecg_like", "make_moving_shapes", "make_volumes"]
 
 #: The 3D shapes `make_volumes` can draw.
 VOLUME_CLASSES = ("sphere", "cube", "torus")

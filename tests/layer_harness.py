@@ -1,4 +1,4 @@
-"""A test harness for every Keras layer and functional block of the course (issue 7).
+"""A test harness for every Keras layer and functional block of the course.
 
 Two entry points, modelled on keras-hub's ``TestCase.run_layer_test``:
 

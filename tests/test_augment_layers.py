@@ -253,7 +253,7 @@ def test_generator_layers_refuse_bad_arguments():
     assert_refused(lambda: al.image_data_generator_layers(seed=-1), "seed")
 
 
-# Regression tests for what the bad-input sweep found (issue 7).
+# Regression tests for what the bad-input sweep found.
 def test_pca_colour_layer_names_bad_inputs_and_batch_sizes():
     import numpy as np
     import pytest

@@ -53,15 +53,12 @@ for _name in WARM_IMPORTS:
 
 # ----------------------------------------------------------------------------- the public API
 
-#: Modules whose public names are *not* learner-facing callables to sweep.
-SKIP_MODULES = {"grading_tests"}
-
 
 def public_callables() -> dict[str, Any]:
     """``"module.name"`` and ``"module.Class.method"`` -> object, for every public callable."""
     found: dict[str, Any] = {}
     for info in pkgutil.iter_modules(cvutils.__path__):
-        if info.name.startswith("_") or info.name in SKIP_MODULES:
+        if info.name.startswith("_"):
             continue
         mod = importlib.import_module(f"cvutils.{info.name}")
         # a package's public API is what it exports from its submodules (`grading`)

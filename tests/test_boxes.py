@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from refusals import assert_refused
 
 from cvutils.boxes import (
     FORMATS,
@@ -17,7 +18,6 @@ from cvutils.boxes import (
     to_pixels,
     to_relative,
 )
-from tests.refusals import assert_refused
 
 
 def loop_iou(a, b):
@@ -163,7 +163,7 @@ def test_draw_boxes_draws_one_patch_per_box():
         draw_boxes(np.zeros((4, 4)), [[3, 0, 1, 1]])
 
 
-# Regression tests for what the bad-input sweep found (issue 7).
+# Regression tests for what the bad-input sweep found.
 @pytest.mark.parametrize(
     ("call", "name"),
     [

@@ -338,7 +338,7 @@ def test_report_json_and_table(tmp_path, capsys):
     assert set(report["submissions"][0]) >= {"notebook", "total", "max_total"}
 
 
-# Regression tests for what the bad-input sweep found (issue 7).
+# Regression tests for what the bad-input sweep found.
 def _report():
     ex = dict(number=1, name="f", points=1, max_points=1, seconds=0.1, message="ok")
     keys = dict(notebook="a.ipynb", assignment="a", total=1, max_total=1, seconds=0.1)

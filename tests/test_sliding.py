@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+from refusals import assert_refused
 
 from cvutils.boxes import pairwise_iou
 from cvutils.sliding import (
@@ -17,7 +18,6 @@ from cvutils.sliding import (
     sliding_window_detect,
     sliding_windows,
 )
-from tests.refusals import assert_refused
 
 
 def loop_windows(image, size, stride):
@@ -183,7 +183,7 @@ def test_collages_refuse_patches_that_do_not_fit():
     )
 
 
-# Regression tests for what the bad-input sweep found (issue 7).
+# Regression tests for what the bad-input sweep found.
 def test_collage_counts_are_bounded_by_the_canvas():
     faces, others = np.ones((2, 5, 5)), np.ones((2, 5, 5))
     assert_refused(lambda: make_collages(faces, others, 2**31, size=30), "n_images")

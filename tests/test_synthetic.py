@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 import pytest
+from refusals import assert_refused
 
 from cvutils.boxes import convert_boxes
 from cvutils.synthetic import SHAPES, ShapesData, make_shapes, read_coco, to_tf_dataset, write_coco
 from cvutils.yolo import encode_targets, kmeans_anchors, mean_best_iou
-from tests.refusals import assert_refused
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_empty_and_bad_io(tmp_path):
         write_coco({"images": []}, tmp_path)
 
 
-# Regression tests for what the bad-input sweep found (issue 7).
+# Regression tests for what the bad-input sweep found.
 @pytest.mark.parametrize(
     ("kwargs", "name"),
     [

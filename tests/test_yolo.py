@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from refusals import assert_refused
 
 from cvutils.boxes import pairwise_iou
 from cvutils.nms import non_max_suppression
@@ -27,7 +28,6 @@ from cvutils.yolo import (
     yolo_head,
     yolo_non_max_suppression,
 )
-from tests.refusals import assert_refused
 
 ANCHORS = np.array([[0.57273, 0.677385], [1.87446, 2.06253], [3.33843, 5.47434]])
 
@@ -489,7 +489,7 @@ def test_empty_sets_are_valid():
     assert m == 0.0 and aps == {0: 0.0}
 
 
-# Regression tests for what the bad-input sweep found (issue 7).
+# Regression tests for what the bad-input sweep found.
 @pytest.mark.parametrize(
     ("call", "name"),
     [
