@@ -434,7 +434,10 @@ def weights_h5(name: str, path: Path, seed: int = 0) -> None:
     from keras.src.legacy.saving import legacy_h5_format
 
     builder, kwargs, _ = WEIGHTS[name]
-    model = getattr(keras.applications, builder)(weights=None, **kwargs)
+    kwargs = dict(kwargs)
+    # A named input keeps the file the same in every process (Keras numbers unnamed layers).
+    inputs = keras.Input(kwargs.pop("input_shape", (224, 224, 3)), name="input_1")
+    model = getattr(keras.applications, builder)(weights=None, input_tensor=inputs, **kwargs)
     rng = np.random.default_rng(seed)
     model.set_weights([_seeded_value(w.path, tuple(w.shape), rng) for w in model.weights])
     tmp = path.with_name(path.name + ".part")
