@@ -328,3 +328,19 @@ def test_voc_xml_is_what_tfds_parses(mirror_dir):
     for obj in root.findall("object"):
         for field in ("name", "pose", "truncated", "difficult", "bndbox/xmin", "bndbox/ymax"):
             assert obj.find(field) is not None
+
+
+def test_fast_mode_reads_a_cached_real_archive_not_the_mirror(mirror_dir, monkeypatch, cache):
+    src = mirror_dir / "cifar-10-python.tar.gz"  # stands for the real archive, cached by hand
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    monkeypatch.setattr(
+        datasets, "CIFAR10_TAR", datasets.RemoteFile("https://e.org/c.tar.gz", digest, src.name)
+    )
+    cache.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src, cache / src.name)
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+    monkeypatch.setenv("CVUTILS_MIRROR", mirror_dir.as_uri())
+    with mock.patch("urllib.request.urlopen", side_effect=AssertionError("fetched")):
+        (x, _), _, prov = datasets.load_cifar10(n_train=3)
+    assert x.shape == (3, 32, 32, 3) and "mirror" not in prov.source
+    assert sorted(p.name for p in cache.iterdir()) == [src.name]
