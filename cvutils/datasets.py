@@ -169,7 +169,7 @@ CIFAR10_CITATION = "Krizhevsky 2009, Learning Multiple Layers of Features from T
 def _fetched_from(url: str, path: Path) -> str:
     """A provenance's source: ``url`` and the cache path, or the mirror standing in for it."""
     base = mirror_url()
-    if base is not None:
+    if base is not None and any(p.name.startswith("mirror-") for p in (path, *path.parents)):
         return f"the local mirror {base} (CVUTILS_MIRROR) standing in for {url} (cached at {path})"
     return f"{url} (cached at {path})"
 
