@@ -344,3 +344,22 @@ def test_fast_mode_reads_a_cached_real_archive_not_the_mirror(mirror_dir, monkey
         (x, _), _, prov = datasets.load_cifar10(n_train=3)
     assert x.shape == (3, 32, 32, 3) and "mirror" not in prov.source
     assert sorted(p.name for p in cache.iterdir()) == [src.name]
+
+
+# ----------------------------------------------------------------------------- the real sources
+
+
+@pytest.mark.network
+def test_official_imagenet_class_index(cache, monkeypatch):  # pragma: no cover - internet
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    monkeypatch.delenv("CVUTILS_MIRROR", raising=False)
+    names = datasets.imagenet_class_names()
+    assert names[0] == "tench" and names[281] == "tabby"
+
+
+@pytest.mark.network
+def test_official_voc2007_test_split(cache, monkeypatch):  # pragma: no cover - 450 MB
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    monkeypatch.delenv("CVUTILS_MIRROR", raising=False)
+    _, (x, boxes, classes), names, _ = datasets.load_voc2007(n_train=1)
+    assert x.shape == (4952, 128, 128, 3) and len(boxes) == len(classes) == 4952
