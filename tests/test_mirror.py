@@ -5,14 +5,12 @@ formats, offline (``file://``, and once through a loopback HTTP server)."""
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import json
 import re
 import shutil
 import tarfile
 import threading
-from functools import partial
 from pathlib import Path
 from unittest import mock
 
@@ -257,23 +255,16 @@ def test_a_bad_mirror_variable_is_refused(monkeypatch):
 
 
 def test_served_over_a_loopback_http_server(mirror_dir, monkeypatch, cache):
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(mirror_dir))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        monkeypatch.setenv("CVUTILS_MODE", "full")
-        monkeypatch.setenv("CVUTILS_MIRROR", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with make_mirror.serve(mirror_dir) as url:
+        assert url.startswith("http://127.0.0.1:")
+        monkeypatch.setenv("CVUTILS_MIRROR", url)
         (x, y), _, prov = datasets.load_mnist()
-        assert x.shape == (200, 28, 28) and "http://127.0.0.1:" in prov.source
-        names = datasets.imagenet_class_names()
-        assert names[0] == "mirror_class_000"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-    assert not thread.is_alive()
+        assert x.shape == (200, 28, 28) and url in prov.source
+        assert datasets.imagenet_class_names()[0] == "mirror_class_000"
+    assert not [t for t in threading.enumerate() if t.name == "mirror-http"]  # stopped
+    with pytest.raises(RuntimeError, match="no readable SHA256SUMS"):  # and closed
+        datasets.load_voc2007()
 
 
 # ----------------------------------------------------------------------------- pinned digests

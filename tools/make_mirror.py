@@ -10,6 +10,9 @@ from the real photos that scikit-image and scikit-learn ship), plus ``DIR/SHA256
 `cvutils.datasets` fetches from it, checks the mirror's digests, and caches the files apart
 from real ones; the pinned digests of the real files are untouched.
 
+`serve(DIR)` (a context manager) serves the folder on a free loopback port and yields the
+URL; it is what the tests use for ``http://``.
+
 Everything is deterministic (fixed seeds, fixed archive timestamps and owners) and takes a few
 seconds. ImageNet weight files are written only for the ``--weights`` asked for (``all`` for
 every one): the architecture's real shapes in Keras's legacy ``.h5`` layout, with seeded random
@@ -24,15 +27,19 @@ smooth random blobs, and the ImageNet class names are placeholders.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
+import http.server
 import io
 import json
 import pickle
 import sys
 import tarfile
+import threading
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -488,6 +495,31 @@ def build_mirror(folder: str | Path, weights: Iterable[str] = (), seed: int = 0)
     manifest = "".join(f"{digest}  {filename}\n" for filename, digest in digests.items())
     (folder / MANIFEST).write_text(manifest)
     return digests
+
+
+@contextlib.contextmanager
+def serve(folder: str | Path) -> Iterator[str]:
+    """Serves ``folder`` over HTTP on 127.0.0.1 (a free port) while the block runs.
+
+    Yields the base URL (``http://127.0.0.1:PORT``) to put in ``CVUTILS_MIRROR``; the server
+    thread is stopped and joined on exit.
+    """
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(Quiet, directory=str(folder))
+    )
+    thread = threading.Thread(target=server.serve_forever, name="mirror-http", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> int:
