@@ -1427,7 +1427,7 @@ def imagenet_weights(name: str, include_top: bool = True) -> Path:
         OfflineError: fast mode (nothing is fetched), or the network is not reachable.
         RuntimeError: the file's checksum does not match.
 
-    Taught in notebooks/17_what_convnets_learn.ipynb.
+    Used in notebooks/10_transfer_learning_and_augmentation.ipynb, 17 and 18.
     """
     name = check_choice("name", name, tuple(sorted({k[0] for k in IMAGENET_WEIGHTS})))
     include_top = check_bool("include_top", include_top)
