@@ -118,10 +118,15 @@ def test_flowers_and_medmnist(full_mirror, no_network):
 
 def test_lfw_people(full_mirror, no_network):
     (images, labels), names, prov = datasets.load_lfw_people(min_faces_per_person=20)
-    assert names == ("Mirror Person A", "Mirror Person B")  # C has 3 photos: left out
-    assert images.shape == (41, 50, 37) and images.dtype == np.float32
+    people = [(p.replace("_", " "), n) for p, n in make_mirror.LFW_PEOPLE if n >= 20]
+    assert names == tuple(p for p, _ in people)  # Z has 3 photos: left out
+    assert images.shape == (sum(n for _, n in people), 50, 37) and images.dtype == np.float32
     assert 0.0 <= images.min() and images.max() <= 1.0
-    assert np.bincount(labels).tolist() == [21, 20]
+    assert np.bincount(labels).tolist() == [n for _, n in people]
+    # one face per person: photos of a person are closer to each other than to the others
+    centres = np.stack([images[labels == k].mean(0) for k in range(len(names))])
+    nearest = ((images[:, None] - centres[None]) ** 2).sum((2, 3)).argmin(1)
+    assert (nearest == labels).mean() > 0.9
     # the face was pasted into scikit-learn's central crop: it differs from the background
     assert images.std(axis=(1, 2)).min() > 0.02
     assert "local mirror" in prov.source
@@ -130,15 +135,17 @@ def test_lfw_people(full_mirror, no_network):
 def test_oxford_pets(full_mirror, no_network):
     (x, m), (xt, mt), classes, _ = datasets.load_oxford_pets(image_size=48)
     assert classes == ["pet", "background", "border"]
-    assert x.shape == (6, 48, 48, 3) and xt.shape == (4, 48, 48, 3) and mt.shape == (4, 48, 48)
-    assert set(np.unique(m)) == {0, 1, 2}
-    assert m[:, 0, 0].tolist() == [1] * 6  # background in the corners, as the trimaps
+    n, nt = len(make_mirror.PETS["trainval"]), len(make_mirror.PETS["test"])
+    assert x.shape == (n, 48, 48, 3) and xt.shape == (nt, 48, 48, 3) and mt.shape == (nt, 48, 48)
+    assert set(np.unique(m)) == {0, 1, 2} and nt >= 6  # notebook 15 shows 6 test photos
+    assert m[:, 0, 0].tolist() == [1] * n  # background in the corners, as the trimaps
 
 
 def test_voc2007_boxes_are_the_annotations_scaled(full_mirror, no_network):
     (x, boxes, classes), (xt, bt, ct), names, _ = datasets.load_voc2007(image_size=100)
     assert names == list(datasets.VOC_CLASSES) and len(names) == 20
-    assert x.shape == (6, 100, 100, 3) and xt.shape == (4, 100, 100, 3) and x.dtype == np.uint8
+    n, nt = len(make_mirror.VOC["trainval"]), len(make_mirror.VOC["test"])
+    assert x.shape == (n, 100, 100, 3) and xt.shape == (nt, 100, 100, 3) and x.dtype == np.uint8
     for split, got_boxes, got_classes in (("trainval", boxes, classes), ("test", bt, ct)):
         for image_id, b, c in zip(
             sorted(make_mirror.VOC[split]), got_boxes, got_classes, strict=True
