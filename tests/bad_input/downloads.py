@@ -61,3 +61,6 @@ def _():
         offline_alternative="none",
         timeout=1.0,
     )
+
+
+exempt("downloads.mirror_url", "takes no argument (reads CVUTILS_MIRROR; tested in test_mirror)")
