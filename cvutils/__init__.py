@@ -22,7 +22,9 @@ Keras parts
     blocks: residual, inception, depthwise-separable, inverted-residual and U-Net blocks,
         a locally connected layer (03, 08, 09, 15).
     models: the course's networks (LeNet-5 to MobileNet, U-Net, tiny YOLO, face encoder,
-        VGG-19 features) and their layer tables (07, 08, 09, 11, 13, 14, 15, 16, 18).
+        VGG-19 features) (07, 08, 09, 11, 13, 14, 15, 16, 18).
+    layer_tables: a model's layer table (shapes, activation memory, multiplies,
+        parameters) and multiply count; models re-exports them (07, 09).
     losses: triplet, content, Gram, style and total-variation costs (16, 18).
     style: random multi-scale texture features, L-BFGS on pixels, texture statistics (18).
     augment_layers: Keras preprocessing layers, PCA colour (10).
