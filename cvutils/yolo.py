@@ -21,9 +21,8 @@ schedule) and `decode_detections` (the course's order: filter by score, then NMS
 Beyond the course (NumPy unless said): `encode_targets` (each object goes to the grid cell
 that holds its midpoint and to the anchor of highest IoU), `kmeans_anchors` (k-means with
 the distance ``1 - IoU``), `YoloLoss` (a YOLOv2-style loss, a registered
-``keras.losses.Loss``), `LocalizationLoss` (the course's classification-with-localization
-loss) and `mean_average_precision` (VOC all-point interpolated AP at IoU 0.5, detections
-matched to the truth by `cvutils.boxes.match_detections`: IoU >= the threshold).
+``keras.losses.Loss``) and `mean_average_precision` (VOC all-point interpolated AP at IoU
+0.5, detections matched to the truth by `cvutils.boxes.match_detections`: IoU >= the threshold).
 
 Conventions. Anchors are ``(A, 2)`` ``(width, height)`` in grid-cell units, as in YAD2K.
 A target vector follows the course: ``[p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]`` where
@@ -31,9 +30,13 @@ A target vector follows the course: ``[p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]``
 ``(b_h, b_w)`` the size in cell units (it can exceed 1). The network's raw output for one
 anchor follows YAD2K: ``[t_x, t_y, t_w, t_h, t_o, class logits...]``.
 
+`LocalizationLoss`, the course's classification-with-localization loss on the same target
+vector (a 1x1 grid with one anchor), lives in `cvutils.losses` with the course's other
+losses; ``cvutils.yolo.LocalizationLoss`` is the same class (notebook 11 imports it from
+here, next to `encode_targets`).
+
 Taught in notebooks/13_yolo_building_blocks.ipynb and
-notebooks/14_training_a_yolo_detector.ipynb (the localization loss in
-notebooks/11_localization_and_landmarks.ipynb).
+notebooks/14_training_a_yolo_detector.ipynb.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ from cvutils.checks import (
     describe,
     fail,
 )
-from cvutils.losses import MAX_WEIGHT, CheckedInputsLoss
+from cvutils.losses import MAX_WEIGHT, CheckedInputsLoss, LocalizationLoss
 
 __all__ = [
     "LocalizationLoss",
@@ -557,42 +560,6 @@ def encode_targets(
 # ----------------------------------------------------------------------------------------
 # Losses (Keras 3)
 # ----------------------------------------------------------------------------------------
-
-
-@keras.saving.register_keras_serializable(package="cvutils")
-class LocalizationLoss(CheckedInputsLoss):
-    """The course's classification-with-localization loss, per example.
-
-    ``y = [p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]``::
-
-        loss = sum_k (y_hat_k - y_k)^2   if p_c = 1   (every component)
-        loss = (y_hat_1 - y_1)^2         if p_c = 0   (only p_c)
-
-    Inputs ``(batch, 5 + C)``; the per-example losses ``(batch,)`` are reduced by Keras
-    (mean over the batch by default).
-
-    Taught in notebooks/11_localization_and_landmarks.ipynb.
-
-    Examples:
-        >>> loss = LocalizationLoss()
-        >>> y = np.array([[1, .4, .3, .9, .8, 0, 1, 0], [0, 0, 0, 0, 0, 0, 0, 0]], "float32")
-        >>> y_hat = y + 0.1
-        >>> round(float(loss(y, y_hat)), 4)  # (8 * 0.01 + 0.01) / 2
-        0.045
-    """
-
-    def __init__(self, name: str = "localization_loss", reduction="sum_over_batch_size", **kw):
-        super().__init__(name=name, reduction=reduction, **kw)
-
-    def call(self, y_true, y_pred):
-        y_true = check_tensor("y_true", y_true)
-        y_pred = ops.cast(check_tensor("y_pred", y_pred), y_true.dtype)
-        if len(y_true.shape) < 1:
-            fail("y_true", "a (..., 1 + 4 + C) tensor", describe(y_true))
-        check_same_shape("y_true", y_true, "y_pred", y_pred)
-        sq = ops.square(y_pred - y_true)
-        present = ops.cast(y_true[..., 0] > 0.5, sq.dtype)
-        return present * ops.sum(sq, axis=-1) + (1 - present) * sq[..., 0]
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
