@@ -915,6 +915,7 @@ def inverted_residual(
 # U-Net blocks (notebook 15: semantic segmentation)
 # --------------------------------------------------------------------------------------
 
+
 def _unet_conv(x: Any, n_filters: int, batch_norm: bool = False) -> Any:
     """Conv2D 3x3, ReLU, "same" padding, He-normal initialization: the U-Net's convolution.
 

@@ -427,10 +427,17 @@ def check_shape(
 ) -> tuple[int, ...]:
     """Checks a shape tuple such as an ``input_shape``: a sequence of integers in range.
 
+    The one place where a shape becomes a tuple: a tuple, a list or a 1-D NumPy array of
+    integers (``np.array(image.shape)``) is accepted, and a tuple of Python ints returned.
+
     Examples:
         >>> check_shape("input_shape", (64, 64, 3), ndim=3)
         (64, 64, 3)
+        >>> check_shape("image_shape", np.array([720, 1280]), ndim=2)
+        (720, 1280)
     """
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = tuple(value.tolist())
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         fail(name, "a tuple of integers", describe(value), kind=True)
     if ndim is not None:

@@ -601,8 +601,6 @@ def tiny_yolo(
         >>> model.output_shape, model.count_params()
         ((None, 4, 4, 16), 63048)
     """
-    if hasattr(input_shape, "tolist"):  # a NumPy shape array
-        input_shape = input_shape.tolist()
     height, width, channels = _check_shape("input_shape", input_shape, ndim=3)
     num_anchors = check_int("num_anchors", num_anchors, minimum=1, maximum=MAX_COUNT)
     num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)

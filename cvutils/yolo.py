@@ -93,11 +93,6 @@ __all__ = [
 MAX_ANCHOR = 1e15
 
 
-def _seq(value: Any) -> Any:
-    """A shape given as an array becomes a tuple (for `check_shape`); anything else as is."""
-    return tuple(value.tolist()) if isinstance(value, np.ndarray) and value.ndim else value
-
-
 def _check_anchors(anchors: Any) -> np.ndarray:
     arr = check_array("anchors", anchors, shape=(None, 2), dtype="float", layout="(A, 2) (w, h)")
     if arr.shape[0] == 0 or (arr <= 0).any() or (arr > MAX_ANCHOR).any():
@@ -225,7 +220,7 @@ def scale_boxes(boxes: Any, image_shape: Any):
     if len(boxes.shape) < 1:
         fail("boxes", "a (..., 4) tensor of (y_min, x_min, y_max, x_max) boxes", describe(boxes))
     _last_dim("boxes", boxes, 4, "(y_min, x_min, y_max, x_max)")
-    height, width = (float(v) for v in check_shape("image_shape", _seq(image_shape), ndim=2))
+    height, width = (float(v) for v in check_shape("image_shape", image_shape, ndim=2))
     image_dims = tf.reshape(tf.constant([height, width, height, width], boxes.dtype), [1, 4])
     return boxes * image_dims
 
@@ -366,7 +361,7 @@ def yolo_eval(
         )
     box_xy, box_wh, box_confidence, box_class_probs = yolo_outputs
     score_threshold = check_real("score_threshold", score_threshold, low=0)
-    check_shape("image_shape", _seq(image_shape), ndim=2)
+    check_shape("image_shape", image_shape, ndim=2)
     max_boxes = check_int("max_boxes", max_boxes, minimum=0, maximum=MAX_COUNT)
     iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     boxes = yolo_boxes_to_corners(box_xy, box_wh)
@@ -518,14 +513,14 @@ def encode_targets(
     """
     anchors = _check_anchors(anchors)
     num_classes = check_int("num_classes", num_classes, minimum=1)
-    s_h, s_w = check_shape("grid_shape", _seq(grid_shape), ndim=2)
+    s_h, s_w = check_shape("grid_shape", grid_shape, ndim=2)
     if s_h * s_w * len(anchors) * (num_classes + 5) > MAX_COUNT:
         fail(
             "num_classes",
             f"small enough for a target of at most {MAX_COUNT} values",
             f"{num_classes} (grid {s_h}x{s_w}, {len(anchors)} anchors)",
         )
-    height, width = check_shape("image_shape", _seq(image_shape), ndim=(2, 3))[:2]
+    height, width = check_shape("image_shape", image_shape, ndim=(2, 3))[:2]
     if height % s_h or width % s_w:
         fail(
             "grid_shape",
@@ -848,8 +843,8 @@ def encode_targets_tf(boxes, class_ids, anchors, grid_shape, num_classes: int, i
     """
     anchors = _check_anchors(anchors)
     num_classes = check_int("num_classes", num_classes, minimum=1)
-    s_h, s_w = check_shape("grid_shape", _seq(grid_shape), ndim=2)
-    height, width = check_shape("image_shape", _seq(image_shape), ndim=(2, 3))[:2]
+    s_h, s_w = check_shape("grid_shape", grid_shape, ndim=2)
+    height, width = check_shape("image_shape", image_shape, ndim=(2, 3))[:2]
     # one call on no box checks the grid, the image and the target size once, eagerly
     encode_targets(np.zeros((0, 4)), [], anchors, (s_h, s_w), num_classes, (height, width))
     boxes = check_tensor("boxes", boxes, dtype="float32")
@@ -1131,7 +1126,7 @@ def decode_detections(
         )
     if np.abs(raw).max(initial=0) > np.finfo(np.float32).max:
         fail("raw", "values that fit float32", f"up to {np.abs(raw).max():g}")
-    check_shape("image_shape", _seq(image_shape), ndim=2)
+    check_shape("image_shape", image_shape, ndim=2)
     score_threshold = check_real("score_threshold", score_threshold, low=0)
     iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     max_boxes = check_int("max_boxes", max_boxes, minimum=0, maximum=MAX_COUNT)
