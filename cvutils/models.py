@@ -83,18 +83,33 @@ def _side_after(n: int, steps: Sequence[Step]) -> int:
 
 
 def _input_shape(
-    input_shape: Any, steps: Sequence[Step] = (), what: str = "", final: int = 1
+    input_shape: Any,
+    steps: Sequence[Step] = (),
+    what: str = "",
+    final: int = 1,
+    *,
+    multiple: int = 1,
+    name: str = "input_shape",
 ) -> tuple[int, int, int]:
-    """Checks ``(n_H, n_W, n_C)`` and that both sides survive the network's downsampling."""
-    shape = _check_shape("input_shape", input_shape, ndim=3)
+    """Checks ``(n_H, n_W, n_C)`` and that both sides survive the network's downsampling.
+
+    ``steps`` are the network's spatial steps, ``final`` the side that must be left after
+    them, ``multiple`` what both sides must be multiples of (a network that pools by 2 ``k``
+    times and upsamples back, or that cuts the image into cells); ``name`` is the argument's
+    name in the builder's signature (the course's U-Net calls it ``input_size``).
+    """
+    shape = _check_shape(name, input_shape, ndim=3)
     if any(_side_after(n, steps) < final for n in shape[:2]):
         need = next(n for n in range(1, 100_000) if _side_after(n, steps) >= final)
+        need = -(-need // multiple) * multiple
         fail(
-            "input_shape",
+            name,
             f"at least {need}x{need} (height x width) for {what}, which downsamples it to "
             f"{_side_after(need, steps)}x{_side_after(need, steps)}",
-            repr(tuple(input_shape)),
+            repr(shape),
         )
+    if shape[0] % multiple or shape[1] % multiple:
+        fail(name, f"(H, W, C) with H and W multiples of {multiple} for {what}", repr(shape))
     return shape
 
 
@@ -240,6 +255,8 @@ def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 10
 
 
 _VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+#: VGG's downsampling (VGG-16 and VGG-19): five 2x2 max-pools (the 3x3 convolutions keep the size).
+_VGG_STEPS: tuple[Step, ...] = ((2, 2, 0),) * 5
 
 
 def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), classes: int = 1000) -> keras.Model:
@@ -263,7 +280,7 @@ def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), classes: int = 1000
     Raises:
         ValueError: ``input_shape`` too small or not three positive integers; ``classes`` < 1.
     """
-    shape = _input_shape(input_shape, [(2, 2, 0)] * 5, "VGG-16")
+    shape = _input_shape(input_shape, _VGG_STEPS, "VGG-16 (five 2x2 max-pools)")
     classes = _classes(classes)
     inputs = keras.Input(shape, name="input")
     x = inputs
@@ -601,26 +618,25 @@ def tiny_yolo(
         >>> model.output_shape, model.count_params()
         ((None, 4, 4, 16), 63048)
     """
-    height, width, channels = _check_shape("input_shape", input_shape, ndim=3)
     num_anchors = check_int("num_anchors", num_anchors, minimum=1, maximum=MAX_COUNT)
     num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
     if isinstance(filters, str) or not isinstance(filters, Sequence) or not filters:
         fail("filters", "a non-empty sequence of positive ints", repr(filters), kind=True)
     filters = [check_int(f"filters[{i}]", f, 1, MAX_COUNT) for i, f in enumerate(filters)]
     head_filters = check_int("head_filters", head_filters, 1, MAX_COUNT)
+    stride = 2 ** len(filters)
+    height, width, channels = _input_shape(
+        input_shape,
+        ((2, 2, 0),) * len(filters),
+        f"tiny_yolo (grid cells of 2**len(filters) = {stride} pixels)",
+        multiple=stride,
+    )
     widths = [channels, *filters, head_filters]
     check_size(
         "filters, head_filters, num_anchors and num_classes",
         sum(9 * a * b + 4 * b for a, b in itertools.pairwise(widths))
         + (head_filters + 1) * num_anchors * (5 + num_classes),
     )
-    stride = 2 ** len(filters)
-    if height % stride or width % stride:
-        fail(
-            "input_shape",
-            f"a height and width that are multiples of 2**len(filters) = {stride}",
-            f"{(height, width, channels)}",
-        )
     inputs = keras.Input((height, width, channels), name="image")
     x = inputs
     for i, n_c in enumerate([*filters, head_filters]):
@@ -823,9 +839,9 @@ def vgg19_features(
         >>> [tuple(o.shape) for o in model.outputs]
         [(None, 32, 32, 64), (None, 8, 8, 256)]
     """
-    input_shape = _check_shape("input_shape", input_shape, ndim=3)
-    if min(input_shape[:2]) < 32 or input_shape[-1] != 3:
-        fail("input_shape", "(n_H, n_W, 3) with both sides at least 32", str(input_shape))
+    input_shape = _input_shape(input_shape, _VGG_STEPS, "VGG-19 (five 2x2 max-pools)")
+    if input_shape[-1] != 3:
+        fail("input_shape", "(n_H, n_W, 3): VGG-19 takes RGB images", str(input_shape))
     if weights is not None:
         check_choice("weights", weights, ("imagenet",))
     seed = check_int("seed", seed, 0, 2**31 - 1)
@@ -964,13 +980,13 @@ def unet_model(
         >>> unet_model((32, 48, 3), n_filters=2, n_classes=4).output_shape
         (None, 32, 48, 4)
     """
-    shape = _check_shape("input_size", input_size, ndim=3, minimum=1, maximum=MAX_COUNT)
-    if shape[0] % 16 or shape[1] % 16:
-        fail(
-            "input_size",
-            "(H, W, C) with H and W multiples of 16 (the U-Net pools four times by 2)",
-            repr(tuple(input_size)),
-        )
+    shape = _input_shape(
+        input_size,
+        ((2, 2, 0),) * 4,
+        "the U-Net (four 2x2 max-pools)",
+        multiple=16,
+        name="input_size",
+    )
     n = check_int("n_filters", n_filters, 1, 4096)
     n_classes = check_int("n_classes", n_classes, 1, MAX_COUNT)
     bn = check_bool("batch_norm", batch_norm)

@@ -90,7 +90,8 @@ def test_trains_with_yolo_loss_and_round_trips_its_anchors(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(input_shape=(60, 64, 3)), ValueError, "multiples of 2\\*\\*len\\(filters\\) = 16"),
+        (dict(input_shape=(60, 64, 3)), ValueError, "^input_shape must be .* multiples of 16"),
+        (dict(input_shape=(8, 64, 3)), ValueError, "^input_shape must be at least 16x16"),
         (dict(input_shape=(64, 64)), ValueError, "input_shape"),
         (dict(num_anchors=0), ValueError, "num_anchors must be"),
         (dict(num_classes=1.5), ArgumentTypeError, "num_classes must be"),
@@ -103,3 +104,7 @@ def test_trains_with_yolo_loss_and_round_trips_its_anchors(tmp_path):
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         tiny_yolo(**kwargs)
+
+
+def test_a_numpy_shape_is_a_shape():
+    assert tiny_yolo(np.array([32, 48, 1]), filters=(4, 8)).output_shape == (None, 8, 12, 16)
