@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
+from keras import layers
 
 from cvutils import blocks
 from cvutils.checks import (
@@ -57,8 +58,6 @@ __all__ = [
     "vgg16",
     "vgg19_features",
 ]
-
-L = keras.layers
 
 
 # --------------------------------------------------------------------------------------
@@ -126,7 +125,7 @@ def _dense_size(names: str, x: Any, *widths: int) -> None:
 
 def _head(x: Any, classes: int, name: str = "predictions") -> Any:
     _dense_size("classes", x, classes)
-    return L.Dense(classes, activation="softmax", name=name)(x)
+    return layers.Dense(classes, activation="softmax", name=name)(x)
 
 
 # --------------------------------------------------------------------------------------
@@ -178,24 +177,24 @@ def lenet5(
     inputs = keras.Input(shape, name="input")
     x = inputs
     if not modern:
-        x = L.Conv2D(6, 5, activation="tanh", name="C1")(x)
-        x = L.AveragePooling2D(2, name="S2")(x)
-        x = L.Conv2D(16, 5, activation="tanh", name="C3")(x)
-        x = L.AveragePooling2D(2, name="S4")(x)
-        x = L.Flatten(name="flatten")(x)
-        x = L.Dense(120, activation="tanh", name="F5")(x)
-        x = L.Dense(84, activation="tanh", name="F6")(x)
+        x = layers.Conv2D(6, 5, activation="tanh", name="C1")(x)
+        x = layers.AveragePooling2D(2, name="S2")(x)
+        x = layers.Conv2D(16, 5, activation="tanh", name="C3")(x)
+        x = layers.AveragePooling2D(2, name="S4")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(120, activation="tanh", name="F5")(x)
+        x = layers.Dense(84, activation="tanh", name="F6")(x)
         return keras.Model(inputs, _head(x, classes), name="lenet5")
     for i, filters in ((1, 6), (3, 16)):
-        x = L.Conv2D(filters, 5, use_bias=False, name=f"C{i}")(x)
-        x = L.BatchNormalization(name=f"C{i}_bn")(x)
-        x = L.ReLU(name=f"C{i}_relu")(x)
-        x = L.MaxPooling2D(2, name=f"S{i + 1}")(x)
-    x = L.Flatten(name="flatten")(x)
+        x = layers.Conv2D(filters, 5, use_bias=False, name=f"C{i}")(x)
+        x = layers.BatchNormalization(name=f"C{i}_bn")(x)
+        x = layers.ReLU(name=f"C{i}_relu")(x)
+        x = layers.MaxPooling2D(2, name=f"S{i + 1}")(x)
+    x = layers.Flatten(name="flatten")(x)
     for name, units in (("F5", 120), ("F6", 84)):
-        x = L.Dropout(0.5, name=f"{name}_dropout")(x)
-        x = L.Dense(units, activation="relu", name=name)(x)
-    x = L.Dropout(0.5, name="dropout")(x)
+        x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
+        x = layers.Dense(units, activation="relu", name=name)(x)
+    x = layers.Dropout(0.5, name="dropout")(x)
     return keras.Model(inputs, _head(x, classes), name="lenet5_modern")
 
 
@@ -238,19 +237,19 @@ def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 10
     shape = _input_shape(input_shape, _ALEXNET_STEPS, "AlexNet")
     classes = _classes(classes)
     inputs = keras.Input(shape, name="input")
-    x = L.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
-    x = L.MaxPooling2D(3, strides=2, name="pool1")(x)
-    x = L.Conv2D(256, 5, padding="same", activation="relu", name="conv2")(x)
-    x = L.MaxPooling2D(3, strides=2, name="pool2")(x)
-    x = L.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
-    x = L.Conv2D(384, 3, padding="same", activation="relu", name="conv4")(x)
-    x = L.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
-    x = L.MaxPooling2D(3, strides=2, name="pool5")(x)
-    x = L.Flatten(name="flatten")(x)
-    x = L.Dense(4096, activation="relu", name="fc6")(x)
-    x = L.Dropout(0.5, name="dropout6")(x)
-    x = L.Dense(4096, activation="relu", name="fc7")(x)
-    x = L.Dropout(0.5, name="dropout7")(x)
+    x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = layers.Conv2D(256, 5, padding="same", activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv4")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(4096, activation="relu", name="fc6")(x)
+    x = layers.Dropout(0.5, name="dropout6")(x)
+    x = layers.Dense(4096, activation="relu", name="fc7")(x)
+    x = layers.Dropout(0.5, name="dropout7")(x)
     return keras.Model(inputs, _head(x, classes), name="alexnet")
 
 
@@ -286,11 +285,13 @@ def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), classes: int = 1000
     x = inputs
     for b, (filters, convs) in enumerate(_VGG16_BLOCKS, start=1):
         for c in range(1, convs + 1):
-            x = L.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{b}_conv{c}")(x)
-        x = L.MaxPooling2D(2, name=f"block{b}_pool")(x)
-    x = L.Flatten(name="flatten")(x)
-    x = L.Dense(4096, activation="relu", name="fc1")(x)
-    x = L.Dense(4096, activation="relu", name="fc2")(x)
+            x = layers.Conv2D(
+                filters, 3, padding="same", activation="relu", name=f"block{b}_conv{c}"
+            )(x)
+        x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(4096, activation="relu", name="fc1")(x)
+    x = layers.Dense(4096, activation="relu", name="fc2")(x)
     return keras.Model(inputs, _head(x, classes), name="vgg16")
 
 
@@ -348,11 +349,11 @@ def resnet50(
     classes = _classes(classes)
     glorot = keras.initializers.glorot_uniform
     inputs = keras.Input(shape, name="input")
-    x = L.ZeroPadding2D(3, name="conv1_pad")(inputs)
-    x = L.Conv2D(64, 7, strides=2, kernel_initializer=glorot(seed=0), name="conv1_conv")(x)
-    x = L.BatchNormalization(axis=3, name="conv1_bn")(x)
-    x = L.Activation("relu", name="conv1_relu")(x)
-    x = L.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = layers.Conv2D(64, 7, strides=2, kernel_initializer=glorot(seed=0), name="conv1_conv")(x)
+    x = layers.BatchNormalization(axis=3, name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
     for stage, (filters, n_blocks, s) in enumerate(_RESNET50_STAGES, start=2):
         x = blocks.convolutional_block(
             x, 3, filters, s=s, training=None, name=f"conv{stage}_block1"
@@ -360,12 +361,12 @@ def resnet50(
         for i in range(2, n_blocks + 1):
             x = blocks.identity_block(x, 3, filters, training=None, name=f"conv{stage}_block{i}")
     if pooling == "course":
-        x = L.AveragePooling2D(2, name="avg_pool")(x)
-        x = L.Flatten(name="flatten")(x)
+        x = layers.AveragePooling2D(2, name="avg_pool")(x)
+        x = layers.Flatten(name="flatten")(x)
     else:
-        x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     _dense_size("classes", x, classes)
-    outputs = L.Dense(
+    outputs = layers.Dense(
         classes, activation="softmax", kernel_initializer=glorot(seed=0), name="predictions"
     )(x)
     return keras.Model(inputs, outputs, name="resnet50")
@@ -419,16 +420,16 @@ def resnet_cifar(
     shape = _input_shape(input_shape)
     n = (depth - 2) // 6
     inputs = keras.Input(shape, name="input")
-    x = L.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(inputs)
-    x = L.BatchNormalization(name="conv1_bn")(x)
-    x = L.Activation("relu", name="conv1_relu")(x)
+    x = layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(inputs)
+    x = layers.BatchNormalization(name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
     for stage, filters in enumerate((16, 32, 64), start=1):
         for i in range(1, n + 1):
             stride = 2 if (stage > 1 and i == 1) else 1
             x = blocks.basic_residual_block(
                 x, filters, stride=stride, plain=plain, name=f"stage{stage}_block{i}"
             )
-    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     name = f"{'plain' if plain else 'resnet'}{depth}"
     return keras.Model(inputs, _head(x, classes), name=name)
 
@@ -494,15 +495,15 @@ def mobilenet_v1(
         + widths[-1] * classes,
     )
     inputs = keras.Input(shape, name="input")
-    x = L.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="conv1")(
+    x = layers.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="conv1")(
         inputs
     )
-    x = L.BatchNormalization(name="conv1_bn")(x)
-    x = L.ReLU(6.0, name="conv1_relu")(x)
+    x = layers.BatchNormalization(name="conv1_bn")(x)
+    x = layers.ReLU(6.0, name="conv1_relu")(x)
     for i, (filters, stride) in enumerate(_MOBILENET_V1, start=1):
         x = blocks.depthwise_separable(x, int(filters * alpha), stride=stride, name=f"conv{i}")
-    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
-    x = L.Dropout(dropout, name="dropout")(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
     return keras.Model(inputs, _head(x, classes), name="mobilenet_v1")
 
 
@@ -556,11 +557,11 @@ def mobilenet_v2(
         + last * classes,
     )
     inputs = keras.Input(shape, name="input")
-    x = L.Conv2D(
+    x = layers.Conv2D(
         _make_divisible(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="Conv1"
     )(inputs)
-    x = L.BatchNormalization(epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
-    x = L.ReLU(6.0, name="Conv1_relu")(x)
+    x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
+    x = layers.ReLU(6.0, name="Conv1_relu")(x)
     block = 0
     for t, c, repeats, s in _MOBILENET_V2:
         for i in range(repeats):
@@ -568,10 +569,10 @@ def mobilenet_v2(
             x = blocks.inverted_residual(x, t, filters, s if i == 0 else 1, name=f"block_{block}")
             block += 1
     last = _make_divisible(1280 * alpha) if alpha > 1.0 else 1280
-    x = L.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
-    x = L.BatchNormalization(epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
-    x = L.ReLU(6.0, name="out_relu")(x)
-    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
+    x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
+    x = layers.ReLU(6.0, name="out_relu")(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     return keras.Model(inputs, _head(x, classes), name="mobilenet_v2")
 
 
@@ -640,12 +641,14 @@ def tiny_yolo(
     inputs = keras.Input((height, width, channels), name="image")
     x = inputs
     for i, n_c in enumerate([*filters, head_filters]):
-        x = L.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
-        x = L.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
-        x = L.LeakyReLU(negative_slope=0.1, name=f"leaky{i}")(x)
+        x = layers.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = layers.LeakyReLU(negative_slope=0.1, name=f"leaky{i}")(x)
         if i < len(filters):
-            x = L.MaxPooling2D(2, name=f"pool{i}")(x)
-    outputs = L.Conv2D(num_anchors * (5 + num_classes), 1, dtype="float32", name="yolo_output")(x)
+            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    outputs = layers.Conv2D(
+        num_anchors * (5 + num_classes), 1, dtype="float32", name="yolo_output"
+    )(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -668,12 +671,12 @@ def _small_trunk(
     inputs = keras.Input(shape, name="image")
     x = inputs
     for i, n_c in enumerate(filters):
-        x = L.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
-        x = L.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
-        x = L.ReLU(name=f"relu{i}")(x)
-        x = L.MaxPool2D(2, name=f"pool{i}")(x)
-    x = L.Flatten(name="flatten")(x)
-    return inputs, L.Dropout(dropout, name="dropout")(x), filters
+        x = layers.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = layers.ReLU(name=f"relu{i}")(x)
+        x = layers.MaxPool2D(2, name=f"pool{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    return inputs, layers.Dropout(dropout, name="dropout")(x), filters
 
 
 def localization_net(
@@ -724,12 +727,12 @@ def localization_net(
     dense = check_int("dense", dense, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "localization_net")
     _dense_size("dense and n_classes", x, dense, n_classes + 1 + 4)
-    c = L.Dense(dense, activation="relu", name="class_head")(x)
-    p_c = L.Dense(1, activation="sigmoid", dtype="float32", name="p_c")(c)
-    classes = L.Dense(n_classes, activation="softmax", dtype="float32", name="classes")(c)
-    b = L.Dense(dense, activation="relu", name="box_head")(x)
-    box = L.Dense(4, activation="sigmoid", dtype="float32", name="box")(b)
-    y_hat = L.Concatenate(dtype="float32", name="y_hat")([p_c, box, classes])
+    c = layers.Dense(dense, activation="relu", name="class_head")(x)
+    p_c = layers.Dense(1, activation="sigmoid", dtype="float32", name="p_c")(c)
+    classes = layers.Dense(n_classes, activation="softmax", dtype="float32", name="classes")(c)
+    b = layers.Dense(dense, activation="relu", name="box_head")(x)
+    box = layers.Dense(4, activation="sigmoid", dtype="float32", name="box")(b)
+    y_hat = layers.Concatenate(dtype="float32", name="y_hat")([p_c, box, classes])
     return keras.Model(inputs, y_hat, name="localization_net")
 
 
@@ -773,9 +776,9 @@ def landmark_net(
     dense = check_int("dense", dense, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "landmark_net")
     _dense_size("dense and n_keypoints", x, dense, 2 * n_keypoints)
-    x = L.Dense(dense, activation="relu", name="head")(x)
-    x = L.Dense(2 * n_keypoints, activation="sigmoid", dtype="float32", name="coordinates")(x)
-    keypoints = L.Reshape((n_keypoints, 2), dtype="float32", name="keypoints")(x)
+    x = layers.Dense(dense, activation="relu", name="head")(x)
+    x = layers.Dense(2 * n_keypoints, activation="sigmoid", dtype="float32", name="coordinates")(x)
+    keypoints = layers.Reshape((n_keypoints, 2), dtype="float32", name="keypoints")(x)
     return keras.Model(inputs, keypoints, name="landmark_net")
 
 
@@ -865,12 +868,12 @@ def vgg19_features(
     if len(set(layer_names)) != len(layer_names):
         fail("layer_names", "distinct layer names", describe(list(layer_names)))
     inputs = keras.Input(input_shape, name="image")
-    x = L.Rescaling(255.0, offset=[-m for m in _VGG_MEAN_RGB], name="preprocess")(inputs)
+    x = layers.Rescaling(255.0, offset=[-m for m in _VGG_MEAN_RGB], name="preprocess")(inputs)
     outputs = {}
     for layer in vgg.layers[1 : max(depth) + 2]:
         x = outputs[layer.name] = layer(x)
     model = keras.Model(inputs, [outputs[n] for n in layer_names], name="vgg19_features")
-    convs = [layer for layer in model.layers if isinstance(layer, L.Conv2D)]
+    convs = [layer for layer in model.layers if isinstance(layer, layers.Conv2D)]
     for i, layer in enumerate(convs):
         kernel, bias = layer.get_weights()
         if weights is None:
@@ -932,8 +935,8 @@ def face_encoder(
     embedding_dim = check_int("embedding_dim", embedding_dim, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "face_encoder")
     _dense_size("embedding_dim", x, embedding_dim)
-    x = L.Dense(embedding_dim, name="embedding")(x)
-    x = L.UnitNormalization(axis=-1, dtype="float32", name="l2_normalize")(x)
+    x = layers.Dense(embedding_dim, name="embedding")(x)
+    x = layers.UnitNormalization(axis=-1, dtype="float32", name="l2_normalize")(x)
     return keras.Model(inputs, x, name="face_encoder")
 
 
@@ -1004,7 +1007,7 @@ def unet_model(
     ublock9 = blocks.upsampling_block(ublock8, cblock1[1], n, batch_norm=bn)
     conv9 = blocks._unet_conv(ublock9, n, bn)
     check_size("n_filters and n_classes", (n + 1) * n_classes, detail=" in the output layer")
-    conv10 = L.Conv2D(n_classes, 1, padding="same")(conv9)
+    conv10 = layers.Conv2D(n_classes, 1, padding="same")(conv9)
     return keras.Model(inputs=inputs, outputs=conv10, name="unet")
 
 
@@ -1019,9 +1022,9 @@ _RESNET9_STEPS: tuple[Step, ...] = ((2, 2, 0), (2, 2, 0), (2, 2, 0))
 
 def _conv_bn_relu(x: Any, filters: int, name: str) -> Any:
     """Conv 3x3 "same" without bias -> BatchNormalization -> ReLU, layers named ``name_*``."""
-    x = L.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    x = L.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"{name}_bn")(x)
-    return L.Activation("relu", name=f"{name}_relu")(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
 def resnet9(
@@ -1081,13 +1084,13 @@ def resnet9(
     stages = (("layer1", 2 * w, True), ("layer2", 4 * w, False), ("layer3", 8 * w, True))
     for name, filters, residual in stages:
         x = _conv_bn_relu(x, filters, name)
-        x = L.MaxPooling2D(2, name=f"{name}_pool")(x)
+        x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
         if residual:
             r = _conv_bn_relu(x, filters, f"{name}_res1")
             r = _conv_bn_relu(r, filters, f"{name}_res2")
-            x = L.Add(name=f"{name}_add")([x, r])
-    x = L.GlobalMaxPooling2D(name="pool")(x)
+            x = layers.Add(name=f"{name}_add")([x, r])
+    x = layers.GlobalMaxPooling2D(name="pool")(x)
     _dense_size("classes", x, classes)
-    x = L.Dense(classes, dtype="float32", name="logits")(x)
-    x = L.Rescaling(0.125, dtype="float32", name="scale")(x)
+    x = layers.Dense(classes, dtype="float32", name="logits")(x)
+    x = layers.Rescaling(0.125, dtype="float32", name="scale")(x)
     return keras.Model(inputs, x, name="resnet9")

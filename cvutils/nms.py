@@ -268,9 +268,15 @@ def _resolve_block(hit: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _block(max_output_size: int) -> int:
-    """Candidates `_greedy_blocked` resolves at once: a few more than it may keep."""
+def _block_size(max_output_size: int) -> int:
+    """Candidates `_greedy_blocked` resolves at once: a quarter more than it may keep, at least
+    32 (smaller blocks cost more in per-block overhead than they save)."""
     return max(32, max_output_size + max_output_size // 4)
+
+
+#: `_top_candidates_first` ranks this many candidates per box to keep (ties of the last one
+#: included): enough that greedy NMS usually fills ``max_output_size`` among them.
+_CANDIDATES_PER_KEPT = 8
 
 
 def _top_candidates_first(b, s, alive, threshold, max_output_size):
@@ -278,19 +284,19 @@ def _top_candidates_first(b, s, alive, threshold, max_output_size):
 
     Ranking every box costs a full sort (2 ms at 20,000 boxes) while ``max_output_size`` of
     100 is usually found among the first few hundred. The candidates scoring at least the
-    ``8 * max_output_size``-th best score (all of its ties included) are ranked as the full
-    ranking would rank them (score, then index); greedy NMS over that prefix of the ranking
-    keeps exactly what it keeps over the whole ranking, as long as it fills
-    ``max_output_size``. Otherwise the caller ranks everything.
+    ``_CANDIDATES_PER_KEPT * max_output_size``-th best score (all of its ties included) are
+    ranked as the full ranking would rank them (score, then index); greedy NMS over that
+    prefix of the ranking keeps exactly what it keeps over the whole ranking, as long as it
+    fills ``max_output_size``. Otherwise the caller ranks everything.
     """
     scores = s[alive]
-    m = 8 * max_output_size
+    m = _CANDIDATES_PER_KEPT * max_output_size
     cut = np.partition(scores, scores.size - m)[scores.size - m]
     top = alive[scores >= cut]
     ranked = top[np.lexsort((top, -s[top]))]
     bt = b[ranked]
     area = (bt[:, 2] - bt[:, 0]) * (bt[:, 3] - bt[:, 1])
-    kept = _greedy_blocked(bt, area, threshold, max_output_size, _block(max_output_size))
+    kept = _greedy_blocked(bt, area, threshold, max_output_size, _block_size(max_output_size))
     if len(kept) < max_output_size and top.size < alive.size:
         return None
     return ranked[kept].astype(np.int64)
@@ -361,7 +367,7 @@ def non_max_suppression(
     if positive.size <= 1:  # nothing can suppress anything
         kept = np.arange(len(b))[:max_output_size]
     elif max_output_size * EARLY_STOP_RATIO <= len(b):  # few to keep: stop early, as TF does
-        kept = _greedy_blocked(b, area, threshold, max_output_size, _block(max_output_size))
+        kept = _greedy_blocked(b, area, threshold, max_output_size, _block_size(max_output_size))
     else:
         best = None
         for axis in (0, 1):
