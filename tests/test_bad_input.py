@@ -708,7 +708,8 @@ for _key, _why in [
     ("downloads.cache_dir", "takes no argument (reads CVUTILS_CACHE; tested in test_datasets)"),
     ("datasets.list_images", "takes no argument"),
     ("datasets.load_digits", "takes no argument"),
-    ("datasets.load_lfw_faces", "takes no argument"),
+    ("datasets.load_faces_vs_nonfaces", "takes no argument"),
+    ("datasets.load_lfw_faces", "takes no argument (the old name of load_faces_vs_nonfaces)"),
     ("widgets.has_frontend", "takes no argument"),
 ]:
     exempt(_key, _why)
