@@ -1,11 +1,14 @@
 """cvutils: tested helpers for the CNN course-companion notebooks.
 
 Import the topic modules you need, e.g. ``from cvutils import conv, datasets, runtime``.
-Importing ``cvutils`` itself imports no TensorFlow. The NumPy core never imports it; the Keras
-parts import Keras (and so TensorFlow) when they are imported; the rest import it inside the
-functions that need it. Importing ``cvutils`` before ``keras`` or ``tensorflow`` keeps
-TensorFlow's start-up logs out of the outputs (see `cvutils._quiet`), which is why every
-notebook's setup cell does so.
+Importing ``cvutils`` itself imports no TensorFlow. The modules that define Keras classes
+(layers, losses, schedules) import Keras, and so TensorFlow, when they are imported: blocks,
+models, layer_tables, losses, augment_layers, interpret, yolo (YoloLoss) and optim (the
+OneCycle schedule; its NumPy optimizers need no TensorFlow, but the module loads it). Every
+other module imports it inside the functions that need it (tests/test_package_map.py checks
+this list). Importing ``cvutils`` before ``keras`` or ``tensorflow`` keeps TensorFlow's
+start-up logs out of the outputs (see `cvutils._quiet`), which is why every notebook's setup
+cell does so.
 
 The package map (module: what it holds; the notebooks that teach it):
 

@@ -1,15 +1,31 @@
 """The course's convolutional networks as Keras 3 models.
 
-Builders (each returns an uncompiled `keras.Model` with named layers; the last layer is a
-softmax over ``classes``):
+Every builder returns an uncompiled `keras.Model` with named layers and checks its
+arguments first (an input too small for the network's downsampling is refused by name).
+
+Classifiers (a softmax over ``classes`` unless said):
 
 * `lenet5` (LeNet-5 as in the course, or a ``modern=True`` variant), `alexnet`, `vgg16`
   (notebooks/07_classic_networks.ipynb);
-* `resnet50` (the course's ResNet-50) and `resnet_cifar` (ResNet-20/32/56 and their plain
-  twins) (notebooks/08_residual_networks.ipynb);
+* `resnet50` (the course's ResNet-50), `resnet_cifar` (ResNet-20/32/56 and their plain
+  twins) and `resnet9` (the CIFAR-10 speed-run's ResNet-9, logits)
+  (notebooks/08_residual_networks.ipynb);
 * `mobilenet_v1`, `mobilenet_v2` (notebooks/09_network_in_network_inception_mobilenet.ipynb).
 
 Where Keras ships the same network in `keras.applications`, the parameter counts are equal.
+
+Detection, landmarks, segmentation, faces and style:
+
+* `localization_net` (classification with localization, the course's ``y_hat``) and
+  `landmark_net` (keypoint regression) (notebooks/11_localization_and_landmarks.ipynb);
+* `tiny_yolo`, a small YOLO-style detector with raw outputs for `cvutils.yolo`
+  (notebooks/13_yolo_building_blocks.ipynb, notebooks/14_training_a_yolo_detector.ipynb);
+* `unet_model`, the course's U-Net, assembled from `cvutils.blocks.conv_block` and
+  `cvutils.blocks.upsampling_block` (notebooks/15_semantic_segmentation_unet.ipynb);
+* `face_encoder`, a Siamese encoder with L2-normalised embeddings
+  (notebooks/16_face_recognition.ipynb);
+* `vgg19_features`, a frozen VGG-19 trunk that returns the activations of the named layers,
+  by default `VGG19_STYLE_TRANSFER_LAYERS` (notebooks/18_neural_style_transfer.ipynb).
 
 Inspection: `layer_table`, `format_table` and `multiply_count` live in
 `cvutils.layer_tables`; this module re-exports them under the same names.

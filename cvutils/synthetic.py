@@ -1,4 +1,5 @@
-"""Synthetic detection data whose shapes *are* the lesson: boxes, masks and keypoints.
+"""Synthetic data whose shapes *are* the lesson: 2D shapes with boxes, masks and keypoints;
+an ECG-like signal, 3D volumes and tiny videos.
 
 `make_shapes` paints 1..N coloured shapes (circles, squares, triangles, and optionally
 ellipses and rectangles) of random size, colour and position on crops of real photos and
@@ -20,6 +21,11 @@ background and ``class_id + 1`` for a shape.
 
 Taught in notebooks/13_yolo_building_blocks.ipynb, notebooks/14_training_a_yolo_detector.ipynb,
 notebooks/15_semantic_segmentation_unet.ipynb and notebooks/11_localization_and_landmarks.ipynb.
+
+1D and 3D data (notebooks/19_1d_and_3d_convolutions.ipynb): `ecg_like` (a heartbeat-like
+signal of five Gaussian waves per beat, plus optional white noise), `make_volumes`
+(labelled voxel volumes of spheres, cubes and tori, `VOLUME_CLASSES`, as in CT scans) and
+`make_moving_shapes` (tiny videos of a square moving in one of the `MOTIONS`).
 
 Examples:
     >>> data = make_shapes(2, image_size=32, max_objects=2, seed=0)
