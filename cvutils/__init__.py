@@ -10,6 +10,10 @@ this list). Importing ``cvutils`` before ``keras`` or ``tensorflow`` keeps Tenso
 start-up logs out of the outputs (see `cvutils._quiet`), which is why every notebook's setup
 cell does so.
 
+Names: the number of classes is ``n_classes`` except in the signatures the course fixes
+(``classes`` in models.vgg16, resnet50 and mobilenet_v2; ``num_classes`` in yolo.yolo_head and
+the YOLO functions beside it, whose required positional argument keeps the course's name).
+
 The package map (module: what it holds; the notebooks that teach it):
 
 From-scratch NumPy core

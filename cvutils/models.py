@@ -3,7 +3,11 @@
 Every builder returns an uncompiled `keras.Model` with named layers and checks its
 arguments first (an input too small for the network's downsampling is refused by name).
 
-Classifiers (a softmax over ``classes`` unless said):
+The number of classes is ``n_classes``, as everywhere in cvutils, except where the course
+fixes the signature: ``classes`` in `vgg16`, `resnet50` and `mobilenet_v2`. The other
+builders still take ``classes`` (``num_classes`` for `tiny_yolo`), their old name.
+
+Classifiers (a softmax over the classes unless said):
 
 * `lenet5` (LeNet-5 as in the course, or a ``modern=True`` variant), `alexnet`, `vgg16`
   (notebooks/07_classic_networks.ipynb);
@@ -47,6 +51,7 @@ from cvutils.checks import (
     check_choice,
     check_int,
     check_real,
+    check_renamed,
     check_size,
     describe,
     fail,
@@ -129,7 +134,14 @@ def _input_shape(
 
 
 def _classes(classes: Any) -> int:
+    """The course's ``classes`` argument (vgg16, resnet50, mobilenet_v2), checked."""
     return check_int("classes", classes, 1, MAX_COUNT)
+
+
+def _n_classes(n_classes: Any, default: int, classes: Any) -> int:
+    """``n_classes``, or ``classes`` (its old name in the builders the course does not fix)."""
+    n_classes = check_renamed("n_classes", n_classes, default, "classes", classes)
+    return check_int("n_classes", n_classes, 1, MAX_COUNT)
 
 
 def _dense_size(names: str, x: Any, *widths: int) -> None:
@@ -139,8 +151,9 @@ def _dense_size(names: str, x: Any, *widths: int) -> None:
     check_size(names, sum((a + 1) * b for a, b in itertools.pairwise(sizes)), detail=" in the head")
 
 
-def _head(x: Any, classes: int, name: str = "predictions") -> Any:
-    _dense_size("classes", x, classes)
+def _head(x: Any, classes: int, name: str = "predictions", arg: str = "classes") -> Any:
+    """The softmax layer over ``classes``; ``arg`` names the builder's argument in errors."""
+    _dense_size(arg, x, classes)
     return layers.Dense(classes, activation="softmax", name=name)(x)
 
 
@@ -152,7 +165,11 @@ _LENET_STEPS: tuple[Step, ...] = ((5, 1, 0), (2, 2, 0), (5, 1, 0), (2, 2, 0))
 
 
 def lenet5(
-    input_shape: tuple[int, int, int] = (32, 32, 1), classes: int = 10, modern: bool = False
+    input_shape: tuple[int, int, int] = (32, 32, 1),
+    n_classes: int = 10,
+    modern: bool = False,
+    *,
+    classes: int | None = None,
 ) -> keras.Model:
     """LeNet-5 (LeCun et al., 1998) as in the course, or a modern variant.
 
@@ -165,7 +182,7 @@ def lenet5(
         Flatten                        (400,)
         F5 Dense 120, tanh                          48,120
         F6 Dense 84, tanh                           10,164
-        Dense ``classes``, softmax                     850   -> 61,706 parameters in all
+        Dense ``n_classes``, softmax                     850   -> 61,706 parameters in all
 
     ``modern=True``: ReLU instead of tanh, max instead of average pooling, batch norm after
     each convolution (which then has no bias) and dropout 0.5 before each dense layer.
@@ -174,22 +191,22 @@ def lenet5(
 
     Args:
         input_shape: ``(n_H, n_W, n_C)``, at least 16x16 (default ``(32, 32, 1)``).
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
         modern: build the modern variant.
 
     Returns:
-        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, n_classes)``.
 
     Raises:
         ValueError: ``input_shape`` is not three positive integers or is smaller than
-            16x16, ``classes`` < 1, or ``modern`` is not a bool.
+            16x16, ``n_classes`` < 1, or ``modern`` is not a bool.
 
     Example:
         >>> lenet5().count_params()
         61706
     """
     shape = _input_shape(input_shape, _LENET_STEPS, "LeNet-5")
-    classes, modern = _classes(classes), check_bool("modern", modern)
+    n_classes, modern = _n_classes(n_classes, 10, classes), check_bool("modern", modern)
     inputs = keras.Input(shape, name="input")
     x = inputs
     if not modern:
@@ -200,7 +217,7 @@ def lenet5(
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(120, activation="tanh", name="F5")(x)
         x = layers.Dense(84, activation="tanh", name="F6")(x)
-        return keras.Model(inputs, _head(x, classes), name="lenet5")
+        return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name="lenet5")
     for i, filters in ((1, 6), (3, 16)):
         x = layers.Conv2D(filters, 5, use_bias=False, name=f"C{i}")(x)
         x = layers.BatchNormalization(name=f"C{i}_bn")(x)
@@ -211,13 +228,18 @@ def lenet5(
         x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
         x = layers.Dense(units, activation="relu", name=name)(x)
     x = layers.Dropout(0.5, name="dropout")(x)
-    return keras.Model(inputs, _head(x, classes), name="lenet5_modern")
+    return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name="lenet5_modern")
 
 
 _ALEXNET_STEPS: tuple[Step, ...] = ((11, 4, 0), (3, 2, 0), (3, 2, 0), (3, 2, 0))
 
 
-def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 1000) -> keras.Model:
+def alexnet(
+    input_shape: tuple[int, int, int] = (227, 227, 3),
+    n_classes: int = 1000,
+    *,
+    classes: int | None = None,
+) -> keras.Model:
     """AlexNet (Krizhevsky et al., 2012) as in the course's layer table, on one device.
 
     Shapes for the default ``(227, 227, 3)`` input::
@@ -233,7 +255,7 @@ def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 10
         flatten                                (9216,)
         fc6 Dense 4096, ReLU (dropout 0.5 after)              37,752,832
         fc7 Dense 4096, ReLU (dropout 0.5 after)              16,781,312
-        predictions Dense ``classes``, softmax                 4,097,000  -> 62,378,344
+        predictions Dense ``n_classes``, softmax                 4,097,000  -> 62,378,344
 
     The original's local response normalisation (which later work found unnecessary) and
     its split over two GPUs are left out.
@@ -242,16 +264,16 @@ def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 10
 
     Args:
         input_shape: ``(n_H, n_W, n_C)``, at least 67x67.
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
 
     Returns:
-        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, n_classes)``.
 
     Raises:
-        ValueError: ``input_shape`` too small or not three positive integers; ``classes`` < 1.
+        ValueError: ``input_shape`` too small or not three positive integers; ``n_classes`` < 1.
     """
     shape = _input_shape(input_shape, _ALEXNET_STEPS, "AlexNet")
-    classes = _classes(classes)
+    n_classes = _n_classes(n_classes, 1000, classes)
     inputs = keras.Input(shape, name="input")
     x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
     x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
@@ -266,7 +288,7 @@ def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 10
     x = layers.Dropout(0.5, name="dropout6")(x)
     x = layers.Dense(4096, activation="relu", name="fc7")(x)
     x = layers.Dropout(0.5, name="dropout7")(x)
-    return keras.Model(inputs, _head(x, classes), name="alexnet")
+    return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name="alexnet")
 
 
 _VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
@@ -390,9 +412,11 @@ def resnet50(
 
 def resnet_cifar(
     depth: int,
-    classes: int = 10,
+    n_classes: int = 10,
     plain: bool = False,
     input_shape: tuple[int, int, int] = (32, 32, 3),
+    *,
+    classes: int | None = None,
 ) -> keras.Model:
     """ResNet-``depth`` for CIFAR-10 (He et al., 2015, Sec. 4.2), or its plain twin.
 
@@ -402,7 +426,7 @@ def resnet_cifar(
         n basic_residual_blocks with 16 filters                       (32, 32, 16)
         n basic_residual_blocks with 32 filters (the first stride 2)  (16, 16, 32)
         n basic_residual_blocks with 64 filters (the first stride 2)  (8, 8, 64)
-        GlobalAveragePooling -> Dense(classes, softmax)
+        GlobalAveragePooling -> Dense(n_classes, softmax)
 
     The shortcuts are parameter-free ("option A": identity, or subsample and zero-pad the
     channels), so ``plain=True`` (no shortcuts) has exactly the same parameters:
@@ -413,7 +437,7 @@ def resnet_cifar(
 
     Args:
         depth: ``6n + 2`` with ``n >= 1``: 8, 14, 20, 32, 44, 56, 110, ...
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
         plain: drop every shortcut (the paper's "plain" network).
         input_shape: ``(n_H, n_W, n_C)`` (default ``(32, 32, 3)``).
 
@@ -421,7 +445,7 @@ def resnet_cifar(
         An uncompiled `keras.Model` named ``resnet{depth}`` or ``plain{depth}``.
 
     Raises:
-        ValueError: ``depth`` is not ``6n + 2`` (n >= 1), ``classes`` < 1, ``plain`` is
+        ValueError: ``depth`` is not ``6n + 2`` (n >= 1), ``n_classes`` < 1, ``plain`` is
             not a bool, or a bad ``input_shape``.
 
     Example:
@@ -432,7 +456,7 @@ def resnet_cifar(
     depth = check_int("depth", depth, 8, 6 * MAX_COUNT + 2)
     if (depth - 2) % 6:
         fail("depth", "6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)", str(depth))
-    classes, plain = _classes(classes), check_bool("plain", plain)
+    n_classes, plain = _n_classes(n_classes, 10, classes), check_bool("plain", plain)
     shape = _input_shape(input_shape)
     n = (depth - 2) // 6
     inputs = keras.Input(shape, name="input")
@@ -447,7 +471,7 @@ def resnet_cifar(
             )
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     name = f"{'plain' if plain else 'resnet'}{depth}"
-    return keras.Model(inputs, _head(x, classes), name=name)
+    return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name=name)
 
 
 # --------------------------------------------------------------------------------------
@@ -470,14 +494,16 @@ _MOBILENET_V1 += ((512, 1),) * 5 + ((1024, 2), (1024, 1))
 def mobilenet_v1(
     input_shape: tuple[int, int, int] = (224, 224, 3),
     alpha: float = 1.0,
-    classes: int = 1000,
+    n_classes: int = 1000,
     dropout: float = 1e-3,
+    *,
+    classes: int | None = None,
 ) -> keras.Model:
     """MobileNet v1 (Howard et al., 2017): a 3x3 convolution and 13 depthwise separable ones.
 
     ``(224, 224, 3)`` -> Conv 3x3 stride 2 (32 alpha) -> BN -> ReLU6 -> 13 x
     `cvutils.blocks.depthwise_separable` (64 ... 1024 alpha filters, five of stride 2)
-    ``(7, 7, 1024 alpha)`` -> GlobalAveragePooling -> Dropout -> Dense(classes, softmax).
+    ``(7, 7, 1024 alpha)`` -> GlobalAveragePooling -> Dropout -> Dense(n_classes, softmax).
     Filters are ``int(filters * alpha)``; the parameter count equals
     `keras.applications.MobileNet` (4,253,864 at ``alpha=1``, 1000 classes), whose
     classifier is a 1x1 convolution on the pooled vector, the same as this dense layer.
@@ -487,19 +513,19 @@ def mobilenet_v1(
     Args:
         input_shape: ``(n_H, n_W, n_C)``.
         alpha: width multiplier, a real number > 0 (the paper uses 1, 0.75, 0.5, 0.25).
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
         dropout: dropout rate before the classifier, in [0, 1).
 
     Returns:
-        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, n_classes)``.
 
     Raises:
-        ValueError: ``alpha <= 0`` or so small that a layer gets no filter, ``classes`` < 1,
+        ValueError: ``alpha <= 0`` or so small that a layer gets no filter, ``n_classes`` < 1,
             ``dropout`` outside [0, 1), or a bad ``input_shape``.
     """
     shape = _input_shape(input_shape)
     alpha = check_real("alpha", alpha, low=0, low_open=True, high=None)
-    classes = _classes(classes)
+    n_classes = _n_classes(n_classes, 1000, classes)
     dropout = check_real("dropout", dropout, low=0, high=1)
     if int(32 * alpha) < 1:
         fail("alpha", "large enough for at least one filter per layer (>= 1/32)", repr(alpha))
@@ -508,7 +534,7 @@ def mobilenet_v1(
         "alpha",
         9 * shape[2] * widths[0]
         + sum(9 * a + a * b for a, b in itertools.pairwise(widths))
-        + widths[-1] * classes,
+        + widths[-1] * n_classes,
     )
     inputs = keras.Input(shape, name="input")
     x = layers.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="conv1")(
@@ -520,7 +546,7 @@ def mobilenet_v1(
         x = blocks.depthwise_separable(x, int(filters * alpha), stride=stride, name=f"conv{i}")
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    return keras.Model(inputs, _head(x, classes), name="mobilenet_v1")
+    return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name="mobilenet_v1")
 
 
 #: MobileNet v2 bottleneck sequences: (expansion t, filters c, repeats n, first stride s).
@@ -600,10 +626,12 @@ def mobilenet_v2(
 def tiny_yolo(
     input_shape: tuple[int, int, int] = (64, 64, 3),
     num_anchors: int = 2,
-    num_classes: int = 3,
+    n_classes: int = 3,
     filters: Sequence[int] = (8, 16, 32, 64),
     head_filters: int = 64,
     name: str = "tiny_yolo",
+    *,
+    num_classes: int | None = None,
 ) -> keras.Model:
     """A tiny YOLO-style detector: ``(batch, H, W, C)`` -> raw ``(batch, S_h, S_w, A * (5 + K))``.
 
@@ -611,7 +639,7 @@ def tiny_yolo(
     normalization (momentum 0.9, so that the moving statistics keep up in short runs),
     LeakyReLU(0.1) and 2x2 max pooling; then a 3x3 convolution of ``head_filters`` with
     batch normalization and LeakyReLU, and a 1x1 convolution ``yolo_output`` (float32) with
-    ``num_anchors * (5 + num_classes)`` channels. The grid is ``S = H / 2**len(filters)``
+    ``num_anchors * (5 + n_classes)`` channels. The grid is ``S = H / 2**len(filters)``
     (64x64 inputs and four stages: a 4x4 grid of 16-pixel cells). The output is the raw
     ``[t_x, t_y, t_w, t_h, t_o, class logits]`` per anchor that `cvutils.yolo.yolo_head`
     decodes and `cvutils.yolo.YoloLoss` trains.
@@ -619,7 +647,7 @@ def tiny_yolo(
     Args:
         input_shape: ``(H, W, C)``; ``H`` and ``W`` must be multiples of ``2**len(filters)``.
         num_anchors: anchors per cell ``A``.
-        num_classes: classes ``K``.
+        n_classes: classes ``K`` (``num_classes``, its old name, still works).
         filters: the filters of each stage (each halves the height and width).
         head_filters: the filters of the 3x3 convolution before the output.
         name: the model's name.
@@ -636,7 +664,8 @@ def tiny_yolo(
         ((None, 4, 4, 16), 63048)
     """
     num_anchors = check_int("num_anchors", num_anchors, minimum=1, maximum=MAX_COUNT)
-    num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
+    n_classes = check_renamed("n_classes", n_classes, 3, "num_classes", num_classes)
+    n_classes = check_int("n_classes", n_classes, minimum=1, maximum=MAX_COUNT)
     if isinstance(filters, str) or not isinstance(filters, Sequence) or not filters:
         fail("filters", "a non-empty sequence of positive ints", repr(filters), kind=True)
     filters = [check_int(f"filters[{i}]", f, 1, MAX_COUNT) for i, f in enumerate(filters)]
@@ -650,9 +679,9 @@ def tiny_yolo(
     )
     widths = [channels, *filters, head_filters]
     check_size(
-        "filters, head_filters, num_anchors and num_classes",
+        "filters, head_filters, num_anchors and n_classes",
         sum(9 * a * b + 4 * b for a, b in itertools.pairwise(widths))
-        + (head_filters + 1) * num_anchors * (5 + num_classes),
+        + (head_filters + 1) * num_anchors * (5 + n_classes),
     )
     inputs = keras.Input((height, width, channels), name="image")
     x = inputs
@@ -662,9 +691,9 @@ def tiny_yolo(
         x = layers.LeakyReLU(negative_slope=0.1, name=f"leaky{i}")(x)
         if i < len(filters):
             x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
-    outputs = layers.Conv2D(
-        num_anchors * (5 + num_classes), 1, dtype="float32", name="yolo_output"
-    )(x)
+    outputs = layers.Conv2D(num_anchors * (5 + n_classes), 1, dtype="float32", name="yolo_output")(
+        x
+    )
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -1044,11 +1073,15 @@ def _conv_bn_relu(x: Any, filters: int, name: str) -> Any:
 
 
 def resnet9(
-    input_shape: tuple[int, int, int] = (32, 32, 3), classes: int = 10, width: int = 64
+    input_shape: tuple[int, int, int] = (32, 32, 3),
+    n_classes: int = 10,
+    width: int = 64,
+    *,
+    classes: int | None = None,
 ) -> keras.Model:
     """ResNet-9 of David Page's CIFAR-10 speed-runs ("How to train your ResNet", 2018).
 
-    ``(m, n_H, n_W, n_C)`` images -> ``(m, classes)`` **logits** (no softmax), with ``w`` the
+    ``(m, n_H, n_W, n_C)`` images -> ``(m, n_classes)`` **logits** (no softmax), with ``w`` the
     ``width``::
 
         prep:   conv-BN-ReLU (w)                                         (32, 32, w)
@@ -1057,7 +1090,7 @@ def resnet9(
         layer2: conv-BN-ReLU (4w) -> MaxPool 2                            (8, 8, 4w)
         layer3: conv-BN-ReLU (8w) -> MaxPool 2 -> + residual(2 x conv-BN-ReLU (8w))
                                                                           (4, 4, 8w)
-        head:   GlobalMaxPool -> Dense(classes) -> x 0.125 (Rescaling)    (classes,)
+        head:   GlobalMaxPool -> Dense(n_classes) -> x 0.125 (Rescaling)    (classes,)
 
     Every convolution is 3x3, "same", without bias (the batch norm that follows has one); a
     residual adds ``x + conv_bn_relu(conv_bn_relu(x))``. The batch norms use Page's (PyTorch's)
@@ -1078,7 +1111,7 @@ def resnet9(
     Args:
         input_shape: ``(n_H, n_W, n_C)``; each side at least 8, so that the three 2x2
             max-pools leave at least one pixel.
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
         width: ``w``, the filters of the first convolution, an integer in ``1..4096``.
 
     Returns:
@@ -1088,12 +1121,12 @@ def resnet9(
         ValueError: for a bad argument (an input smaller than 8x8, ``width`` < 1, ...).
 
     Examples:
-        >>> model = resnet9((8, 8, 3), classes=4, width=2)
+        >>> model = resnet9((8, 8, 3), n_classes=4, width=2)
         >>> model.output_shape
         (None, 4)
     """
     shape = _input_shape(input_shape, _RESNET9_STEPS, "ResNet-9 (three 2x2 max-pools)")
-    classes = _classes(classes)
+    n_classes = _n_classes(n_classes, 10, classes)
     w = check_int("width", width, 1, 4096)
     inputs = keras.Input(shape, name="input")
     x = _conv_bn_relu(inputs, w, "prep")
@@ -1106,7 +1139,7 @@ def resnet9(
             r = _conv_bn_relu(r, filters, f"{name}_res2")
             x = layers.Add(name=f"{name}_add")([x, r])
     x = layers.GlobalMaxPooling2D(name="pool")(x)
-    _dense_size("classes", x, classes)
-    x = layers.Dense(classes, dtype="float32", name="logits")(x)
+    _dense_size("n_classes", x, n_classes)
+    x = layers.Dense(n_classes, dtype="float32", name="logits")(x)
     x = layers.Rescaling(0.125, dtype="float32", name="scale")(x)
     return keras.Model(inputs, x, name="resnet9")

@@ -188,6 +188,14 @@ def _():
     return _mod("checks").check_real, dict(name="x", value=0.5, low=0.0, high=1.0)
 
 
+# only the names are corrupted: the values pass through unchecked (the caller checks them)
+@spec("checks.check_renamed", skip=("value", "default", "old_value"))
+def _():
+    return _mod("checks").check_renamed, dict(
+        name="n_classes", value=3, default=10, old_name="classes", old_value=None
+    )
+
+
 @spec("checks.check_bool", skip=CHECK_OPTIONS)
 def _():
     return _mod("checks").check_bool, dict(name="flag", value=True)
@@ -1210,12 +1218,12 @@ def _():
 
 @spec("models.lenet5", costly=True)
 def _():
-    return _mod("models").lenet5, dict(input_shape=(32, 32, 1), classes=3, modern=True)
+    return _mod("models").lenet5, dict(input_shape=(32, 32, 1), n_classes=3, modern=True)
 
 
 @spec("models.alexnet", costly=True)
 def _():
-    return _mod("models").alexnet, dict(input_shape=(67, 67, 3), classes=3)
+    return _mod("models").alexnet, dict(input_shape=(67, 67, 3), n_classes=3)
 
 
 @spec("models.vgg16", costly=True)
@@ -1231,14 +1239,14 @@ def _():
 @spec("models.resnet_cifar", costly=True)
 def _():
     return _mod("models").resnet_cifar, dict(
-        depth=8, classes=3, plain=False, input_shape=(16, 16, 3)
+        depth=8, n_classes=3, plain=False, input_shape=(16, 16, 3)
     )
 
 
 @spec("models.mobilenet_v1", costly=True)
 def _():
     return _mod("models").mobilenet_v1, dict(
-        input_shape=(32, 32, 3), alpha=0.25, classes=3, dropout=0.1
+        input_shape=(32, 32, 3), alpha=0.25, n_classes=3, dropout=0.1
     )
 
 
@@ -2372,7 +2380,7 @@ def _():
     return _mod("models").tiny_yolo, dict(
         input_shape=(32, 32, 3),
         num_anchors=2,
-        num_classes=2,
+        n_classes=2,
         filters=(4, 8),
         head_filters=8,
         name="ty",
@@ -2734,7 +2742,7 @@ exempt(
 
 @spec("models.resnet9", costly=True)
 def _():
-    return _mod("models").resnet9, dict(input_shape=(8, 8, 3), classes=3, width=2)
+    return _mod("models").resnet9, dict(input_shape=(8, 8, 3), n_classes=3, width=2)
 
 
 @spec("optim.one_cycle")
@@ -3224,9 +3232,9 @@ def _hostile_examples() -> dict[str, tuple[Callable[[], Any], str]]:
             lambda: m("models").tiny_yolo(filters=(10**12, 8)),
             "filters",
         ),
-        "tiny_yolo num_classes=10**8": (
-            lambda: m("models").tiny_yolo(num_classes=10**8),
-            "num_classes",
+        "tiny_yolo n_classes=10**8": (
+            lambda: m("models").tiny_yolo(n_classes=10**8),
+            "n_classes",
         ),
         "mobilenet_v1 alpha=1e12": (lambda: m("models").mobilenet_v1(alpha=1e12), "alpha"),
         "mobilenet_v2 alpha=1e300": (lambda: m("models").mobilenet_v2(alpha=1e300), "alpha"),

@@ -247,3 +247,11 @@ def test_tensor_checks():
     check_same_shape("a", np.ones((2, 3)), "b", np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"^b must be of the same shape as a \(2, 3\); got"):
         check_same_shape("a", np.ones((2, 3)), "b", np.ones((3, 2)))
+
+
+def test_check_renamed():
+    default = 10
+    assert checks.check_renamed("n_classes", default, default, "classes", None) == 10
+    assert checks.check_renamed("n_classes", default, default, "classes", 4) == 4
+    assert checks.check_renamed("n_classes", 5, default, "classes", None) == 5
+    assert_refused(lambda: checks.check_renamed("n_classes", 5, default, "classes", 4), "classes")

@@ -181,11 +181,11 @@ def test_mobilenet_v1_equals_keras_applications(alpha):
 SMALL = {
     "lenet5": lambda: models.lenet5(),
     "lenet5_modern": lambda: models.lenet5(modern=True),
-    "resnet_cifar": lambda: models.resnet_cifar(8, classes=3, input_shape=(16, 16, 3)),
-    "mobilenet_v1": lambda: models.mobilenet_v1((32, 32, 3), alpha=0.25, classes=3),
+    "resnet_cifar": lambda: models.resnet_cifar(8, n_classes=3, input_shape=(16, 16, 3)),
+    "mobilenet_v1": lambda: models.mobilenet_v1((32, 32, 3), alpha=0.25, n_classes=3),
     "mobilenet_v2": lambda: models.mobilenet_v2((32, 32, 3), classes=3),
     "resnet50": lambda: models.resnet50((64, 64, 3), classes=6),
-    "alexnet": lambda: models.alexnet((67, 67, 3), classes=3),
+    "alexnet": lambda: models.alexnet((67, 67, 3), n_classes=3),
     "vgg16": lambda: models.vgg16((32, 32, 3), classes=3),
 }
 SLOW = {"alexnet", "vgg16"}
@@ -231,7 +231,10 @@ def test_fit_step_and_keras_round_trip(key, tmp_path):
         (lambda: models.resnet50((32, 32, 3)), "input_shape"),
         (lambda: models.vgg16((224, 224)), "input_shape"),
         (lambda: models.vgg16((224, 224, 0)), r"input_shape\[2\]"),
-        (lambda: models.lenet5(classes=0), "classes"),
+        (lambda: models.lenet5(n_classes=0), "n_classes"),
+        (lambda: models.lenet5(classes=0), "n_classes"),
+        (lambda: models.lenet5(n_classes=5, classes=4), "classes"),
+        (lambda: models.vgg16(classes=0), "classes"),
         (lambda: models.resnet50(pooling="max"), "pooling"),
         (lambda: models.resnet_cifar(21), "depth"),
         (lambda: models.resnet_cifar(2), "depth"),
@@ -269,3 +272,15 @@ def test_tiny_yolo_names_a_missing_input_shape():
 
     with pytest.raises(ValueError, match=r"^input_shape must be"):
         tiny_yolo(input_shape=None)
+
+
+def test_the_old_name_of_n_classes_still_works():
+    """The builders the course does not fix take ``n_classes``; ``classes`` (or tiny_yolo's
+    ``num_classes``) still works, and the course's builders keep ``classes``."""
+    assert models.lenet5(classes=4).output_shape == models.lenet5(n_classes=4).output_shape
+    assert models.lenet5((32, 32, 1), 4).output_shape == (None, 4)
+    assert models.alexnet((67, 67, 3), classes=3).output_shape == (None, 3)
+    assert models.resnet9((8, 8, 3), classes=3, width=2).output_shape == (None, 3)
+    assert models.tiny_yolo(num_classes=1).output_shape == (None, 4, 4, 12)
+    assert models.tiny_yolo(n_classes=1).output_shape == (None, 4, 4, 12)
+    assert models.vgg16((32, 32, 3), classes=3).output_shape == (None, 3)

@@ -45,7 +45,7 @@ def test_default_is_the_notebook_model():
 def test_harness():
     run_block_test(
         lambda x, **kw: tiny_yolo(tuple(x.shape[1:]), **kw)(x),
-        dict(num_anchors=2, num_classes=3, filters=(4, 8), head_filters=8),
+        dict(num_anchors=2, n_classes=3, filters=(4, 8), head_filters=8),
         (2, 16, 16, 3),
         (2, 4, 4, 16),
         expected_num_trainable_params=108 + 8 + 288 + 16 + 576 + 16 + 9 * 16,
@@ -94,7 +94,7 @@ def test_trains_with_yolo_loss_and_round_trips_its_anchors(tmp_path):
         (dict(input_shape=(8, 64, 3)), ValueError, "^input_shape must be at least 16x16"),
         (dict(input_shape=(64, 64)), ValueError, "input_shape"),
         (dict(num_anchors=0), ValueError, "num_anchors must be"),
-        (dict(num_classes=1.5), ArgumentTypeError, "num_classes must be"),
+        (dict(n_classes=1.5), ArgumentTypeError, "n_classes must be"),
         (dict(filters=()), ArgumentTypeError, "filters must be"),
         (dict(filters="16"), ArgumentTypeError, "filters must be"),
         (dict(filters=(8, -1)), ValueError, "filters\\[1\\] must be"),
