@@ -161,9 +161,8 @@ def nms(
     Boxes scoring ``<= score_threshold`` are dropped first; the rest are visited by
     decreasing score (equal scores by increasing index): the best is kept and every remaining
     box whose IoU with it is **at least** ``iou_threshold`` is discarded, and so on.
-    `cvutils.nms.non_max_suppression` (as ``tf.image.non_max_suppression``) discards only
-    IoU strictly above the threshold; here its float32 threshold is lowered by one unit in
-    the last place, which turns ``>`` into ``>=`` on its float32 IoUs.
+    It is `cvutils.nms.non_max_suppression` with ``inclusive=True`` (``tf.image``'s rule,
+    the default there, discards only IoU strictly above the threshold).
 
     Args:
         boxes: ``(N, 4)`` corner boxes ``(x_min, y_min, x_max, y_max)`` (IoU is the same
@@ -189,8 +188,9 @@ def nms(
         "iou_threshold", iou_threshold, low=0, high=1, low_open=True, high_open=False
     )
     max_detections = check_int("max_detections", max_detections, 0)
-    below = np.nextafter(np.float32(iou_threshold), np.float32(0))
-    return non_max_suppression(boxes, scores, max_detections, float(below), score_threshold)
+    return non_max_suppression(
+        boxes, scores, max_detections, iou_threshold, score_threshold, inclusive=True
+    )
 
 
 @dataclass(frozen=True)

@@ -1576,6 +1576,7 @@ def _():
         max_output_size=2,
         iou_threshold=0.5,
         score_threshold=0.1,
+        inclusive=False,
     )
 
 
@@ -1588,6 +1589,7 @@ def _():
         max_output_size=3,
         iou_threshold=0.5,
         score_threshold=0.1,
+        inclusive=False,
     )
 
 
