@@ -1,11 +1,18 @@
 """cvutils: tested helpers for the CNN course-companion notebooks.
 
 Import the topic modules you need, e.g. ``from cvutils import conv, datasets, runtime``.
-Importing ``cvutils`` itself imports no TensorFlow. The NumPy core never imports it; the Keras
-parts import Keras (and so TensorFlow) when they are imported; the rest import it inside the
-functions that need it. Importing ``cvutils`` before ``keras`` or ``tensorflow`` keeps
-TensorFlow's start-up logs out of the outputs (see `cvutils._quiet`), which is why every
-notebook's setup cell does so.
+Importing ``cvutils`` itself imports no TensorFlow. The modules that define Keras classes
+(layers, losses, schedules) import Keras, and so TensorFlow, when they are imported: blocks,
+models, layer_tables, losses, augment_layers, interpret, yolo (YoloLoss) and optim (the
+OneCycle schedule; its NumPy optimizers need no TensorFlow, but the module loads it). Every
+other module imports it inside the functions that need it (tests/test_package_map.py checks
+this list). Importing ``cvutils`` before ``keras`` or ``tensorflow`` keeps TensorFlow's
+start-up logs out of the outputs (see `cvutils._quiet`), which is why every notebook's setup
+cell does so.
+
+Names: the number of classes is ``n_classes`` except in the signatures the course fixes
+(``classes`` in models.vgg16, resnet50 and mobilenet_v2; ``num_classes`` in yolo.yolo_head and
+the YOLO functions beside it, whose required positional argument keeps the course's name).
 
 The package map (module: what it holds; the notebooks that teach it):
 
@@ -21,9 +28,17 @@ From-scratch NumPy core
 Keras parts
     blocks: residual, inception, depthwise-separable, inverted-residual and U-Net blocks,
         a locally connected layer (03, 08, 09, 15).
-    models: the course's networks (LeNet-5 to MobileNet, U-Net, tiny YOLO, face encoder,
-        VGG-19 features) and their layer tables (07, 08, 09, 11, 13, 14, 15, 16, 18).
-    losses: triplet, content, Gram, style and total-variation costs (16, 18).
+    models: the course's networks (LeNet-5 to MobileNet, ResNet-9, U-Net, tiny YOLO,
+        localization and landmark nets, face encoder, VGG-19 features) (07, 08, 09, 11,
+        13, 14, 15, 16, 18). A block is a function from a tensor to a tensor and lives in
+        blocks; a network is a keras.Model and lives in models. So the U-Net's conv_block
+        and upsampling_block are in blocks and unet_model in models, as ResNet-50's
+        identity_block is in blocks and resnet50 in models.
+    layer_tables: a model's layer table (shapes, activation memory, multiplies,
+        parameters) and multiply count; models re-exports them (07, 09).
+    losses: triplet, content, Gram, style and total-variation costs, the localization
+        loss (11, 16, 18); the YOLO loss stays in yolo, beside the anchors and raw
+        output it decodes.
     style: random multi-scale texture features, L-BFGS on pixels, texture statistics (18).
     augment_layers: Keras preprocessing layers, PCA colour (10).
     fewshot: few-shot samples per class, means with standard errors, a trainer that

@@ -13,7 +13,10 @@ networks by `cvutils.models`:
   `basic_residual_block` with its parameter-free `ZeroPadShortcut` (ResNet-20/32/56),
   taught in notebooks/08_residual_networks.ipynb;
 * `inception_module`, `depthwise_separable`, `inverted_residual`, taught in
-  notebooks/09_network_in_network_inception_mobilenet.ipynb.
+  notebooks/09_network_in_network_inception_mobilenet.ipynb;
+* `conv_block` and `upsampling_block` (the course's U-Net blocks), taught in
+  notebooks/15_semantic_segmentation_unet.ipynb; `cvutils.models.unet_model` assembles them
+  (blocks hold the tensor-to-tensor pieces, models the networks, as for ResNet-50).
 
 Every layer here is registered with ``@keras.saving.register_keras_serializable(package="cvutils")``
 and has a ``get_config``, so a model that uses it saves to ``.keras`` and loads back with
@@ -36,6 +39,7 @@ from cvutils.checks import (
     check_bool,
     check_callable,
     check_int,
+    check_real,
     check_shape,
     check_size,
     check_str,
@@ -910,8 +914,6 @@ def inverted_residual(
 # --------------------------------------------------------------------------------------
 # U-Net blocks (notebook 15: semantic segmentation)
 # --------------------------------------------------------------------------------------
-
-from cvutils.checks import check_real  # noqa: E402  (this section's own import)
 
 
 def _unet_conv(x: Any, n_filters: int, batch_norm: bool = False) -> Any:

@@ -158,8 +158,6 @@ def convert_boxes(boxes: Any, source: str, target: str) -> np.ndarray:
 
 
 def _scale(fmt: str, image_shape: Any) -> np.ndarray:
-    if isinstance(image_shape, np.ndarray) and image_shape.ndim:
-        image_shape = tuple(image_shape.tolist())
     height, width = check_shape("image_shape", image_shape, ndim=(2, 3))[:2]
     return np.array([height, width] * 2 if fmt == "yxyx" else [width, height] * 2, dtype=float)
 

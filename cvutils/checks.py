@@ -53,6 +53,7 @@ __all__ = [
     "check_labels",
     "check_path",
     "check_real",
+    "check_renamed",
     "check_same_length",
     "check_same_shape",
     "check_shape",
@@ -185,6 +186,44 @@ def check_real(
     if too_low or too_high:
         fail(name, f"in {lo}, {hi}", repr(value))
     return value
+
+
+def check_renamed(name: str, value: Any, default: Any, old_name: str, old_value: Any) -> Any:
+    """The value of an argument that was renamed: ``value``, or the one passed by its old name.
+
+    A function that renames an argument keeps the old name as a keyword-only argument that
+    defaults to None, and calls this first, so that old calls keep working. ``value`` equal to
+    ``default`` (of the same type) counts as "not given".
+
+    Args:
+        name: the argument's (new) name.
+        value: what was passed under ``name`` (or its default).
+        default: the default of ``name`` in the signature.
+        old_name: the argument's old name.
+        old_value: what was passed under ``old_name``; None when it was not used.
+
+    Returns:
+        ``old_value`` when the old name was used, else ``value`` (unchecked either way: the
+        caller checks it under ``name``).
+
+    Raises:
+        ValueError: both names were given.
+
+    Examples:
+        >>> check_renamed("n_classes", 10, 10, "classes", 4)
+        4
+        >>> check_renamed("n_classes", 5, 10, "classes", None)
+        5
+    """
+    if old_value is None:
+        return value
+    if not (value is default or (type(value) is type(default) and value == default)):
+        fail(
+            old_name,
+            f"left out when {name} is given (it is {name}'s old name)",
+            describe(old_value),
+        )
+    return old_value
 
 
 def check_bool(name: str, value: Any) -> bool:
@@ -427,10 +466,17 @@ def check_shape(
 ) -> tuple[int, ...]:
     """Checks a shape tuple such as an ``input_shape``: a sequence of integers in range.
 
+    The one place where a shape becomes a tuple: a tuple, a list or a 1-D NumPy array of
+    integers (``np.array(image.shape)``) is accepted, and a tuple of Python ints returned.
+
     Examples:
         >>> check_shape("input_shape", (64, 64, 3), ndim=3)
         (64, 64, 3)
+        >>> check_shape("image_shape", np.array([720, 1280]), ndim=2)
+        (720, 1280)
     """
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = tuple(value.tolist())
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         fail(name, "a tuple of integers", describe(value), kind=True)
     if ndim is not None:

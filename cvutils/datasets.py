@@ -83,6 +83,7 @@ __all__ = [
     "list_images",
     "load_cifar10",
     "load_digits",
+    "load_faces_vs_nonfaces",
     "load_flowers",
     "load_image",
     "load_lfw_faces",
@@ -443,8 +444,11 @@ def load_digits():
     return (images, labels), prov
 
 
-def load_lfw_faces():
+def load_faces_vs_nonfaces():
     """Loads scikit-image's LFW subset: 100 faces and 100 non-faces, 25x25 grey.
+
+    A face detector's data (face or not), not identities: `load_lfw_people` gives photos of
+    people labelled by who they are. ``load_lfw_faces`` is the old name of this function.
 
     Returns:
         ``(images, labels), provenance``: images ``(200, 25, 25)`` float64 in [0, 1],
@@ -464,6 +468,10 @@ def load_lfw_faces():
         "first 100 are faces, last 100 non-faces",
     )
     return (images, labels), prov
+
+
+#: The old name of `load_faces_vs_nonfaces` (kept so that existing code keeps working).
+load_lfw_faces = load_faces_vs_nonfaces
 
 
 def load_mnist1d(num_samples: int = 5000, seed: int = 42):
@@ -899,8 +907,8 @@ LFW_FILES = (
     ),
 )
 _LFW_OFFLINE = (
-    "offline, notebook 16 uses scikit-image's LFW subset (load_lfw_faces): each face, with "
-    "random crops, flips and lighting changes, stands for one person."
+    "offline, notebook 16 uses scikit-image's LFW subset (load_faces_vs_nonfaces): each face, "
+    "with random crops, flips and lighting changes, stands for one person."
 )
 
 

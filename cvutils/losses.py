@@ -1,4 +1,4 @@
-"""Metric-learning and style-transfer losses: triplet losses, content, Gram, style, total variation.
+"""The course's losses: triplet losses, content, Gram, style, total variation, localization.
 
 Face recognition (taught in notebooks/16_face_recognition.ipynb):
 
@@ -16,6 +16,15 @@ Neural style transfer (taught in notebooks/18_neural_style_transfer.ipynb):
   `total_cost` -- the course's names, argument order, defaults and return types;
 * `total_variation` -- equal to ``tf.image.total_variation``;
 * `ContentLoss`, `StyleLoss`, `TotalVariationLoss` -- the same as `keras.losses.Loss` classes.
+
+Classification with localization (taught in notebooks/11_localization_and_landmarks.ipynb):
+
+* `LocalizationLoss` -- the course's loss on ``[p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]``
+  (every component where an object is, only ``p_c`` where none is). The YOLO loss stays in
+  `cvutils.yolo` with the anchors and the raw output it decodes.
+
+`CheckedInputsLoss` is the base class of every loss class here and of `cvutils.yolo.YoloLoss`:
+it names ``y_true``, ``y_pred`` or ``sample_weight`` when one is not a real tensor.
 
 Everything is written with `keras.ops`, so the functions take NumPy arrays, eager TensorFlow
 tensors or symbolic Keras tensors, and (with the TensorFlow backend) return TensorFlow
@@ -61,6 +70,7 @@ __all__ = [
     "STYLE_LAYERS",
     "CheckedInputsLoss",
     "ContentLoss",
+    "LocalizationLoss",
     "StyleLoss",
     "TotalVariationLoss",
     "TripletHardLoss",
@@ -788,3 +798,43 @@ class TotalVariationLoss(CheckedInputsLoss):
 
     def get_config(self):
         return {**super().get_config(), "weight": self.weight}
+
+
+@keras.saving.register_keras_serializable(package="cvutils")
+class LocalizationLoss(CheckedInputsLoss):
+    """The course's classification-with-localization loss, per example.
+
+    ``y = [p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]``::
+
+        loss = sum_k (y_hat_k - y_k)^2   if p_c = 1   (every component)
+        loss = (y_hat_1 - y_1)^2         if p_c = 0   (only p_c)
+
+    Inputs ``(batch, 5 + C)``; the per-example losses ``(batch,)`` are reduced by Keras
+    (mean over the batch by default).
+
+    Taught in notebooks/11_localization_and_landmarks.ipynb.
+
+    The targets are `cvutils.yolo.encode_targets` on a 1x1 grid with one anchor;
+    ``cvutils.yolo.LocalizationLoss`` is this class (notebook 11 imports it from there).
+
+    Examples:
+        >>> import numpy as np
+        >>> loss = LocalizationLoss()
+        >>> y = np.array([[1, .4, .3, .9, .8, 0, 1, 0], [0, 0, 0, 0, 0, 0, 0, 0]], "float32")
+        >>> y_hat = y + 0.1
+        >>> round(float(loss(y, y_hat)), 4)  # (8 * 0.01 + 0.01) / 2
+        0.045
+    """
+
+    def __init__(self, name: str = "localization_loss", reduction="sum_over_batch_size", **kw):
+        super().__init__(name=name, reduction=reduction, **kw)
+
+    def call(self, y_true, y_pred):
+        y_true = check_tensor("y_true", y_true)
+        y_pred = ops.cast(check_tensor("y_pred", y_pred), y_true.dtype)
+        if len(y_true.shape) < 1:
+            fail("y_true", "a (..., 1 + 4 + C) tensor", describe(y_true))
+        check_same_shape("y_true", y_true, "y_pred", y_pred)
+        sq = ops.square(y_pred - y_true)
+        present = ops.cast(y_true[..., 0] > 0.5, sq.dtype)
+        return present * ops.sum(sq, axis=-1) + (1 - present) * sq[..., 0]

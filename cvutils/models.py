@@ -1,29 +1,48 @@
-"""The course's convolutional networks as Keras 3 models, and tables that inspect them.
+"""The course's convolutional networks as Keras 3 models.
 
-Builders (each returns an uncompiled `keras.Model` with named layers; the last layer is a
-softmax over ``classes``):
+Every builder returns an uncompiled `keras.Model` with named layers and checks its
+arguments first (an input too small for the network's downsampling is refused by name).
+
+The number of classes is ``n_classes``, as everywhere in cvutils, except where the course
+fixes the signature: ``classes`` in `vgg16`, `resnet50` and `mobilenet_v2`. The other
+builders still take ``classes`` (``num_classes`` for `tiny_yolo`), their old name.
+
+Classifiers (a softmax over the classes unless said):
 
 * `lenet5` (LeNet-5 as in the course, or a ``modern=True`` variant), `alexnet`, `vgg16`
   (notebooks/07_classic_networks.ipynb);
-* `resnet50` (the course's ResNet-50) and `resnet_cifar` (ResNet-20/32/56 and their plain
-  twins) (notebooks/08_residual_networks.ipynb);
+* `resnet50` (the course's ResNet-50), `resnet_cifar` (ResNet-20/32/56 and their plain
+  twins) and `resnet9` (the CIFAR-10 speed-run's ResNet-9, logits)
+  (notebooks/08_residual_networks.ipynb);
 * `mobilenet_v1`, `mobilenet_v2` (notebooks/09_network_in_network_inception_mobilenet.ipynb).
 
 Where Keras ships the same network in `keras.applications`, the parameter counts are equal.
 
-Inspection: `layer_table` lists each layer's output shape, activations, activation memory,
-multiplies and parameters; `multiply_count` adds up the multiplies of a model;
-`format_table` prints rows as text.
+Detection, landmarks, segmentation, faces and style:
+
+* `localization_net` (classification with localization, the course's ``y_hat``) and
+  `landmark_net` (keypoint regression) (notebooks/11_localization_and_landmarks.ipynb);
+* `tiny_yolo`, a small YOLO-style detector with raw outputs for `cvutils.yolo`
+  (notebooks/13_yolo_building_blocks.ipynb, notebooks/14_training_a_yolo_detector.ipynb);
+* `unet_model`, the course's U-Net, assembled from `cvutils.blocks.conv_block` and
+  `cvutils.blocks.upsampling_block` (notebooks/15_semantic_segmentation_unet.ipynb);
+* `face_encoder`, a Siamese encoder with L2-normalised embeddings
+  (notebooks/16_face_recognition.ipynb);
+* `vgg19_features`, a frozen VGG-19 trunk that returns the activations of the named layers,
+  by default `VGG19_STYLE_TRANSFER_LAYERS` (notebooks/18_neural_style_transfer.ipynb).
+
+Inspection: `layer_table`, `format_table` and `multiply_count` live in
+`cvutils.layer_tables`; this module re-exports them under the same names.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import keras
+from keras import layers
 
 from cvutils import blocks
 from cvutils.checks import (
@@ -32,11 +51,13 @@ from cvutils.checks import (
     check_choice,
     check_int,
     check_real,
+    check_renamed,
     check_size,
     describe,
     fail,
 )
 from cvutils.checks import check_shape as _check_shape
+from cvutils.layer_tables import format_table, layer_table, multiply_count
 
 __all__ = [
     "VGG19_STYLE_TRANSFER_LAYERS",
@@ -58,8 +79,6 @@ __all__ = [
     "vgg16",
     "vgg19_features",
 ]
-
-L = keras.layers
 
 
 # --------------------------------------------------------------------------------------
@@ -84,23 +103,45 @@ def _side_after(n: int, steps: Sequence[Step]) -> int:
 
 
 def _input_shape(
-    input_shape: Any, steps: Sequence[Step] = (), what: str = "", final: int = 1
+    input_shape: Any,
+    steps: Sequence[Step] = (),
+    what: str = "",
+    final: int = 1,
+    *,
+    multiple: int = 1,
+    name: str = "input_shape",
 ) -> tuple[int, int, int]:
-    """Checks ``(n_H, n_W, n_C)`` and that both sides survive the network's downsampling."""
-    shape = _check_shape("input_shape", input_shape, ndim=3)
+    """Checks ``(n_H, n_W, n_C)`` and that both sides survive the network's downsampling.
+
+    ``steps`` are the network's spatial steps, ``final`` the side that must be left after
+    them, ``multiple`` what both sides must be multiples of (a network that pools by 2 ``k``
+    times and upsamples back, or that cuts the image into cells); ``name`` is the argument's
+    name in the builder's signature (the course's U-Net calls it ``input_size``).
+    """
+    shape = _check_shape(name, input_shape, ndim=3)
     if any(_side_after(n, steps) < final for n in shape[:2]):
         need = next(n for n in range(1, 100_000) if _side_after(n, steps) >= final)
+        need = -(-need // multiple) * multiple
         fail(
-            "input_shape",
+            name,
             f"at least {need}x{need} (height x width) for {what}, which downsamples it to "
             f"{_side_after(need, steps)}x{_side_after(need, steps)}",
-            repr(tuple(input_shape)),
+            repr(shape),
         )
+    if shape[0] % multiple or shape[1] % multiple:
+        fail(name, f"(H, W, C) with H and W multiples of {multiple} for {what}", repr(shape))
     return shape
 
 
 def _classes(classes: Any) -> int:
+    """The course's ``classes`` argument (vgg16, resnet50, mobilenet_v2), checked."""
     return check_int("classes", classes, 1, MAX_COUNT)
+
+
+def _n_classes(n_classes: Any, default: int, classes: Any) -> int:
+    """``n_classes``, or ``classes`` (its old name in the builders the course does not fix)."""
+    n_classes = check_renamed("n_classes", n_classes, default, "classes", classes)
+    return check_int("n_classes", n_classes, 1, MAX_COUNT)
 
 
 def _dense_size(names: str, x: Any, *widths: int) -> None:
@@ -110,9 +151,10 @@ def _dense_size(names: str, x: Any, *widths: int) -> None:
     check_size(names, sum((a + 1) * b for a, b in itertools.pairwise(sizes)), detail=" in the head")
 
 
-def _head(x: Any, classes: int, name: str = "predictions") -> Any:
-    _dense_size("classes", x, classes)
-    return L.Dense(classes, activation="softmax", name=name)(x)
+def _head(x: Any, classes: int, name: str = "predictions", arg: str = "classes") -> Any:
+    """The softmax layer over ``classes``; ``arg`` names the builder's argument in errors."""
+    _dense_size(arg, x, classes)
+    return layers.Dense(classes, activation="softmax", name=name)(x)
 
 
 # --------------------------------------------------------------------------------------
@@ -123,7 +165,11 @@ _LENET_STEPS: tuple[Step, ...] = ((5, 1, 0), (2, 2, 0), (5, 1, 0), (2, 2, 0))
 
 
 def lenet5(
-    input_shape: tuple[int, int, int] = (32, 32, 1), classes: int = 10, modern: bool = False
+    input_shape: tuple[int, int, int] = (32, 32, 1),
+    n_classes: int = 10,
+    modern: bool = False,
+    *,
+    classes: int | None = None,
 ) -> keras.Model:
     """LeNet-5 (LeCun et al., 1998) as in the course, or a modern variant.
 
@@ -136,7 +182,7 @@ def lenet5(
         Flatten                        (400,)
         F5 Dense 120, tanh                          48,120
         F6 Dense 84, tanh                           10,164
-        Dense ``classes``, softmax                     850   -> 61,706 parameters in all
+        Dense ``n_classes``, softmax                     850   -> 61,706 parameters in all
 
     ``modern=True``: ReLU instead of tanh, max instead of average pooling, batch norm after
     each convolution (which then has no bias) and dropout 0.5 before each dense layer.
@@ -145,50 +191,55 @@ def lenet5(
 
     Args:
         input_shape: ``(n_H, n_W, n_C)``, at least 16x16 (default ``(32, 32, 1)``).
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
         modern: build the modern variant.
 
     Returns:
-        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, n_classes)``.
 
     Raises:
         ValueError: ``input_shape`` is not three positive integers or is smaller than
-            16x16, ``classes`` < 1, or ``modern`` is not a bool.
+            16x16, ``n_classes`` < 1, or ``modern`` is not a bool.
 
     Example:
         >>> lenet5().count_params()
         61706
     """
     shape = _input_shape(input_shape, _LENET_STEPS, "LeNet-5")
-    classes, modern = _classes(classes), check_bool("modern", modern)
+    n_classes, modern = _n_classes(n_classes, 10, classes), check_bool("modern", modern)
     inputs = keras.Input(shape, name="input")
     x = inputs
     if not modern:
-        x = L.Conv2D(6, 5, activation="tanh", name="C1")(x)
-        x = L.AveragePooling2D(2, name="S2")(x)
-        x = L.Conv2D(16, 5, activation="tanh", name="C3")(x)
-        x = L.AveragePooling2D(2, name="S4")(x)
-        x = L.Flatten(name="flatten")(x)
-        x = L.Dense(120, activation="tanh", name="F5")(x)
-        x = L.Dense(84, activation="tanh", name="F6")(x)
-        return keras.Model(inputs, _head(x, classes), name="lenet5")
+        x = layers.Conv2D(6, 5, activation="tanh", name="C1")(x)
+        x = layers.AveragePooling2D(2, name="S2")(x)
+        x = layers.Conv2D(16, 5, activation="tanh", name="C3")(x)
+        x = layers.AveragePooling2D(2, name="S4")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(120, activation="tanh", name="F5")(x)
+        x = layers.Dense(84, activation="tanh", name="F6")(x)
+        return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name="lenet5")
     for i, filters in ((1, 6), (3, 16)):
-        x = L.Conv2D(filters, 5, use_bias=False, name=f"C{i}")(x)
-        x = L.BatchNormalization(name=f"C{i}_bn")(x)
-        x = L.ReLU(name=f"C{i}_relu")(x)
-        x = L.MaxPooling2D(2, name=f"S{i + 1}")(x)
-    x = L.Flatten(name="flatten")(x)
+        x = layers.Conv2D(filters, 5, use_bias=False, name=f"C{i}")(x)
+        x = layers.BatchNormalization(name=f"C{i}_bn")(x)
+        x = layers.ReLU(name=f"C{i}_relu")(x)
+        x = layers.MaxPooling2D(2, name=f"S{i + 1}")(x)
+    x = layers.Flatten(name="flatten")(x)
     for name, units in (("F5", 120), ("F6", 84)):
-        x = L.Dropout(0.5, name=f"{name}_dropout")(x)
-        x = L.Dense(units, activation="relu", name=name)(x)
-    x = L.Dropout(0.5, name="dropout")(x)
-    return keras.Model(inputs, _head(x, classes), name="lenet5_modern")
+        x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
+        x = layers.Dense(units, activation="relu", name=name)(x)
+    x = layers.Dropout(0.5, name="dropout")(x)
+    return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name="lenet5_modern")
 
 
 _ALEXNET_STEPS: tuple[Step, ...] = ((11, 4, 0), (3, 2, 0), (3, 2, 0), (3, 2, 0))
 
 
-def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 1000) -> keras.Model:
+def alexnet(
+    input_shape: tuple[int, int, int] = (227, 227, 3),
+    n_classes: int = 1000,
+    *,
+    classes: int | None = None,
+) -> keras.Model:
     """AlexNet (Krizhevsky et al., 2012) as in the course's layer table, on one device.
 
     Shapes for the default ``(227, 227, 3)`` input::
@@ -204,7 +255,7 @@ def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 10
         flatten                                (9216,)
         fc6 Dense 4096, ReLU (dropout 0.5 after)              37,752,832
         fc7 Dense 4096, ReLU (dropout 0.5 after)              16,781,312
-        predictions Dense ``classes``, softmax                 4,097,000  -> 62,378,344
+        predictions Dense ``n_classes``, softmax                 4,097,000  -> 62,378,344
 
     The original's local response normalisation (which later work found unnecessary) and
     its split over two GPUs are left out.
@@ -213,34 +264,36 @@ def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), classes: int = 10
 
     Args:
         input_shape: ``(n_H, n_W, n_C)``, at least 67x67.
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
 
     Returns:
-        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, n_classes)``.
 
     Raises:
-        ValueError: ``input_shape`` too small or not three positive integers; ``classes`` < 1.
+        ValueError: ``input_shape`` too small or not three positive integers; ``n_classes`` < 1.
     """
     shape = _input_shape(input_shape, _ALEXNET_STEPS, "AlexNet")
-    classes = _classes(classes)
+    n_classes = _n_classes(n_classes, 1000, classes)
     inputs = keras.Input(shape, name="input")
-    x = L.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
-    x = L.MaxPooling2D(3, strides=2, name="pool1")(x)
-    x = L.Conv2D(256, 5, padding="same", activation="relu", name="conv2")(x)
-    x = L.MaxPooling2D(3, strides=2, name="pool2")(x)
-    x = L.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
-    x = L.Conv2D(384, 3, padding="same", activation="relu", name="conv4")(x)
-    x = L.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
-    x = L.MaxPooling2D(3, strides=2, name="pool5")(x)
-    x = L.Flatten(name="flatten")(x)
-    x = L.Dense(4096, activation="relu", name="fc6")(x)
-    x = L.Dropout(0.5, name="dropout6")(x)
-    x = L.Dense(4096, activation="relu", name="fc7")(x)
-    x = L.Dropout(0.5, name="dropout7")(x)
-    return keras.Model(inputs, _head(x, classes), name="alexnet")
+    x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = layers.Conv2D(256, 5, padding="same", activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv4")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(4096, activation="relu", name="fc6")(x)
+    x = layers.Dropout(0.5, name="dropout6")(x)
+    x = layers.Dense(4096, activation="relu", name="fc7")(x)
+    x = layers.Dropout(0.5, name="dropout7")(x)
+    return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name="alexnet")
 
 
 _VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+#: VGG's downsampling (VGG-16 and VGG-19): five 2x2 max-pools (the 3x3 convolutions keep the size).
+_VGG_STEPS: tuple[Step, ...] = ((2, 2, 0),) * 5
 
 
 def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), classes: int = 1000) -> keras.Model:
@@ -264,17 +317,19 @@ def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), classes: int = 1000
     Raises:
         ValueError: ``input_shape`` too small or not three positive integers; ``classes`` < 1.
     """
-    shape = _input_shape(input_shape, [(2, 2, 0)] * 5, "VGG-16")
+    shape = _input_shape(input_shape, _VGG_STEPS, "VGG-16 (five 2x2 max-pools)")
     classes = _classes(classes)
     inputs = keras.Input(shape, name="input")
     x = inputs
     for b, (filters, convs) in enumerate(_VGG16_BLOCKS, start=1):
         for c in range(1, convs + 1):
-            x = L.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{b}_conv{c}")(x)
-        x = L.MaxPooling2D(2, name=f"block{b}_pool")(x)
-    x = L.Flatten(name="flatten")(x)
-    x = L.Dense(4096, activation="relu", name="fc1")(x)
-    x = L.Dense(4096, activation="relu", name="fc2")(x)
+            x = layers.Conv2D(
+                filters, 3, padding="same", activation="relu", name=f"block{b}_conv{c}"
+            )(x)
+        x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(4096, activation="relu", name="fc1")(x)
+    x = layers.Dense(4096, activation="relu", name="fc2")(x)
     return keras.Model(inputs, _head(x, classes), name="vgg16")
 
 
@@ -332,11 +387,11 @@ def resnet50(
     classes = _classes(classes)
     glorot = keras.initializers.glorot_uniform
     inputs = keras.Input(shape, name="input")
-    x = L.ZeroPadding2D(3, name="conv1_pad")(inputs)
-    x = L.Conv2D(64, 7, strides=2, kernel_initializer=glorot(seed=0), name="conv1_conv")(x)
-    x = L.BatchNormalization(axis=3, name="conv1_bn")(x)
-    x = L.Activation("relu", name="conv1_relu")(x)
-    x = L.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = layers.Conv2D(64, 7, strides=2, kernel_initializer=glorot(seed=0), name="conv1_conv")(x)
+    x = layers.BatchNormalization(axis=3, name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
     for stage, (filters, n_blocks, s) in enumerate(_RESNET50_STAGES, start=2):
         x = blocks.convolutional_block(
             x, 3, filters, s=s, training=None, name=f"conv{stage}_block1"
@@ -344,12 +399,12 @@ def resnet50(
         for i in range(2, n_blocks + 1):
             x = blocks.identity_block(x, 3, filters, training=None, name=f"conv{stage}_block{i}")
     if pooling == "course":
-        x = L.AveragePooling2D(2, name="avg_pool")(x)
-        x = L.Flatten(name="flatten")(x)
+        x = layers.AveragePooling2D(2, name="avg_pool")(x)
+        x = layers.Flatten(name="flatten")(x)
     else:
-        x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     _dense_size("classes", x, classes)
-    outputs = L.Dense(
+    outputs = layers.Dense(
         classes, activation="softmax", kernel_initializer=glorot(seed=0), name="predictions"
     )(x)
     return keras.Model(inputs, outputs, name="resnet50")
@@ -357,9 +412,11 @@ def resnet50(
 
 def resnet_cifar(
     depth: int,
-    classes: int = 10,
+    n_classes: int = 10,
     plain: bool = False,
     input_shape: tuple[int, int, int] = (32, 32, 3),
+    *,
+    classes: int | None = None,
 ) -> keras.Model:
     """ResNet-``depth`` for CIFAR-10 (He et al., 2015, Sec. 4.2), or its plain twin.
 
@@ -369,7 +426,7 @@ def resnet_cifar(
         n basic_residual_blocks with 16 filters                       (32, 32, 16)
         n basic_residual_blocks with 32 filters (the first stride 2)  (16, 16, 32)
         n basic_residual_blocks with 64 filters (the first stride 2)  (8, 8, 64)
-        GlobalAveragePooling -> Dense(classes, softmax)
+        GlobalAveragePooling -> Dense(n_classes, softmax)
 
     The shortcuts are parameter-free ("option A": identity, or subsample and zero-pad the
     channels), so ``plain=True`` (no shortcuts) has exactly the same parameters:
@@ -380,7 +437,7 @@ def resnet_cifar(
 
     Args:
         depth: ``6n + 2`` with ``n >= 1``: 8, 14, 20, 32, 44, 56, 110, ...
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
         plain: drop every shortcut (the paper's "plain" network).
         input_shape: ``(n_H, n_W, n_C)`` (default ``(32, 32, 3)``).
 
@@ -388,7 +445,7 @@ def resnet_cifar(
         An uncompiled `keras.Model` named ``resnet{depth}`` or ``plain{depth}``.
 
     Raises:
-        ValueError: ``depth`` is not ``6n + 2`` (n >= 1), ``classes`` < 1, ``plain`` is
+        ValueError: ``depth`` is not ``6n + 2`` (n >= 1), ``n_classes`` < 1, ``plain`` is
             not a bool, or a bad ``input_shape``.
 
     Example:
@@ -399,22 +456,22 @@ def resnet_cifar(
     depth = check_int("depth", depth, 8, 6 * MAX_COUNT + 2)
     if (depth - 2) % 6:
         fail("depth", "6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)", str(depth))
-    classes, plain = _classes(classes), check_bool("plain", plain)
+    n_classes, plain = _n_classes(n_classes, 10, classes), check_bool("plain", plain)
     shape = _input_shape(input_shape)
     n = (depth - 2) // 6
     inputs = keras.Input(shape, name="input")
-    x = L.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(inputs)
-    x = L.BatchNormalization(name="conv1_bn")(x)
-    x = L.Activation("relu", name="conv1_relu")(x)
+    x = layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(inputs)
+    x = layers.BatchNormalization(name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
     for stage, filters in enumerate((16, 32, 64), start=1):
         for i in range(1, n + 1):
             stride = 2 if (stage > 1 and i == 1) else 1
             x = blocks.basic_residual_block(
                 x, filters, stride=stride, plain=plain, name=f"stage{stage}_block{i}"
             )
-    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     name = f"{'plain' if plain else 'resnet'}{depth}"
-    return keras.Model(inputs, _head(x, classes), name=name)
+    return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name=name)
 
 
 # --------------------------------------------------------------------------------------
@@ -437,14 +494,16 @@ _MOBILENET_V1 += ((512, 1),) * 5 + ((1024, 2), (1024, 1))
 def mobilenet_v1(
     input_shape: tuple[int, int, int] = (224, 224, 3),
     alpha: float = 1.0,
-    classes: int = 1000,
+    n_classes: int = 1000,
     dropout: float = 1e-3,
+    *,
+    classes: int | None = None,
 ) -> keras.Model:
     """MobileNet v1 (Howard et al., 2017): a 3x3 convolution and 13 depthwise separable ones.
 
     ``(224, 224, 3)`` -> Conv 3x3 stride 2 (32 alpha) -> BN -> ReLU6 -> 13 x
     `cvutils.blocks.depthwise_separable` (64 ... 1024 alpha filters, five of stride 2)
-    ``(7, 7, 1024 alpha)`` -> GlobalAveragePooling -> Dropout -> Dense(classes, softmax).
+    ``(7, 7, 1024 alpha)`` -> GlobalAveragePooling -> Dropout -> Dense(n_classes, softmax).
     Filters are ``int(filters * alpha)``; the parameter count equals
     `keras.applications.MobileNet` (4,253,864 at ``alpha=1``, 1000 classes), whose
     classifier is a 1x1 convolution on the pooled vector, the same as this dense layer.
@@ -454,19 +513,19 @@ def mobilenet_v1(
     Args:
         input_shape: ``(n_H, n_W, n_C)``.
         alpha: width multiplier, a real number > 0 (the paper uses 1, 0.75, 0.5, 0.25).
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
         dropout: dropout rate before the classifier, in [0, 1).
 
     Returns:
-        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, classes)``.
+        An uncompiled `keras.Model` ``(m, n_H, n_W, n_C)`` -> ``(m, n_classes)``.
 
     Raises:
-        ValueError: ``alpha <= 0`` or so small that a layer gets no filter, ``classes`` < 1,
+        ValueError: ``alpha <= 0`` or so small that a layer gets no filter, ``n_classes`` < 1,
             ``dropout`` outside [0, 1), or a bad ``input_shape``.
     """
     shape = _input_shape(input_shape)
     alpha = check_real("alpha", alpha, low=0, low_open=True, high=None)
-    classes = _classes(classes)
+    n_classes = _n_classes(n_classes, 1000, classes)
     dropout = check_real("dropout", dropout, low=0, high=1)
     if int(32 * alpha) < 1:
         fail("alpha", "large enough for at least one filter per layer (>= 1/32)", repr(alpha))
@@ -475,19 +534,19 @@ def mobilenet_v1(
         "alpha",
         9 * shape[2] * widths[0]
         + sum(9 * a + a * b for a, b in itertools.pairwise(widths))
-        + widths[-1] * classes,
+        + widths[-1] * n_classes,
     )
     inputs = keras.Input(shape, name="input")
-    x = L.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="conv1")(
+    x = layers.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="conv1")(
         inputs
     )
-    x = L.BatchNormalization(name="conv1_bn")(x)
-    x = L.ReLU(6.0, name="conv1_relu")(x)
+    x = layers.BatchNormalization(name="conv1_bn")(x)
+    x = layers.ReLU(6.0, name="conv1_relu")(x)
     for i, (filters, stride) in enumerate(_MOBILENET_V1, start=1):
         x = blocks.depthwise_separable(x, int(filters * alpha), stride=stride, name=f"conv{i}")
-    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
-    x = L.Dropout(dropout, name="dropout")(x)
-    return keras.Model(inputs, _head(x, classes), name="mobilenet_v1")
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    return keras.Model(inputs, _head(x, n_classes, arg="n_classes"), name="mobilenet_v1")
 
 
 #: MobileNet v2 bottleneck sequences: (expansion t, filters c, repeats n, first stride s).
@@ -540,11 +599,11 @@ def mobilenet_v2(
         + last * classes,
     )
     inputs = keras.Input(shape, name="input")
-    x = L.Conv2D(
+    x = layers.Conv2D(
         _make_divisible(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="Conv1"
     )(inputs)
-    x = L.BatchNormalization(epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
-    x = L.ReLU(6.0, name="Conv1_relu")(x)
+    x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
+    x = layers.ReLU(6.0, name="Conv1_relu")(x)
     block = 0
     for t, c, repeats, s in _MOBILENET_V2:
         for i in range(repeats):
@@ -552,270 +611,11 @@ def mobilenet_v2(
             x = blocks.inverted_residual(x, t, filters, s if i == 0 else 1, name=f"block_{block}")
             block += 1
     last = _make_divisible(1280 * alpha) if alpha > 1.0 else 1280
-    x = L.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
-    x = L.BatchNormalization(epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
-    x = L.ReLU(6.0, name="out_relu")(x)
-    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
+    x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
+    x = layers.ReLU(6.0, name="out_relu")(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     return keras.Model(inputs, _head(x, classes), name="mobilenet_v2")
-
-
-# --------------------------------------------------------------------------------------
-# Inspection: layer tables and multiply counts
-# --------------------------------------------------------------------------------------
-
-
-def _output_shapes(layer: Any) -> list[tuple]:
-    """The per-example output shapes of every call of ``layer`` in its model."""
-    nodes = getattr(layer, "_inbound_nodes", None) or []
-    tensors = [t for node in nodes for t in keras.tree.flatten(node.output_tensors)]
-    if not tensors:
-        tensors = keras.tree.flatten(layer.output)
-    return [tuple(t.shape[1:]) for t in tensors]
-
-
-def _input_shapes(layer: Any) -> list[tuple]:
-    nodes = getattr(layer, "_inbound_nodes", None) or []
-    return [tuple(t.shape[1:]) for node in nodes for t in keras.tree.flatten(node.input_tensors)]
-
-
-def _prod(values: Sequence[Any]) -> int | None:
-    return None if any(v is None for v in values) else math.prod(int(v) for v in values)
-
-
-def _layer_multiplies(layer: Any) -> int | None:
-    """Weight multiplies of one layer for one example (None where a size is unknown)."""
-    total = 0
-    outs = _output_shapes(layer)
-    if isinstance(layer, L.Dense):
-        sizes = [_prod(s[:-1]) for s in outs]
-        weights = _prod(layer.kernel.shape)
-    elif isinstance(layer, L.Conv1DTranspose | L.Conv2DTranspose | L.Conv3DTranspose):
-        sizes = [_prod(s[:-1]) for s in _input_shapes(layer)]
-        weights = _prod(layer.kernel.shape)
-    elif isinstance(layer, L.SeparableConv1D | L.SeparableConv2D):
-        sizes = [_prod(s[:-1]) for s in outs]
-        weights = _prod(layer.depthwise_kernel.shape) + _prod(layer.pointwise_kernel.shape)
-    elif isinstance(layer, L.DepthwiseConv1D | L.DepthwiseConv2D):
-        sizes = [_prod(s[:-1]) for s in outs]
-        weights = _prod(layer.kernel.shape)
-    elif isinstance(layer, L.Conv1D | L.Conv2D | L.Conv3D):
-        sizes = [_prod(s[:-1]) for s in outs]
-        weights = _prod(layer.kernel.shape)
-    else:
-        return 0
-    for size in sizes:
-        if size is None:
-            return None
-        total += size * weights
-    return total
-
-
-def _check_model(model: Any) -> keras.Model:
-    if not isinstance(model, keras.Model):
-        fail("model", "a keras.Model", repr(type(model).__name__), kind=True)
-    try:
-        model.inputs  # noqa: B018
-        built = bool(model.inputs)
-    except (AttributeError, ValueError):
-        built = False
-    if not built:
-        fail("model", "a built model with known inputs (keras.Input)", f"{model.name!r}")
-    return model
-
-
-def _rows(model: keras.Model, bytes_per_value: int, prefix: str = "") -> list[dict]:
-    rows = []
-    if isinstance(model, keras.Sequential) and not prefix:
-        shapes = [tuple(t.shape[1:]) for t in model.inputs]
-        rows.append(_row(f"{model.name}_input", "InputLayer", shapes, 0, 0, bytes_per_value))
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):  # a nested model: its layers, prefixed
-            rows.extend(_rows(layer, bytes_per_value, prefix=f"{prefix}{layer.name}/"))
-            continue
-        rows.append(
-            _row(
-                prefix + layer.name,
-                type(layer).__name__,
-                _output_shapes(layer),
-                _layer_multiplies(layer),
-                layer.count_params(),
-                bytes_per_value,
-            )
-        )
-    return rows
-
-
-def _row(
-    name: str, kind: str, shapes: list[tuple], mults: int | None, params: int, nbytes: int
-) -> dict:
-    counts = [_prod(s) for s in shapes]
-    activations = None if any(c is None for c in counts) else sum(counts)
-    return {
-        "name": name,
-        "type": kind,
-        "output_shape": shapes[0] if len(shapes) == 1 else tuple(shapes),
-        "activations": activations,
-        "memory_bytes": None if activations is None else activations * nbytes,
-        "multiplies": mults,
-        "params": params,
-    }
-
-
-def layer_table(
-    model: keras.Model,
-    print_table: bool = False,
-    as_frame: bool = False,
-    bytes_per_value: int = 4,
-) -> list[dict] | Any:
-    """One row per layer: output shape, activations, activation memory, multiplies, parameters.
-
-    Rows are dicts with the keys ``name``, ``type``, ``output_shape`` (per example, without
-    the batch axis), ``activations`` (values in that output for one example),
-    ``memory_bytes`` (``activations * bytes_per_value``, 4 for float32), ``multiplies``
-    (see `multiply_count`) and ``params`` (`keras.layers.Layer.count_params`). The input
-    layer has a row (its activations are the image); layers of a nested model appear as
-    ``outer/inner``. Sums over the rows give a network's forward memory per image, e.g.
-    about 15.2 million values (61 MB in float32) for VGG-16 without its Flatten row.
-
-    Taught in notebooks/07_classic_networks.ipynb.
-
-    Args:
-        model: a built `keras.Model` (functional, or Sequential with a `keras.Input`).
-        print_table: also print `format_table` of the rows.
-        as_frame: return a `pandas.DataFrame` (pandas must be installed; it is not a
-            dependency of cvutils).
-        bytes_per_value: bytes per activation value, an integer >= 1 (4: float32).
-
-    Returns:
-        A list of dicts, one per layer in model order (a DataFrame with ``as_frame=True``).
-
-    Raises:
-        ValueError: ``model`` is not a built `keras.Model`, or a bad flag or byte size.
-        ImportError: ``as_frame=True`` without pandas.
-
-    Example:
-        >>> rows = layer_table(lenet5())
-        >>> [(r["name"], r["output_shape"], r["params"]) for r in rows[1:4]]
-        [('C1', (28, 28, 6), 156), ('S2', (14, 14, 6), 0), ('C3', (10, 10, 16), 2416)]
-    """
-    model = _check_model(model)
-    print_table, as_frame = check_bool("print_table", print_table), check_bool("as_frame", as_frame)
-    bytes_per_value = check_int("bytes_per_value", bytes_per_value, 1, 64)
-    rows = _rows(model, bytes_per_value)
-    if print_table:
-        print(format_table(rows))
-    if as_frame:
-        import pandas as pd
-
-        return pd.DataFrame(rows)
-    return rows
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "?"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value).replace(" ", "")
-
-
-def format_table(rows: Sequence[dict]) -> str:
-    """A plain-text table of `layer_table` rows, with a total line.
-
-    Taught in notebooks/07_classic_networks.ipynb.
-
-    Args:
-        rows: the dicts of `layer_table`.
-
-    Returns:
-        The table as one string (columns aligned, numbers with thousands separators, memory
-        in MB).
-
-    Example:
-        >>> format_table(layer_table(lenet5())).splitlines()[-1].split()
-        ['total', '9,518', '0.04', '416,520', '61,706']
-    """
-    keys = {"name", "type", "output_shape", "activations", "memory_bytes", "multiplies", "params"}
-    if isinstance(rows, str | bytes) or not isinstance(rows, Sequence):
-        fail("rows", "the list of dicts returned by layer_table", describe(rows), kind=True)
-    for i, r in enumerate(rows):
-        if not isinstance(r, dict) or not keys <= set(r):
-            fail(f"rows[{i}]", f"a dict of layer_table with keys {sorted(keys)}", describe(r))
-    columns = [
-        ("layer", lambda r: r["name"]),
-        ("type", lambda r: r["type"]),
-        ("output shape", lambda r: _fmt(r["output_shape"])),
-        ("activations", lambda r: _fmt(r["activations"])),
-        (
-            "memory (MB)",
-            lambda r: "?" if r["memory_bytes"] is None else f"{r['memory_bytes'] / 1e6:.2f}",
-        ),
-        ("multiplies", lambda r: _fmt(r["multiplies"])),
-        ("params", lambda r: _fmt(r["params"])),
-    ]
-    body = [[get(r) for _, get in columns] for r in rows]
-
-    def total(key: str) -> int | None:
-        values = [r[key] for r in rows]
-        return None if any(v is None for v in values) else sum(values)
-
-    mem = total("memory_bytes")
-    body.append(
-        [
-            "total",
-            "",
-            "",
-            _fmt(total("activations")),
-            "?" if mem is None else f"{mem / 1e6:.2f}",
-            _fmt(total("multiplies")),
-            _fmt(total("params")),
-        ]
-    )
-    header = [h for h, _ in columns]
-    widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
-    left = {0, 1, 2}
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i in left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *(line(b) for b in body[:-1]), rule, line(body[-1])])
-
-
-def multiply_count(model: keras.Model) -> int:
-    """Multiplies of one forward pass for one example, counted from the layer shapes.
-
-    For every convolution, ``(output positions) * (kernel size)``: a Conv2D with an
-    ``(n_H, n_W, n_C')`` output and an ``f x f x n_C`` kernel costs
-    ``n_H * n_W * n_C' * f * f * n_C``; a depthwise convolution ``n_H * n_W * n_C * f * f``;
-    a separable one both parts; a transposed one ``(input positions) * (kernel size)``; a
-    Dense layer ``inputs * units`` per position. Biases, batch norm, pooling, activations
-    and additions are not counted, as in the course's cost arithmetic.
-
-    Taught in notebooks/09_network_in_network_inception_mobilenet.ipynb.
-
-    Args:
-        model: a built `keras.Model`.
-
-    Returns:
-        The number of multiplies, an ``int``.
-
-    Raises:
-        ValueError: ``model`` is not a built model, or a layer's spatial size is unknown.
-
-    Example:
-        >>> x = keras.Input((28, 28, 192))
-        >>> multiply_count(keras.Model(x, keras.layers.Conv2D(32, 5, padding="same")(x)))
-        120422400
-    """
-    rows = _rows(_check_model(model), 4)
-    unknown = [r["name"] for r in rows if r["multiplies"] is None]
-    if unknown:
-        fail("model", "a model with known spatial sizes", f"unknown sizes in {unknown}")
-    return sum(r["multiplies"] for r in rows)
 
 
 # --------------------------------------------------------------------------------------
@@ -826,10 +626,12 @@ def multiply_count(model: keras.Model) -> int:
 def tiny_yolo(
     input_shape: tuple[int, int, int] = (64, 64, 3),
     num_anchors: int = 2,
-    num_classes: int = 3,
+    n_classes: int = 3,
     filters: Sequence[int] = (8, 16, 32, 64),
     head_filters: int = 64,
     name: str = "tiny_yolo",
+    *,
+    num_classes: int | None = None,
 ) -> keras.Model:
     """A tiny YOLO-style detector: ``(batch, H, W, C)`` -> raw ``(batch, S_h, S_w, A * (5 + K))``.
 
@@ -837,7 +639,7 @@ def tiny_yolo(
     normalization (momentum 0.9, so that the moving statistics keep up in short runs),
     LeakyReLU(0.1) and 2x2 max pooling; then a 3x3 convolution of ``head_filters`` with
     batch normalization and LeakyReLU, and a 1x1 convolution ``yolo_output`` (float32) with
-    ``num_anchors * (5 + num_classes)`` channels. The grid is ``S = H / 2**len(filters)``
+    ``num_anchors * (5 + n_classes)`` channels. The grid is ``S = H / 2**len(filters)``
     (64x64 inputs and four stages: a 4x4 grid of 16-pixel cells). The output is the raw
     ``[t_x, t_y, t_w, t_h, t_o, class logits]`` per anchor that `cvutils.yolo.yolo_head`
     decodes and `cvutils.yolo.YoloLoss` trains.
@@ -845,7 +647,7 @@ def tiny_yolo(
     Args:
         input_shape: ``(H, W, C)``; ``H`` and ``W`` must be multiples of ``2**len(filters)``.
         num_anchors: anchors per cell ``A``.
-        num_classes: classes ``K``.
+        n_classes: classes ``K`` (``num_classes``, its old name, still works).
         filters: the filters of each stage (each halves the height and width).
         head_filters: the filters of the 3x3 convolution before the output.
         name: the model's name.
@@ -861,37 +663,37 @@ def tiny_yolo(
         >>> model.output_shape, model.count_params()
         ((None, 4, 4, 16), 63048)
     """
-    if hasattr(input_shape, "tolist"):  # a NumPy shape array
-        input_shape = input_shape.tolist()
-    height, width, channels = _check_shape("input_shape", input_shape, ndim=3)
     num_anchors = check_int("num_anchors", num_anchors, minimum=1, maximum=MAX_COUNT)
-    num_classes = check_int("num_classes", num_classes, minimum=1, maximum=MAX_COUNT)
+    n_classes = check_renamed("n_classes", n_classes, 3, "num_classes", num_classes)
+    n_classes = check_int("n_classes", n_classes, minimum=1, maximum=MAX_COUNT)
     if isinstance(filters, str) or not isinstance(filters, Sequence) or not filters:
         fail("filters", "a non-empty sequence of positive ints", repr(filters), kind=True)
     filters = [check_int(f"filters[{i}]", f, 1, MAX_COUNT) for i, f in enumerate(filters)]
     head_filters = check_int("head_filters", head_filters, 1, MAX_COUNT)
+    stride = 2 ** len(filters)
+    height, width, channels = _input_shape(
+        input_shape,
+        ((2, 2, 0),) * len(filters),
+        f"tiny_yolo (grid cells of 2**len(filters) = {stride} pixels)",
+        multiple=stride,
+    )
     widths = [channels, *filters, head_filters]
     check_size(
-        "filters, head_filters, num_anchors and num_classes",
+        "filters, head_filters, num_anchors and n_classes",
         sum(9 * a * b + 4 * b for a, b in itertools.pairwise(widths))
-        + (head_filters + 1) * num_anchors * (5 + num_classes),
+        + (head_filters + 1) * num_anchors * (5 + n_classes),
     )
-    stride = 2 ** len(filters)
-    if height % stride or width % stride:
-        fail(
-            "input_shape",
-            f"a height and width that are multiples of 2**len(filters) = {stride}",
-            f"{(height, width, channels)}",
-        )
     inputs = keras.Input((height, width, channels), name="image")
     x = inputs
     for i, n_c in enumerate([*filters, head_filters]):
-        x = L.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
-        x = L.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
-        x = L.LeakyReLU(negative_slope=0.1, name=f"leaky{i}")(x)
+        x = layers.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = layers.LeakyReLU(negative_slope=0.1, name=f"leaky{i}")(x)
         if i < len(filters):
-            x = L.MaxPooling2D(2, name=f"pool{i}")(x)
-    outputs = L.Conv2D(num_anchors * (5 + num_classes), 1, dtype="float32", name="yolo_output")(x)
+            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    outputs = layers.Conv2D(num_anchors * (5 + n_classes), 1, dtype="float32", name="yolo_output")(
+        x
+    )
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -914,12 +716,12 @@ def _small_trunk(
     inputs = keras.Input(shape, name="image")
     x = inputs
     for i, n_c in enumerate(filters):
-        x = L.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
-        x = L.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
-        x = L.ReLU(name=f"relu{i}")(x)
-        x = L.MaxPool2D(2, name=f"pool{i}")(x)
-    x = L.Flatten(name="flatten")(x)
-    return inputs, L.Dropout(dropout, name="dropout")(x), filters
+        x = layers.Conv2D(n_c, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = layers.ReLU(name=f"relu{i}")(x)
+        x = layers.MaxPool2D(2, name=f"pool{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    return inputs, layers.Dropout(dropout, name="dropout")(x), filters
 
 
 def localization_net(
@@ -970,12 +772,12 @@ def localization_net(
     dense = check_int("dense", dense, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "localization_net")
     _dense_size("dense and n_classes", x, dense, n_classes + 1 + 4)
-    c = L.Dense(dense, activation="relu", name="class_head")(x)
-    p_c = L.Dense(1, activation="sigmoid", dtype="float32", name="p_c")(c)
-    classes = L.Dense(n_classes, activation="softmax", dtype="float32", name="classes")(c)
-    b = L.Dense(dense, activation="relu", name="box_head")(x)
-    box = L.Dense(4, activation="sigmoid", dtype="float32", name="box")(b)
-    y_hat = L.Concatenate(dtype="float32", name="y_hat")([p_c, box, classes])
+    c = layers.Dense(dense, activation="relu", name="class_head")(x)
+    p_c = layers.Dense(1, activation="sigmoid", dtype="float32", name="p_c")(c)
+    classes = layers.Dense(n_classes, activation="softmax", dtype="float32", name="classes")(c)
+    b = layers.Dense(dense, activation="relu", name="box_head")(x)
+    box = layers.Dense(4, activation="sigmoid", dtype="float32", name="box")(b)
+    y_hat = layers.Concatenate(dtype="float32", name="y_hat")([p_c, box, classes])
     return keras.Model(inputs, y_hat, name="localization_net")
 
 
@@ -1019,9 +821,9 @@ def landmark_net(
     dense = check_int("dense", dense, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "landmark_net")
     _dense_size("dense and n_keypoints", x, dense, 2 * n_keypoints)
-    x = L.Dense(dense, activation="relu", name="head")(x)
-    x = L.Dense(2 * n_keypoints, activation="sigmoid", dtype="float32", name="coordinates")(x)
-    keypoints = L.Reshape((n_keypoints, 2), dtype="float32", name="keypoints")(x)
+    x = layers.Dense(dense, activation="relu", name="head")(x)
+    x = layers.Dense(2 * n_keypoints, activation="sigmoid", dtype="float32", name="coordinates")(x)
+    keypoints = layers.Reshape((n_keypoints, 2), dtype="float32", name="keypoints")(x)
     return keras.Model(inputs, keypoints, name="landmark_net")
 
 
@@ -1085,9 +887,9 @@ def vgg19_features(
         >>> [tuple(o.shape) for o in model.outputs]
         [(None, 32, 32, 64), (None, 8, 8, 256)]
     """
-    input_shape = _check_shape("input_shape", input_shape, ndim=3)
-    if min(input_shape[:2]) < 32 or input_shape[-1] != 3:
-        fail("input_shape", "(n_H, n_W, 3) with both sides at least 32", str(input_shape))
+    input_shape = _input_shape(input_shape, _VGG_STEPS, "VGG-19 (five 2x2 max-pools)")
+    if input_shape[-1] != 3:
+        fail("input_shape", "(n_H, n_W, 3): VGG-19 takes RGB images", str(input_shape))
     if weights is not None:
         check_choice("weights", weights, ("imagenet",))
     seed = check_int("seed", seed, 0, 2**31 - 1)
@@ -1111,12 +913,12 @@ def vgg19_features(
     if len(set(layer_names)) != len(layer_names):
         fail("layer_names", "distinct layer names", describe(list(layer_names)))
     inputs = keras.Input(input_shape, name="image")
-    x = L.Rescaling(255.0, offset=[-m for m in _VGG_MEAN_RGB], name="preprocess")(inputs)
+    x = layers.Rescaling(255.0, offset=[-m for m in _VGG_MEAN_RGB], name="preprocess")(inputs)
     outputs = {}
     for layer in vgg.layers[1 : max(depth) + 2]:
         x = outputs[layer.name] = layer(x)
     model = keras.Model(inputs, [outputs[n] for n in layer_names], name="vgg19_features")
-    convs = [layer for layer in model.layers if isinstance(layer, L.Conv2D)]
+    convs = [layer for layer in model.layers if isinstance(layer, layers.Conv2D)]
     for i, layer in enumerate(convs):
         kernel, bias = layer.get_weights()
         if weights is None:
@@ -1178,8 +980,8 @@ def face_encoder(
     embedding_dim = check_int("embedding_dim", embedding_dim, 1, MAX_COUNT)
     inputs, x, _ = _small_trunk(input_shape, filters, dropout, "face_encoder")
     _dense_size("embedding_dim", x, embedding_dim)
-    x = L.Dense(embedding_dim, name="embedding")(x)
-    x = L.UnitNormalization(axis=-1, dtype="float32", name="l2_normalize")(x)
+    x = layers.Dense(embedding_dim, name="embedding")(x)
+    x = layers.UnitNormalization(axis=-1, dtype="float32", name="l2_normalize")(x)
     return keras.Model(inputs, x, name="face_encoder")
 
 
@@ -1226,13 +1028,13 @@ def unet_model(
         >>> unet_model((32, 48, 3), n_filters=2, n_classes=4).output_shape
         (None, 32, 48, 4)
     """
-    shape = _check_shape("input_size", input_size, ndim=3, minimum=1, maximum=MAX_COUNT)
-    if shape[0] % 16 or shape[1] % 16:
-        fail(
-            "input_size",
-            "(H, W, C) with H and W multiples of 16 (the U-Net pools four times by 2)",
-            repr(tuple(input_size)),
-        )
+    shape = _input_shape(
+        input_size,
+        ((2, 2, 0),) * 4,
+        "the U-Net (four 2x2 max-pools)",
+        multiple=16,
+        name="input_size",
+    )
     n = check_int("n_filters", n_filters, 1, 4096)
     n_classes = check_int("n_classes", n_classes, 1, MAX_COUNT)
     bn = check_bool("batch_norm", batch_norm)
@@ -1250,7 +1052,7 @@ def unet_model(
     ublock9 = blocks.upsampling_block(ublock8, cblock1[1], n, batch_norm=bn)
     conv9 = blocks._unet_conv(ublock9, n, bn)
     check_size("n_filters and n_classes", (n + 1) * n_classes, detail=" in the output layer")
-    conv10 = L.Conv2D(n_classes, 1, padding="same")(conv9)
+    conv10 = layers.Conv2D(n_classes, 1, padding="same")(conv9)
     return keras.Model(inputs=inputs, outputs=conv10, name="unet")
 
 
@@ -1265,17 +1067,21 @@ _RESNET9_STEPS: tuple[Step, ...] = ((2, 2, 0), (2, 2, 0), (2, 2, 0))
 
 def _conv_bn_relu(x: Any, filters: int, name: str) -> Any:
     """Conv 3x3 "same" without bias -> BatchNormalization -> ReLU, layers named ``name_*``."""
-    x = L.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    x = L.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"{name}_bn")(x)
-    return L.Activation("relu", name=f"{name}_relu")(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
 def resnet9(
-    input_shape: tuple[int, int, int] = (32, 32, 3), classes: int = 10, width: int = 64
+    input_shape: tuple[int, int, int] = (32, 32, 3),
+    n_classes: int = 10,
+    width: int = 64,
+    *,
+    classes: int | None = None,
 ) -> keras.Model:
     """ResNet-9 of David Page's CIFAR-10 speed-runs ("How to train your ResNet", 2018).
 
-    ``(m, n_H, n_W, n_C)`` images -> ``(m, classes)`` **logits** (no softmax), with ``w`` the
+    ``(m, n_H, n_W, n_C)`` images -> ``(m, n_classes)`` **logits** (no softmax), with ``w`` the
     ``width``::
 
         prep:   conv-BN-ReLU (w)                                         (32, 32, w)
@@ -1284,7 +1090,7 @@ def resnet9(
         layer2: conv-BN-ReLU (4w) -> MaxPool 2                            (8, 8, 4w)
         layer3: conv-BN-ReLU (8w) -> MaxPool 2 -> + residual(2 x conv-BN-ReLU (8w))
                                                                           (4, 4, 8w)
-        head:   GlobalMaxPool -> Dense(classes) -> x 0.125 (Rescaling)    (classes,)
+        head:   GlobalMaxPool -> Dense(n_classes) -> x 0.125 (Rescaling)    (classes,)
 
     Every convolution is 3x3, "same", without bias (the batch norm that follows has one); a
     residual adds ``x + conv_bn_relu(conv_bn_relu(x))``. The batch norms use Page's (PyTorch's)
@@ -1305,7 +1111,7 @@ def resnet9(
     Args:
         input_shape: ``(n_H, n_W, n_C)``; each side at least 8, so that the three 2x2
             max-pools leave at least one pixel.
-        classes: number of classes, an integer >= 1.
+        n_classes: number of classes, an integer >= 1 (``n_classes``, its old name, still works).
         width: ``w``, the filters of the first convolution, an integer in ``1..4096``.
 
     Returns:
@@ -1315,25 +1121,25 @@ def resnet9(
         ValueError: for a bad argument (an input smaller than 8x8, ``width`` < 1, ...).
 
     Examples:
-        >>> model = resnet9((8, 8, 3), classes=4, width=2)
+        >>> model = resnet9((8, 8, 3), n_classes=4, width=2)
         >>> model.output_shape
         (None, 4)
     """
     shape = _input_shape(input_shape, _RESNET9_STEPS, "ResNet-9 (three 2x2 max-pools)")
-    classes = _classes(classes)
+    n_classes = _n_classes(n_classes, 10, classes)
     w = check_int("width", width, 1, 4096)
     inputs = keras.Input(shape, name="input")
     x = _conv_bn_relu(inputs, w, "prep")
     stages = (("layer1", 2 * w, True), ("layer2", 4 * w, False), ("layer3", 8 * w, True))
     for name, filters, residual in stages:
         x = _conv_bn_relu(x, filters, name)
-        x = L.MaxPooling2D(2, name=f"{name}_pool")(x)
+        x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
         if residual:
             r = _conv_bn_relu(x, filters, f"{name}_res1")
             r = _conv_bn_relu(r, filters, f"{name}_res2")
-            x = L.Add(name=f"{name}_add")([x, r])
-    x = L.GlobalMaxPooling2D(name="pool")(x)
-    _dense_size("classes", x, classes)
-    x = L.Dense(classes, dtype="float32", name="logits")(x)
-    x = L.Rescaling(0.125, dtype="float32", name="scale")(x)
+            x = layers.Add(name=f"{name}_add")([x, r])
+    x = layers.GlobalMaxPooling2D(name="pool")(x)
+    _dense_size("n_classes", x, n_classes)
+    x = layers.Dense(n_classes, dtype="float32", name="logits")(x)
+    x = layers.Rescaling(0.125, dtype="float32", name="scale")(x)
     return keras.Model(inputs, x, name="resnet9")

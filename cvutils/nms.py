@@ -7,6 +7,8 @@ whose score is not *strictly* above ``score_threshold`` are dropped first; candi
 visited by decreasing score, equal scores by increasing index; a box is suppressed when its
 IoU with a kept box is *strictly* greater than ``iou_threshold``; IoUs are computed in
 float32 with TensorFlow's formula, and a box of zero area never suppresses nor is suppressed.
+``inclusive=True`` applies the lecture's tie rule instead (suppress at IoU >= the threshold),
+which `cvutils.sliding.nms` uses.
 
 How it is fast: two boxes can only overlap when their x-intervals (and their y-intervals)
 overlap. After one sort along the axis that gives fewer candidates, the boxes that can touch
@@ -32,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from cvutils.boxes import check_boxes
-from cvutils.checks import check_array, check_int, check_labels, check_real, fail
+from cvutils.checks import check_array, check_bool, check_int, check_labels, check_real, fail
 
 __all__ = ["non_max_suppression", "per_class_non_max_suppression"]
 
@@ -268,9 +270,15 @@ def _resolve_block(hit: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _block(max_output_size: int) -> int:
-    """Candidates `_greedy_blocked` resolves at once: a few more than it may keep."""
+def _block_size(max_output_size: int) -> int:
+    """Candidates `_greedy_blocked` resolves at once: a quarter more than it may keep, at least
+    32 (smaller blocks cost more in per-block overhead than they save)."""
     return max(32, max_output_size + max_output_size // 4)
+
+
+#: `_top_candidates_first` ranks this many candidates per box to keep (ties of the last one
+#: included): enough that greedy NMS usually fills ``max_output_size`` among them.
+_CANDIDATES_PER_KEPT = 8
 
 
 def _top_candidates_first(b, s, alive, threshold, max_output_size):
@@ -278,19 +286,19 @@ def _top_candidates_first(b, s, alive, threshold, max_output_size):
 
     Ranking every box costs a full sort (2 ms at 20,000 boxes) while ``max_output_size`` of
     100 is usually found among the first few hundred. The candidates scoring at least the
-    ``8 * max_output_size``-th best score (all of its ties included) are ranked as the full
-    ranking would rank them (score, then index); greedy NMS over that prefix of the ranking
-    keeps exactly what it keeps over the whole ranking, as long as it fills
-    ``max_output_size``. Otherwise the caller ranks everything.
+    ``_CANDIDATES_PER_KEPT * max_output_size``-th best score (all of its ties included) are
+    ranked as the full ranking would rank them (score, then index); greedy NMS over that
+    prefix of the ranking keeps exactly what it keeps over the whole ranking, as long as it
+    fills ``max_output_size``. Otherwise the caller ranks everything.
     """
     scores = s[alive]
-    m = 8 * max_output_size
+    m = _CANDIDATES_PER_KEPT * max_output_size
     cut = np.partition(scores, scores.size - m)[scores.size - m]
     top = alive[scores >= cut]
     ranked = top[np.lexsort((top, -s[top]))]
     bt = b[ranked]
     area = (bt[:, 2] - bt[:, 0]) * (bt[:, 3] - bt[:, 1])
-    kept = _greedy_blocked(bt, area, threshold, max_output_size, _block(max_output_size))
+    kept = _greedy_blocked(bt, area, threshold, max_output_size, _block_size(max_output_size))
     if len(kept) < max_output_size and top.size < alive.size:
         return None
     return ranked[kept].astype(np.int64)
@@ -306,12 +314,25 @@ TOP_CANDIDATES_RATIO = 32
 EARLY_STOP_RATIO = 8
 
 
+def _strict_threshold(iou_threshold: float, inclusive: bool) -> np.float32:
+    """The float32 ``t`` for which every path's "suppress when IoU > t" applies the tie rule.
+
+    The IoUs are float32, so IoU >= ``iou_threshold`` (``inclusive``) is exactly IoU > the
+    float32 just below ``iou_threshold``; one place turns the lecture's rule into the
+    ``>`` that every code path compares with.
+    """
+    threshold = np.float32(iou_threshold)
+    return np.nextafter(threshold, np.float32(0)) if inclusive else threshold
+
+
 def non_max_suppression(
     boxes: Any,
     scores: Any,
     max_output_size: int,
     iou_threshold: float = 0.5,
     score_threshold: float = -math.inf,
+    *,
+    inclusive: bool = False,
 ) -> np.ndarray:
     """Greedy non-max suppression; the indices of ``tf.image.non_max_suppression``.
 
@@ -324,6 +345,9 @@ def non_max_suppression(
         iou_threshold: a box is suppressed when its IoU with a kept box is greater than
             this; in ``[0, 1]``.
         score_threshold: boxes whose score is not greater than this are dropped first.
+        inclusive: the tie rule. False (``tf.image``'s): suppress when IoU > ``iou_threshold``;
+            True (the lecture's): suppress when IoU >= ``iou_threshold``, which must then be
+            > 0 (at 0 every box would suppress every other).
 
     Returns:
         ``(K,)`` int64 indices into ``boxes`` of the kept boxes, best score first,
@@ -339,12 +363,20 @@ def non_max_suppression(
         array([0])
         >>> non_max_suppression([[0, 0, 1, 1]], [0.2], 5, score_threshold=0.3)
         array([], dtype=int64)
+        >>> two = [[0, 0, 10, 10], [0, 5, 10, 15]]  # IoU exactly 1/3
+        >>> non_max_suppression(two, [0.9, 0.8], 5, 1 / 3), non_max_suppression(
+        ...     two, [0.9, 0.8], 5, 1 / 3, inclusive=True)
+        (array([0, 1]), array([0]))
     """
     b = check_boxes("boxes", boxes, "yxyx").astype(np.float32)
     s = _check_scores(scores, b.shape[0])
     max_output_size = check_int("max_output_size", max_output_size, minimum=0)
-    threshold = np.float32(
-        check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
+    inclusive = check_bool("inclusive", inclusive)
+    threshold = _strict_threshold(
+        check_real(
+            "iou_threshold", iou_threshold, low=0, high=1, low_open=inclusive, high_open=False
+        ),
+        inclusive,
     )
     floor = _check_score_threshold(score_threshold)
     alive = np.flatnonzero(s > floor)
@@ -361,7 +393,7 @@ def non_max_suppression(
     if positive.size <= 1:  # nothing can suppress anything
         kept = np.arange(len(b))[:max_output_size]
     elif max_output_size * EARLY_STOP_RATIO <= len(b):  # few to keep: stop early, as TF does
-        kept = _greedy_blocked(b, area, threshold, max_output_size, _block(max_output_size))
+        kept = _greedy_blocked(b, area, threshold, max_output_size, _block_size(max_output_size))
     else:
         best = None
         for axis in (0, 1):
@@ -383,6 +415,8 @@ def per_class_non_max_suppression(
     max_output_size: int,
     iou_threshold: float = 0.5,
     score_threshold: float = -math.inf,
+    *,
+    inclusive: bool = False,
 ) -> np.ndarray:
     """Non-max suppression within each class: boxes of different classes never suppress.
 
@@ -393,6 +427,7 @@ def per_class_non_max_suppression(
         max_output_size: the most boxes kept *per class*, an integer >= 0.
         iou_threshold: as in `non_max_suppression`.
         score_threshold: as in `non_max_suppression`.
+        inclusive: the tie rule, as in `non_max_suppression`.
 
     Returns:
         ``(K,)`` int64 indices of the kept boxes of all classes, best score first (equal
@@ -408,10 +443,16 @@ def per_class_non_max_suppression(
     b = check_boxes("boxes", boxes, "yxyx")
     s = _check_scores(scores, b.shape[0])
     c = check_labels("classes", classes, n=b.shape[0])
+    inclusive = check_bool("inclusive", inclusive)
     kept = [
         np.flatnonzero(c == k)[
             non_max_suppression(
-                b[c == k], s[c == k], max_output_size, iou_threshold, score_threshold
+                b[c == k],
+                s[c == k],
+                max_output_size,
+                iou_threshold,
+                score_threshold,
+                inclusive=inclusive,
             )
         ]
         for k in np.unique(c)

@@ -29,7 +29,10 @@ with ``to_keras()`` returning the equivalent ``keras.optimizers.schedules`` obje
 
 * step decay ``a0 * drop ** floor(t / every)`` (`step_decay`, `StepDecay`),
 * exponential decay ``a0 * exp(-k t)`` (`exponential_decay`, `ExponentialDecay`),
-* 1/t decay ``a0 / (1 + k t)`` (`inverse_time_decay`, `InverseTimeDecay`).
+* 1/t decay ``a0 / (1 + k t)`` (`inverse_time_decay`, `InverseTimeDecay`);
+* one-cycle, the triangle ``0 -> peak -> 0`` of the ResNet-9 speed-run (`one_cycle`, and
+  `OneCycle`, a ``keras.optimizers.schedules.LearningRateSchedule`` itself, registered for
+  saving; taught in notebooks/08_residual_networks.ipynb).
 
 Two 2-D loss surfaces for trajectory plots: `ill_conditioned_quadratic` (the bowl
 ``0.5 (x^2 + 25 y^2)``) and `rosenbrock`; `trajectory` runs an optimizer on one.
@@ -38,7 +41,9 @@ Bad arguments (negative learning rates, ``momentum``/``rho``/``beta`` outside ``
 ``epsilon <= 0``, gradients whose shapes differ from the parameters' or that hold NaN or inf)
 raise ``ValueError`` naming the argument, through `cvutils.checks`.
 
-Taught in notebooks/06_training_convnets_well.ipynb.
+Taught in notebooks/06_training_convnets_well.ipynb (the one-cycle schedule in
+notebooks/08_residual_networks.ipynb). The optimizers and schedules are NumPy; the module
+imports Keras for `OneCycle` alone.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+import keras
 import numpy as np
 
 from cvutils.checks import (
@@ -602,10 +608,8 @@ def trajectory(optimizer: Optimizer, loss_fn: Callable, start, steps: int) -> np
 
 # ----------------------------------------------------------------------------- one-cycle
 # The one-cycle schedule of the ResNet-9 speed-run (notebooks/08_residual_networks.ipynb):
-# a NumPy function and a Keras `LearningRateSchedule`, which needs Keras at import time to be
-# registered for saving and loading (the rest of this module imports it lazily).
-
-import keras  # noqa: E402 - only this section needs it, see above
+# a NumPy function and a Keras `LearningRateSchedule` (registered for saving and loading,
+# which is why this module imports Keras).
 
 
 def _check_one_cycle(peak_learning_rate, total_steps, warmup_fraction) -> tuple[float, int, float]:

@@ -26,6 +26,7 @@ from cvutils.checks import (
     describe,
     fail,
 )
+from cvutils.segmentation import _count_label_pairs  # the one counter of label pairs
 
 #: The most panels one figure draws (images in a grid, classes of a confusion matrix).
 MAX_PANELS = 1000
@@ -287,9 +288,7 @@ def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray
     k = n_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
     if k > MAX_PANELS:
         fail("y_true and y_pred", f"labels below {MAX_PANELS} (or pass n_classes)", f"{k - 1}")
-    cm = np.zeros((k, k), dtype=np.int64)
-    np.add.at(cm, (y_true, y_pred), 1)
-    return cm
+    return _count_label_pairs(y_true, y_pred, k)
 
 
 def plot_confusion_matrix(

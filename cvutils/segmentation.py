@@ -102,6 +102,22 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int) -> np.ndarray:
     t, p = _labels(y_true, y_pred, n_classes)
     if t.size > MAX_COUNT:
         fail("y_true", f"at most {MAX_COUNT} labels", describe(t))
+    return _count_label_pairs(t, p, n_classes)
+
+
+def _count_label_pairs(t: np.ndarray, p: np.ndarray, n_classes: int) -> np.ndarray:
+    """``C[i, j]`` = the number of positions where ``t == i`` and ``p == j``; no checks.
+
+    The one counter of label pairs: `confusion_matrix` here and
+    `cvutils.plotting.confusion_matrix` check their arguments, then count with it.
+
+    Args:
+        t, p: ``(N,)`` int arrays of labels in ``0..n_classes-1`` (already checked).
+        n_classes: ``K``, an int >= 1.
+
+    Returns:
+        ``(K, K)`` int64 counts.
+    """
     counts = np.bincount(t * n_classes + p, minlength=n_classes * n_classes)
     return counts.reshape(n_classes, n_classes).astype(np.int64)
 

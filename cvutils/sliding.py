@@ -161,9 +161,8 @@ def nms(
     Boxes scoring ``<= score_threshold`` are dropped first; the rest are visited by
     decreasing score (equal scores by increasing index): the best is kept and every remaining
     box whose IoU with it is **at least** ``iou_threshold`` is discarded, and so on.
-    `cvutils.nms.non_max_suppression` (as ``tf.image.non_max_suppression``) discards only
-    IoU strictly above the threshold; here its float32 threshold is lowered by one unit in
-    the last place, which turns ``>`` into ``>=`` on its float32 IoUs.
+    It is `cvutils.nms.non_max_suppression` with ``inclusive=True`` (``tf.image``'s rule,
+    the default there, discards only IoU strictly above the threshold).
 
     Args:
         boxes: ``(N, 4)`` corner boxes ``(x_min, y_min, x_max, y_max)`` (IoU is the same
@@ -189,8 +188,9 @@ def nms(
         "iou_threshold", iou_threshold, low=0, high=1, low_open=True, high_open=False
     )
     max_detections = check_int("max_detections", max_detections, 0)
-    below = np.nextafter(np.float32(iou_threshold), np.float32(0))
-    return non_max_suppression(boxes, scores, max_detections, float(below), score_threshold)
+    return non_max_suppression(
+        boxes, scores, max_detections, iou_threshold, score_threshold, inclusive=True
+    )
 
 
 @dataclass(frozen=True)
@@ -378,6 +378,89 @@ def _place(sizes, side, gap, rng, attempts=100, tries=200):
     return None
 
 
+class _PatchPool:
+    """The patches of one kind and the shuffled cycle that `make_collages` draws them in."""
+
+    def __init__(self, patches: np.ndarray, order: np.ndarray):
+        self.patches, self.order, self.used = patches, order, 0
+
+    def next_index(self) -> int:
+        """The next patch of the shuffled cycle (each patch once before any repeats)."""
+        idx = int(self.order[self.used % len(self.patches)])
+        self.used += 1
+        return idx
+
+
+def _blank_canvas(background: np.ndarray | None, size: int, rng: np.random.Generator):
+    """A ``(size, size)`` canvas: a random crop of ``background`` (a copy), or mid grey."""
+    if background is None:
+        return np.full((size, size), 0.5)
+    r = rng.integers(0, background.shape[0] - size + 1)
+    c = rng.integers(0, background.shape[1] - size + 1)
+    return background[r : r + size, c : c + size].astype(float)
+
+
+def _draw_patch(kind: str, pool: _PatchPool, scale_range, size: int, rng: np.random.Generator):
+    """The next patch of ``pool`` and its rescaled size: ``(kind, index, h, w)``."""
+    low, high = scale_range
+    idx = pool.next_index()
+    scale = rng.uniform(low, high)
+    h = max(1, round(pool.patches.shape[1] * scale))
+    w = max(1, round(pool.patches.shape[2] * scale))
+    if h > size or w > size:
+        fail("scale_range", f"scales that fit the {size}-pixel canvas", f"{high}")
+    return kind, idx, h, w
+
+
+def _paste(canvas: np.ndarray, patches: list, placed: list, pools: dict) -> None:
+    """Pastes each rescaled patch at the top-left corner of its placed box (in place)."""
+    from skimage.transform import resize
+
+    for (kind, idx, h, w), box in zip(patches, placed, strict=True):
+        x, y = int(box[0]), int(box[1])
+        source = pools[kind].patches
+        patch = resize(source[idx], (h, w), order=1, anti_aliasing=h < source.shape[1])
+        canvas[y : y + h, x : x + w] = patch
+
+
+def _check_scale_range(scale_range: Any) -> tuple[float, float]:
+    """``(low, high)`` with ``0 < low <= high``, or the one error naming ``scale_range``."""
+    if isinstance(scale_range, str | bytes) or not isinstance(scale_range, Sequence):
+        fail("scale_range", "a pair (low, high)", describe(scale_range), kind=True)
+    if len(scale_range) != 2:
+        fail("scale_range", "a pair (low, high)", describe(scale_range))
+    low = check_real("scale_range[0]", scale_range[0], low=0, low_open=True)
+    return low, check_real("scale_range[1]", scale_range[1], low=low)
+
+
+def _collage(background, size, pools, counts, scale_range, gap, rng):
+    """One canvas of `make_collages`: ``(image, target boxes, distractor boxes, target ids)``.
+
+    Draws the canvas, then each patch and its size (``counts``: ``(kind, how many)``), then
+    their places, and pastes them.
+    """
+    canvas = _blank_canvas(background, size, rng)
+    patches = [
+        _draw_patch(kind, pools[kind], scale_range, size, rng)
+        for kind, count in counts
+        for _ in range(count)
+    ]
+    placed = _place([(h, w) for _, _, h, w in patches], size, gap, rng)
+    if placed is None:
+        fail(
+            "size",
+            f"large enough for {len(patches)} patches {gap} pixels apart",
+            f"{size} (no room found in 100 attempts)",
+        )
+    _paste(canvas, patches, placed, pools)
+    by_kind = {"t": [], "d": []}
+    for (kind, *_), box in zip(patches, placed, strict=True):
+        by_kind[kind].append(box)
+    ids = np.array([idx for kind, idx, _, _ in patches if kind == "t"], dtype=np.int64)
+    boxes_t, boxes_d = (np.array(by_kind[k], dtype=float).reshape(-1, 4) for k in "td")
+    return canvas, boxes_t, boxes_d, ids
+
+
 @dataclass(frozen=True)
 class Collages:
     """Test images for a detector, made by `make_collages`.
@@ -443,20 +526,13 @@ def make_collages(
         >>> c.images.shape, [len(b) for b in c.boxes], [len(b) for b in c.distractor_boxes]
         ((2, 30, 30), [3, 3], [2, 2])
     """
-    from skimage.transform import resize
-
     tgt = check_array("targets", targets, ndim=3, dtype="float", allow_empty=False)
     dis = check_array("distractors", distractors, ndim=3, dtype="float", allow_empty=False)
     size = check_int("size", size, 1, MAX_SIDE)
     n_images = check_int("n_images", n_images, 1, max(1, MAX_COUNT // (size * size)))
     n_targets = check_int("n_targets", n_targets, 0, size * size)  # a pixel each at least
     n_distractors = check_int("n_distractors", n_distractors, 0, size * size)
-    if isinstance(scale_range, str | bytes) or not isinstance(scale_range, Sequence):
-        fail("scale_range", "a pair (low, high)", describe(scale_range), kind=True)
-    if len(scale_range) != 2:
-        fail("scale_range", "a pair (low, high)", describe(scale_range))
-    low = check_real("scale_range[0]", scale_range[0], low=0, low_open=True)
-    high = check_real("scale_range[1]", scale_range[1], low=low)
+    low, high = _check_scale_range(scale_range)
     gap = check_int("gap", gap, 0)
     seed = check_int("seed", seed, 0)
     if background is not None:
@@ -466,45 +542,13 @@ def make_collages(
                 "background", f"an image at least {size} pixels on each side", str(background.shape)
             )
     rng = np.random.default_rng(seed)
-    pools = {"t": (tgt, rng.permutation(len(tgt))), "d": (dis, rng.permutation(len(dis)))}
-    used = {"t": 0, "d": 0}
-    images, boxes, dboxes, ids = [], [], [], []
-    for _ in range(n_images):
-        if background is None:
-            canvas = np.full((size, size), 0.5)
-        else:
-            r = rng.integers(0, background.shape[0] - size + 1)
-            c = rng.integers(0, background.shape[1] - size + 1)
-            canvas = background[r : r + size, c : c + size].astype(float)  # a copy
-        patches = []  # (kind, index, h, w)
-        for kind, count in (("t", n_targets), ("d", n_distractors)):
-            pool, order = pools[kind]
-            for _ in range(count):
-                idx = int(order[used[kind] % len(pool)])
-                used[kind] += 1
-                scale = rng.uniform(low, high)
-                h = max(1, round(pool.shape[1] * scale))
-                w = max(1, round(pool.shape[2] * scale))
-                if h > size or w > size:
-                    fail("scale_range", f"scales that fit the {size}-pixel canvas", f"{high}")
-                patches.append((kind, idx, h, w))
-        placed = _place([(h, w) for _, _, h, w in patches], size, gap, rng)
-        if placed is None:
-            fail(
-                "size",
-                f"large enough for {len(patches)} patches {gap} pixels apart",
-                f"{size} (no room found in 100 attempts)",
-            )
-        kinds = {"t": [], "d": []}
-        for (kind, idx, h, w), box in zip(patches, placed, strict=True):
-            x, y = int(box[0]), int(box[1])
-            patch = resize(
-                pools[kind][0][idx], (h, w), order=1, anti_aliasing=h < pools[kind][0].shape[1]
-            )
-            canvas[y : y + h, x : x + w] = patch
-            kinds[kind].append((box, idx))
-        images.append(canvas)
-        boxes.append(np.array([b for b, _ in kinds["t"]], dtype=float).reshape(-1, 4))
-        dboxes.append(np.array([b for b, _ in kinds["d"]], dtype=float).reshape(-1, 4))
-        ids.append(np.array([i for _, i in kinds["t"]], dtype=np.int64))
+    pools = {
+        "t": _PatchPool(tgt, rng.permutation(len(tgt))),
+        "d": _PatchPool(dis, rng.permutation(len(dis))),
+    }
+    counts = (("t", n_targets), ("d", n_distractors))
+    made = [
+        _collage(background, size, pools, counts, (low, high), gap, rng) for _ in range(n_images)
+    ]
+    images, boxes, dboxes, ids = (list(column) for column in zip(*made, strict=True))
     return Collages(np.clip(np.stack(images), 0.0, 1.0), boxes, dboxes, ids)

@@ -1,4 +1,5 @@
-"""Synthetic detection data whose shapes *are* the lesson: boxes, masks and keypoints.
+"""Synthetic data whose shapes *are* the lesson: 2D shapes with boxes, masks and keypoints;
+an ECG-like signal, 3D volumes and tiny videos.
 
 `make_shapes` paints 1..N coloured shapes (circles, squares, triangles, and optionally
 ellipses and rectangles) of random size, colour and position on crops of real photos and
@@ -20,6 +21,11 @@ background and ``class_id + 1`` for a shape.
 
 Taught in notebooks/13_yolo_building_blocks.ipynb, notebooks/14_training_a_yolo_detector.ipynb,
 notebooks/15_semantic_segmentation_unet.ipynb and notebooks/11_localization_and_landmarks.ipynb.
+
+1D and 3D data (notebooks/19_1d_and_3d_convolutions.ipynb): `ecg_like` (a heartbeat-like
+signal of five Gaussian waves per beat, plus optional white noise), `make_volumes`
+(labelled voxel volumes of spheres, cubes and tori, `VOLUME_CLASSES`, as in CT scans) and
+`make_moving_shapes` (tiny videos of a square moving in one of the `MOTIONS`).
 
 Examples:
     >>> data = make_shapes(2, image_size=32, max_objects=2, seed=0)
@@ -251,6 +257,47 @@ def _check_names(name: str, value: Any, allowed: Sequence[str]) -> tuple[str, ..
     return tuple(check_choice(f"{name}[{i}]", v, allowed) for i, v in enumerate(value))
 
 
+def _check_size_range(size_range: Any) -> tuple[float, float]:
+    """``(low, high)`` with ``0 < low <= high <= 1``, or the one error naming ``size_range``."""
+    if isinstance(size_range, str | bytes) or not isinstance(size_range, Sequence):
+        fail("size_range", "a pair (low, high)", describe(size_range), kind=True)
+    if len(size_range) != 2:
+        fail("size_range", "a pair (low, high)", describe(size_range))
+    lo = check_real("size_range[0]", size_range[0], low=0, low_open=True, high=1, high_open=False)
+    return lo, check_real("size_range[1]", size_range[1], low=lo, high=1, high_open=False)
+
+
+def _saturated_colour(rng: np.random.Generator) -> np.ndarray:
+    """A random RGB colour in ``[0, 1]`` with one channel near 0 or 1, so it stands out."""
+    colour = rng.uniform(0, 1, 3)
+    colour[rng.integers(3)] = rng.choice([0.05, 0.95])
+    return colour
+
+
+#: Positions `_place_shapes` tries for one shape before leaving it out.
+_PLACEMENT_TRIES = 50
+
+
+def _place_shapes(rng, classes, size, size_range, wanted, max_overlap) -> list[tuple]:
+    """Up to ``wanted`` shapes whose boxes overlap each other by IoU <= ``max_overlap``.
+
+    Each shape draws its class and colour, then up to `_PLACEMENT_TRIES` positions; one that
+    finds no place is left out (the first always fits). Returns ``(class id, colour, xyxy
+    box, keypoints, inside)`` per placed shape, ``inside`` the mask function of `_shape`.
+    """
+    placed: list[tuple] = []
+    for _ in range(wanted):
+        k = int(rng.integers(len(classes)))
+        colour = _saturated_colour(rng)
+        others = np.array([p[2] for p in placed]).reshape(-1, 4)
+        for _ in range(_PLACEMENT_TRIES):
+            box, kp, inside = _shape(rng, classes[k], size, *size_range)
+            if not placed or pairwise_iou(box[None], others).max() <= max_overlap:
+                placed.append((k, colour, box, kp, inside))
+                break
+    return placed
+
+
 def make_shapes(
     n_images: int,
     image_size: int = 64,
@@ -301,12 +348,7 @@ def make_shapes(
     classes = _check_names("classes", classes, SHAPES)
     if len(set(classes)) != len(classes):
         fail("classes", "distinct names", repr(classes))
-    if isinstance(size_range, str | bytes) or not isinstance(size_range, Sequence):
-        fail("size_range", "a pair (low, high)", describe(size_range), kind=True)
-    if len(size_range) != 2:
-        fail("size_range", "a pair (low, high)", describe(size_range))
-    lo = check_real("size_range[0]", size_range[0], low=0, low_open=True, high=1, high_open=False)
-    hi = check_real("size_range[1]", size_range[1], low=lo, high=1, high_open=False)
+    lo, hi = _check_size_range(size_range)
     max_overlap = check_real("max_overlap", max_overlap, low=0, high=1, high_open=False)
     from cvutils.datasets import list_images
 
@@ -324,23 +366,12 @@ def make_shapes(
     kps = np.full((n_images, max_objects, 4, 2), np.nan, np.float32)
     py, px = np.mgrid[0:s, 0:s] + 0.5
     for i in range(n_images):
-        rng = np.random.default_rng([seed, i])
+        rng = np.random.default_rng([seed, i])  # image i depends on (seed, i) alone
         canvas = _crop(rng, backgrounds[int(rng.integers(len(backgrounds)))], s)
         wanted = int(rng.integers(min_objects, max_objects + 1))
-        placed: list[np.ndarray] = []
-        for _ in range(wanted):
-            k = int(rng.integers(len(classes)))
-            colour = rng.uniform(0, 1, 3)
-            colour[rng.integers(3)] = rng.choice([0.05, 0.95])  # saturated: stands out
-            for _ in range(50):
-                box, kp, inside = _shape(rng, classes[k], s, lo, hi)
-                if not placed or pairwise_iou(box[None], np.array(placed)).max() <= max_overlap:
-                    break
-            else:
-                continue
+        placed = _place_shapes(rng, classes, s, (lo, hi), wanted, max_overlap)
+        for j, (k, colour, box, kp, inside) in enumerate(placed):  # later shapes paint over
             mask = inside(px, py)
-            j = len(placed)
-            placed.append(box)
             canvas[mask] = colour
             sem[i][mask] = k + 1
             inst[i, j], kps[i, j], class_ids[i, j] = mask, kp, k

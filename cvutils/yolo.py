@@ -21,9 +21,8 @@ schedule) and `decode_detections` (the course's order: filter by score, then NMS
 Beyond the course (NumPy unless said): `encode_targets` (each object goes to the grid cell
 that holds its midpoint and to the anchor of highest IoU), `kmeans_anchors` (k-means with
 the distance ``1 - IoU``), `YoloLoss` (a YOLOv2-style loss, a registered
-``keras.losses.Loss``), `LocalizationLoss` (the course's classification-with-localization
-loss) and `mean_average_precision` (VOC all-point interpolated AP at IoU 0.5, detections
-matched to the truth by `cvutils.boxes.match_detections`: IoU >= the threshold).
+``keras.losses.Loss``) and `mean_average_precision` (VOC all-point interpolated AP at IoU
+0.5, detections matched to the truth by `cvutils.boxes.match_detections`: IoU >= the threshold).
 
 Conventions. Anchors are ``(A, 2)`` ``(width, height)`` in grid-cell units, as in YAD2K.
 A target vector follows the course: ``[p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]`` where
@@ -31,9 +30,13 @@ A target vector follows the course: ``[p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]``
 ``(b_h, b_w)`` the size in cell units (it can exceed 1). The network's raw output for one
 anchor follows YAD2K: ``[t_x, t_y, t_w, t_h, t_o, class logits...]``.
 
+`LocalizationLoss`, the course's classification-with-localization loss on the same target
+vector (a 1x1 grid with one anchor), lives in `cvutils.losses` with the course's other
+losses; ``cvutils.yolo.LocalizationLoss`` is the same class (notebook 11 imports it from
+here, next to `encode_targets`).
+
 Taught in notebooks/13_yolo_building_blocks.ipynb and
-notebooks/14_training_a_yolo_detector.ipynb (the localization loss in
-notebooks/11_localization_and_landmarks.ipynb).
+notebooks/14_training_a_yolo_detector.ipynb.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ from cvutils.checks import (
     describe,
     fail,
 )
-from cvutils.losses import MAX_WEIGHT, CheckedInputsLoss
+from cvutils.losses import MAX_WEIGHT, CheckedInputsLoss, LocalizationLoss
 
 __all__ = [
     "LocalizationLoss",
@@ -88,11 +91,6 @@ __all__ = [
 
 #: The largest anchor side (in grid cells or pixels) accepted: squares of larger sides overflow.
 MAX_ANCHOR = 1e15
-
-
-def _seq(value: Any) -> Any:
-    """A shape given as an array becomes a tuple (for `check_shape`); anything else as is."""
-    return tuple(value.tolist()) if isinstance(value, np.ndarray) and value.ndim else value
 
 
 def _check_anchors(anchors: Any) -> np.ndarray:
@@ -222,7 +220,7 @@ def scale_boxes(boxes: Any, image_shape: Any):
     if len(boxes.shape) < 1:
         fail("boxes", "a (..., 4) tensor of (y_min, x_min, y_max, x_max) boxes", describe(boxes))
     _last_dim("boxes", boxes, 4, "(y_min, x_min, y_max, x_max)")
-    height, width = (float(v) for v in check_shape("image_shape", _seq(image_shape), ndim=2))
+    height, width = (float(v) for v in check_shape("image_shape", image_shape, ndim=2))
     image_dims = tf.reshape(tf.constant([height, width, height, width], boxes.dtype), [1, 4])
     return boxes * image_dims
 
@@ -363,7 +361,7 @@ def yolo_eval(
         )
     box_xy, box_wh, box_confidence, box_class_probs = yolo_outputs
     score_threshold = check_real("score_threshold", score_threshold, low=0)
-    check_shape("image_shape", _seq(image_shape), ndim=2)
+    check_shape("image_shape", image_shape, ndim=2)
     max_boxes = check_int("max_boxes", max_boxes, minimum=0, maximum=MAX_COUNT)
     iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     boxes = yolo_boxes_to_corners(box_xy, box_wh)
@@ -515,14 +513,14 @@ def encode_targets(
     """
     anchors = _check_anchors(anchors)
     num_classes = check_int("num_classes", num_classes, minimum=1)
-    s_h, s_w = check_shape("grid_shape", _seq(grid_shape), ndim=2)
+    s_h, s_w = check_shape("grid_shape", grid_shape, ndim=2)
     if s_h * s_w * len(anchors) * (num_classes + 5) > MAX_COUNT:
         fail(
             "num_classes",
             f"small enough for a target of at most {MAX_COUNT} values",
             f"{num_classes} (grid {s_h}x{s_w}, {len(anchors)} anchors)",
         )
-    height, width = check_shape("image_shape", _seq(image_shape), ndim=(2, 3))[:2]
+    height, width = check_shape("image_shape", image_shape, ndim=(2, 3))[:2]
     if height % s_h or width % s_w:
         fail(
             "grid_shape",
@@ -557,42 +555,6 @@ def encode_targets(
 # ----------------------------------------------------------------------------------------
 # Losses (Keras 3)
 # ----------------------------------------------------------------------------------------
-
-
-@keras.saving.register_keras_serializable(package="cvutils")
-class LocalizationLoss(CheckedInputsLoss):
-    """The course's classification-with-localization loss, per example.
-
-    ``y = [p_c, b_x, b_y, b_h, b_w, c_1, ..., c_C]``::
-
-        loss = sum_k (y_hat_k - y_k)^2   if p_c = 1   (every component)
-        loss = (y_hat_1 - y_1)^2         if p_c = 0   (only p_c)
-
-    Inputs ``(batch, 5 + C)``; the per-example losses ``(batch,)`` are reduced by Keras
-    (mean over the batch by default).
-
-    Taught in notebooks/11_localization_and_landmarks.ipynb.
-
-    Examples:
-        >>> loss = LocalizationLoss()
-        >>> y = np.array([[1, .4, .3, .9, .8, 0, 1, 0], [0, 0, 0, 0, 0, 0, 0, 0]], "float32")
-        >>> y_hat = y + 0.1
-        >>> round(float(loss(y, y_hat)), 4)  # (8 * 0.01 + 0.01) / 2
-        0.045
-    """
-
-    def __init__(self, name: str = "localization_loss", reduction="sum_over_batch_size", **kw):
-        super().__init__(name=name, reduction=reduction, **kw)
-
-    def call(self, y_true, y_pred):
-        y_true = check_tensor("y_true", y_true)
-        y_pred = ops.cast(check_tensor("y_pred", y_pred), y_true.dtype)
-        if len(y_true.shape) < 1:
-            fail("y_true", "a (..., 1 + 4 + C) tensor", describe(y_true))
-        check_same_shape("y_true", y_true, "y_pred", y_pred)
-        sq = ops.square(y_pred - y_true)
-        present = ops.cast(y_true[..., 0] > 0.5, sq.dtype)
-        return present * ops.sum(sq, axis=-1) + (1 - present) * sq[..., 0]
 
 
 @keras.saving.register_keras_serializable(package="cvutils")
@@ -881,8 +843,8 @@ def encode_targets_tf(boxes, class_ids, anchors, grid_shape, num_classes: int, i
     """
     anchors = _check_anchors(anchors)
     num_classes = check_int("num_classes", num_classes, minimum=1)
-    s_h, s_w = check_shape("grid_shape", _seq(grid_shape), ndim=2)
-    height, width = check_shape("image_shape", _seq(image_shape), ndim=(2, 3))[:2]
+    s_h, s_w = check_shape("grid_shape", grid_shape, ndim=2)
+    height, width = check_shape("image_shape", image_shape, ndim=(2, 3))[:2]
     # one call on no box checks the grid, the image and the target size once, eagerly
     encode_targets(np.zeros((0, 4)), [], anchors, (s_h, s_w), num_classes, (height, width))
     boxes = check_tensor("boxes", boxes, dtype="float32")
@@ -1164,7 +1126,7 @@ def decode_detections(
         )
     if np.abs(raw).max(initial=0) > np.finfo(np.float32).max:
         fail("raw", "values that fit float32", f"up to {np.abs(raw).max():g}")
-    check_shape("image_shape", _seq(image_shape), ndim=2)
+    check_shape("image_shape", image_shape, ndim=2)
     score_threshold = check_real("score_threshold", score_threshold, low=0)
     iou_threshold = check_real("iou_threshold", iou_threshold, low=0, high=1, high_open=False)
     max_boxes = check_int("max_boxes", max_boxes, minimum=0, maximum=MAX_COUNT)

@@ -586,9 +586,9 @@ def _hostile_examples() -> dict[str, tuple[Callable[[], Any], str]]:
             lambda: m("models").tiny_yolo(filters=(10**12, 8)),
             "filters",
         ),
-        "tiny_yolo num_classes=10**8": (
-            lambda: m("models").tiny_yolo(num_classes=10**8),
-            "num_classes",
+        "tiny_yolo n_classes=10**8": (
+            lambda: m("models").tiny_yolo(n_classes=10**8),
+            "n_classes",
         ),
         "mobilenet_v1 alpha=1e12": (lambda: m("models").mobilenet_v1(alpha=1e12), "alpha"),
         "mobilenet_v2 alpha=1e300": (lambda: m("models").mobilenet_v2(alpha=1e300), "alpha"),

@@ -206,6 +206,11 @@ def test_check_same_length():
 def test_check_shape():
     assert checks.check_shape("input_shape", [64, 64, 3], ndim=3) == (64, 64, 3)
     assert checks.check_shape("s", (), ndim=None) == ()
+    shape = checks.check_shape("s", np.array([720, 1280], dtype=np.int64), ndim=2)
+    assert shape == (720, 1280) and all(type(v) is int for v in shape)
+    assert_refused(lambda: checks.check_shape("s", np.array([64.5, 64.0])), "s[0]")
+    assert_refused(lambda: checks.check_shape("s", np.ones((2, 2), int)), "s")
+    assert_refused(lambda: checks.check_shape("s", np.array(3)), "s")
     assert_refused(lambda: checks.check_shape("s", "64"), "s")
     assert_refused(lambda: checks.check_shape("s", 64), "s")
     assert_refused(lambda: checks.check_shape("s", (64, 64), ndim=3), "s")
@@ -242,3 +247,11 @@ def test_tensor_checks():
     check_same_shape("a", np.ones((2, 3)), "b", np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"^b must be of the same shape as a \(2, 3\); got"):
         check_same_shape("a", np.ones((2, 3)), "b", np.ones((3, 2)))
+
+
+def test_check_renamed():
+    default = 10
+    assert checks.check_renamed("n_classes", default, default, "classes", None) == 10
+    assert checks.check_renamed("n_classes", default, default, "classes", 4) == 4
+    assert checks.check_renamed("n_classes", 5, default, "classes", None) == 5
+    assert_refused(lambda: checks.check_renamed("n_classes", 5, default, "classes", 4), "classes")

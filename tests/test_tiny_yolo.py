@@ -45,7 +45,7 @@ def test_default_is_the_notebook_model():
 def test_harness():
     run_block_test(
         lambda x, **kw: tiny_yolo(tuple(x.shape[1:]), **kw)(x),
-        dict(num_anchors=2, num_classes=3, filters=(4, 8), head_filters=8),
+        dict(num_anchors=2, n_classes=3, filters=(4, 8), head_filters=8),
         (2, 16, 16, 3),
         (2, 4, 4, 16),
         expected_num_trainable_params=108 + 8 + 288 + 16 + 576 + 16 + 9 * 16,
@@ -90,10 +90,11 @@ def test_trains_with_yolo_loss_and_round_trips_its_anchors(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(input_shape=(60, 64, 3)), ValueError, "multiples of 2\\*\\*len\\(filters\\) = 16"),
+        (dict(input_shape=(60, 64, 3)), ValueError, "^input_shape must be .* multiples of 16"),
+        (dict(input_shape=(8, 64, 3)), ValueError, "^input_shape must be at least 16x16"),
         (dict(input_shape=(64, 64)), ValueError, "input_shape"),
         (dict(num_anchors=0), ValueError, "num_anchors must be"),
-        (dict(num_classes=1.5), ArgumentTypeError, "num_classes must be"),
+        (dict(n_classes=1.5), ArgumentTypeError, "n_classes must be"),
         (dict(filters=()), ArgumentTypeError, "filters must be"),
         (dict(filters="16"), ArgumentTypeError, "filters must be"),
         (dict(filters=(8, -1)), ValueError, "filters\\[1\\] must be"),
@@ -103,3 +104,7 @@ def test_trains_with_yolo_loss_and_round_trips_its_anchors(tmp_path):
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         tiny_yolo(**kwargs)
+
+
+def test_a_numpy_shape_is_a_shape():
+    assert tiny_yolo(np.array([32, 48, 1]), filters=(4, 8)).output_shape == (None, 8, 12, 16)

@@ -260,6 +260,7 @@ def test_bad_arguments_are_refused():
     assert_refused(lambda: blocks.upsampling_block(x, None, 4), "contractive_input")
     assert_refused(lambda: models.unet_model((40, 64, 3)), "input_size")
     assert_refused(lambda: models.unet_model((32, 32)), "input_size")
+    assert_refused(lambda: models.unet_model((8, 32, 3)), "input_size")
     assert_refused(lambda: models.unet_model(n_filters=0), "n_filters")
     assert_refused(lambda: models.unet_model(n_classes=0), "n_classes")
     assert_refused(lambda: blocks.conv_block(x, 4, batch_norm="yes"), "batch_norm")

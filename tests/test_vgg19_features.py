@@ -136,7 +136,7 @@ def test_input_is_not_modified():
         (dict(layer_names=[]), ValueError, "layer_names"),
         (dict(layer_names="block1_conv1"), ArgumentTypeError, "layer_names"),
         (dict(layer_names=["block1_conv1", "block1_conv1"]), ValueError, "distinct"),
-        (dict(input_shape=(16, 32, 3)), ValueError, "input_shape"),
+        (dict(input_shape=(16, 32, 3)), ValueError, "^input_shape must be at least 32x32"),
         (dict(input_shape=(32, 32, 1)), ValueError, "input_shape"),
         (dict(weights="imagenet21k"), ValueError, "weights"),
         (dict(seed=-1), ValueError, "seed"),

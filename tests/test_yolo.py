@@ -336,23 +336,6 @@ def test_yolo_loss_in_a_saved_model(tmp_path):
     )
 
 
-def test_localization_loss_by_hand_and_serializes():
-    y = np.array([[1, 0.4, 0.3, 0.9, 0.8, 0, 1, 0], [0, 0.5, 0.5, 0.5, 0.5, 1, 0, 0]], "float32")
-    y_hat = np.array(
-        [[0.8, 0.5, 0.3, 0.7, 0.8, 0.1, 0.7, 0.2], [0.3, 0, 0, 0, 0, 0, 0, 0]], "float32"
-    )
-    first = 0.2**2 + 0.1**2 + 0.2**2 + 0.1**2 + 0.3**2 + 0.2**2  # every component
-    second = 0.3**2  # only p_c
-    loss = LocalizationLoss()
-    assert float(loss(y, y_hat)) == pytest.approx((first + second) / 2, rel=1e-5)
-    assert float(LocalizationLoss(reduction="sum")(y, y_hat)) == pytest.approx(
-        first + second, rel=1e-5
-    )
-    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(loss))
-    assert isinstance(again, LocalizationLoss)
-    assert float(again(y, y_hat)) == pytest.approx((first + second) / 2, rel=1e-5)
-
-
 # ---------------------------------------------------------------- mAP
 
 

@@ -78,7 +78,8 @@ class Exercise:
         return f"# Exercise {self.number} - {self.name} ({pts} point{'' if pts == '1' else 's'})"
 
 
-def _where(path: Any, cell: int | None = None) -> str:
+def _cell_location(path: Any, cell: int | None = None) -> str:
+    """``"<path>, cell <n>"`` for messages (``"<notebook>"`` when there is no path)."""
     where = str(path) if path is not None else "<notebook>"
     return f"{where}, cell {cell}" if cell is not None else where
 
@@ -220,7 +221,7 @@ def find_exercises(nb, path: Any = None) -> list[Exercise]:
     _check_nb(nb)
     cells = nb.cells
     for i, cell in enumerate(cells):
-        where = _where(path, i)
+        where = _cell_location(path, i)
         if cell.cell_type == "code" and (BEGIN in cell.source or END in cell.source):
             _check_blocks(cell.source, where)
         if not _is_solution_cell(cell):
@@ -613,7 +614,7 @@ def student_notebook(nb, path: Any = None):
     text = "\n".join(c.source for c in out.cells)
     bad = [line for line in leaked if line not in public and line in text]
     if bad:
-        raise NotebookError(f"{_where(path)}: solution lines survived: {bad[:3]}")
+        raise NotebookError(f"{_cell_location(path)}: solution lines survived: {bad[:3]}")
     return out, exercises
 
 

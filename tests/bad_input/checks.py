@@ -24,6 +24,14 @@ def _():
     return _mod("checks").check_real, dict(name="x", value=0.5, low=0.0, high=1.0)
 
 
+# only the names are corrupted: the values pass through unchecked (the caller checks them)
+@spec("checks.check_renamed", skip=("value", "default", "old_value"))
+def _():
+    return _mod("checks").check_renamed, dict(
+        name="n_classes", value=3, default=10, old_name="classes", old_value=None
+    )
+
+
 @spec("checks.check_bool", skip=CHECK_OPTIONS)
 def _():
     return _mod("checks").check_bool, dict(name="flag", value=True)

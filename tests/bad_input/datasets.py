@@ -12,7 +12,8 @@ from bad_input.registry import TMP, _mod, exempt, spec
 
 exempt("datasets.list_images", "takes no argument")
 exempt("datasets.load_digits", "takes no argument")
-exempt("datasets.load_lfw_faces", "takes no argument")
+exempt("datasets.load_faces_vs_nonfaces", "takes no argument")
+exempt("datasets.load_lfw_faces", "takes no argument (the old name of load_faces_vs_nonfaces)")
 exempt(
     "datasets.Provenance",
     "a frozen record the package builds and returns; learners read it, never build it",

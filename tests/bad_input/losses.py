@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from bad_input.registry import _mod, exempt, rng, spec
+from bad_input.yolo import _keras_loss_spec, _loc_y
 
 exempt("losses.CheckedInputsLoss", "an abstract base class; every loss built on it is swept")
 
@@ -156,3 +157,7 @@ _loss_spec(
     _activations,
     aliases={"y_pred": ["image"]},
 )
+
+
+# LocalizationLoss lives here (yolo re-exports it); its spec is built like YoloLoss's
+_keras_loss_spec("LocalizationLoss", dict(name="loc", reduction="sum"), _loc_y, module="losses")

@@ -14,12 +14,12 @@ from bad_input.registry import _mod, spec
 
 @spec("models.lenet5", costly=True)
 def _():
-    return _mod("models").lenet5, dict(input_shape=(32, 32, 1), classes=3, modern=True)
+    return _mod("models").lenet5, dict(input_shape=(32, 32, 1), n_classes=3, modern=True)
 
 
 @spec("models.alexnet", costly=True)
 def _():
-    return _mod("models").alexnet, dict(input_shape=(67, 67, 3), classes=3)
+    return _mod("models").alexnet, dict(input_shape=(67, 67, 3), n_classes=3)
 
 
 @spec("models.vgg16", costly=True)
@@ -35,14 +35,14 @@ def _():
 @spec("models.resnet_cifar", costly=True)
 def _():
     return _mod("models").resnet_cifar, dict(
-        depth=8, classes=3, plain=False, input_shape=(16, 16, 3)
+        depth=8, n_classes=3, plain=False, input_shape=(16, 16, 3)
     )
 
 
 @spec("models.mobilenet_v1", costly=True)
 def _():
     return _mod("models").mobilenet_v1, dict(
-        input_shape=(32, 32, 3), alpha=0.25, classes=3, dropout=0.1
+        input_shape=(32, 32, 3), alpha=0.25, n_classes=3, dropout=0.1
     )
 
 
@@ -72,30 +72,12 @@ def tiny_model():
     return _TINY["model"]
 
 
-@spec("models.layer_table")
-def _():
-    return _mod("models").layer_table, dict(
-        model=tiny_model(), print_table=False, as_frame=False, bytes_per_value=4
-    )
-
-
-@spec("models.format_table")
-def _():
-    models = _mod("models")
-    return models.format_table, dict(rows=models.layer_table(tiny_model()))
-
-
-@spec("models.multiply_count")
-def _():
-    return _mod("models").multiply_count, dict(model=tiny_model())
-
-
 @spec("models.tiny_yolo", costly=True)
 def _():
     return _mod("models").tiny_yolo, dict(
         input_shape=(32, 32, 3),
         num_anchors=2,
-        num_classes=2,
+        n_classes=2,
         filters=(4, 8),
         head_filters=8,
         name="ty",
@@ -143,4 +125,4 @@ def _():
 
 @spec("models.resnet9", costly=True)
 def _():
-    return _mod("models").resnet9, dict(input_shape=(8, 8, 3), classes=3, width=2)
+    return _mod("models").resnet9, dict(input_shape=(8, 8, 3), n_classes=3, width=2)

@@ -20,6 +20,7 @@ def _():
         max_output_size=2,
         iou_threshold=0.5,
         score_threshold=0.1,
+        inclusive=False,
     )
 
 
@@ -32,4 +33,5 @@ def _():
         max_output_size=3,
         iou_threshold=0.5,
         score_threshold=0.1,
+        inclusive=False,
     )

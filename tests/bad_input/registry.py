@@ -68,6 +68,14 @@ EXEMPT: dict[str, str] = {}
 ORIGIN: dict[str, str] = {}
 
 
+def _registering_module() -> str:
+    """The spec module whose top level made this registration (through helpers or not)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_name != "<module>":
+        frame = frame.f_back
+    return frame.f_globals["__name__"] if frame is not None else "?"
+
+
 def _register(key: str, module: str) -> None:
     if key in ORIGIN:
         raise ValueError(f"{key} is registered twice: in {ORIGIN[key]} and in {module}")
@@ -78,7 +86,7 @@ def spec(key: str, **kw):
     """Registers the decorated ``make`` function as the spec of ``key``."""
 
     def deco(make):
-        _register(key, make.__module__)
+        _register(key, _registering_module())
         SPECS[key] = Spec(make=make, **kw)
         return make
 
@@ -87,7 +95,7 @@ def spec(key: str, **kw):
 
 def exempt(key: str, why: str) -> None:
     """Records a public callable that takes no argument to corrupt."""
-    _register(key, sys._getframe(1).f_globals["__name__"])
+    _register(key, _registering_module())
     EXEMPT[key] = why
 
 

@@ -149,11 +149,11 @@ def _yolo_y():
     return y[None].astype("float32"), y_hat
 
 
-def _keras_loss_spec(cls_name, kwargs, data):
+def _keras_loss_spec(cls_name, kwargs, data, module="yolo"):
     # reduction: Keras's `Loss` base class checks it (its own message); num_classes is checked
     # against the data it is applied to (the message names y_true and y_pred)
     def make():
-        cls = getattr(_mod("yolo"), cls_name)
+        cls = getattr(_mod(module), cls_name)
 
         def construct_and_call(**kw):
             return np.asarray(cls(**kw)(*data()))
@@ -162,10 +162,10 @@ def _keras_loss_spec(cls_name, kwargs, data):
 
     def make_call():
         y, y_hat = data()
-        return getattr(_mod("yolo"), cls_name)(**kwargs), dict(y_true=y, y_pred=y_hat)
+        return getattr(_mod(module), cls_name)(**kwargs), dict(y_true=y, y_pred=y_hat)
 
-    spec(f"yolo.{cls_name}", skip=("reduction",), aliases={"num_classes": ["y_true"]})(make)
-    spec(f"yolo.{cls_name}.__call__", propagates=("y_true", "y_pred"))(make_call)
+    spec(f"{module}.{cls_name}", skip=("reduction",), aliases={"num_classes": ["y_true"]})(make)
+    spec(f"{module}.{cls_name}.__call__", propagates=("y_true", "y_pred"))(make_call)
 
 
 # a corrupted anchors or num_classes no longer fits the raw output's depth: refused naming raw
@@ -215,7 +215,6 @@ def _():
     )
 
 
-_keras_loss_spec("LocalizationLoss", dict(name="loc", reduction="sum"), _loc_y)
 _keras_loss_spec(
     "YoloLoss",
     dict(
