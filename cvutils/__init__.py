@@ -50,7 +50,12 @@ Detection and recognition
     sliding: sliding windows and collages (12). segmentation: masks and IoU (15).
     faces: encodings, verify, who_is_it, pair features (16).
 Data
-    datasets: every loader with its provenance (00, 08, 10, 15, 16, 19).
+    datasets: the image and signal data sets with their provenance (00, 08, 10, 16, 19);
+        it re-exports the two modules below.
+    annotated_datasets: data sets with boxes or masks, Pascal VOC 2007 and Oxford-IIIT
+        Pets, read from the official archives (14, 15).
+    pretrained: the ImageNet weights of the Keras applications and the class names (10, 17,
+        18).
     downloads: the one verified, cached, atomic download helper (00).
     synthetic: generated data where the data is the lesson: shapes, volumes, videos
         (11, 13, 14, 15, 19).

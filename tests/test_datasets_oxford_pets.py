@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from refusals import assert_refused
 
-from cvutils import datasets
+from cvutils import annotated_datasets, datasets
 from tools import make_mirror
 
 
@@ -32,10 +32,11 @@ def archives(tmp_path_factory):
 def local_pets(archives, monkeypatch, cache):
     """Points `PETS_IMAGES_TGZ` / `PETS_ANNOTATIONS_TGZ` at the local archives; full mode."""
     for attr in ("PETS_IMAGES_TGZ", "PETS_ANNOTATIONS_TGZ"):
-        real = getattr(datasets, attr)
+        real = getattr(annotated_datasets, attr)
         path = archives[real.filename]
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        monkeypatch.setattr(datasets, attr, datasets.RemoteFile(path.as_uri(), digest, path.name))
+        local = datasets.RemoteFile(path.as_uri(), digest, path.name)
+        monkeypatch.setattr(annotated_datasets, attr, local)
     monkeypatch.setenv("CVUTILS_MODE", "full")
     monkeypatch.delenv("CVUTILS_MIRROR", raising=False)
     return archives
@@ -77,7 +78,9 @@ def test_fails_loudly_without_network(monkeypatch, no_network, cache):
 def test_a_wrong_checksum_is_not_an_offline_error(local_pets, monkeypatch):
     path = local_pets["annotations.tar.gz"]
     monkeypatch.setattr(
-        datasets, "PETS_ANNOTATIONS_TGZ", datasets.RemoteFile(path.as_uri(), "0" * 64, path.name)
+        annotated_datasets,
+        "PETS_ANNOTATIONS_TGZ",
+        datasets.RemoteFile(path.as_uri(), "0" * 64, path.name),
     )
     with pytest.raises(RuntimeError, match="expected 0{64}") as info:
         datasets.load_oxford_pets()

@@ -1,6 +1,7 @@
 """Bad-input specs, one module per cvutils module; importing the package registers them all."""
 
 from bad_input import (  # noqa: F401
+    annotated_datasets,
     augment,
     augment_layers,
     blocks,
@@ -26,6 +27,7 @@ from bad_input import (  # noqa: F401
     npnet,
     optim,
     plotting,
+    pretrained,
     runtime,
     segmentation,
     sliding,
