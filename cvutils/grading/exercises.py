@@ -595,8 +595,15 @@ def nbgrader_checksum(cell) -> str:
     """
     import hashlib
 
+    if not (
+        isinstance(cell, dict)
+        and isinstance(cell.get("source"), str)
+        and isinstance(cell.get("cell_type"), str)
+        and isinstance(cell.get("metadata", {}), dict)
+    ):
+        fail("cell", "a notebook cell (nbformat.NotebookNode)", describe(cell), kind=True)
     meta = _nbgrader(cell)
-    if "grade_id" not in meta:
+    if not isinstance(meta, dict) or not isinstance(meta.get("grade_id"), str):
         fail("cell", "a cell with nbgrader metadata (a grade_id)", describe(meta))
     grade, solution = bool(meta.get("grade")), bool(meta.get("solution"))
     locked = False if solution else (True if grade else bool(meta.get("locked")))
@@ -605,7 +612,10 @@ def nbgrader_checksum(cell) -> str:
         md5.update(part.encode("utf-8"))
     md5.update(meta["grade_id"].encode("utf-8"))
     if grade:
-        md5.update(str(float(meta["points"])).encode("utf-8"))
+        points = meta.get("points")
+        if not isinstance(points, int | float) or isinstance(points, bool):
+            fail("cell", "a grade cell with numeric nbgrader points", describe(points))
+        md5.update(str(float(points)).encode("utf-8"))
     return md5.hexdigest()
 
 

@@ -87,10 +87,10 @@ def one_line(message: Any, limit: int = ONE_LINE_LIMIT) -> str:
         fail("limit", "an integer >= 20", describe(limit), kind=not isinstance(limit, int))
     text = full_message(message)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for k, line in enumerate(lines):
-        if line.startswith("Traceback (most recent call last)"):
-            lines = [*lines[:k], lines[-1]]
-            break
+    start = text.find("Traceback (most recent call last)")
+    if start >= 0:  # what comes before it, then the exception (the traceback's last line)
+        before = [line.strip() for line in text[:start].splitlines() if line.strip()]
+        lines = [*before, lines[-1]]
     text = " | ".join(lines)
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
@@ -195,8 +195,14 @@ def complete_report(
         out["due"] = when.isoformat(timespec="seconds")
         out["late"] = late(out["timestamp"], when)
     for r in out["exercises"]:
-        r["message"] = full_message(r["message"])
+        r["message"] = _short_paths(full_message(r["message"]), report["notebook"])
     return out
+
+
+def _short_paths(text: str, notebook: Any) -> str:
+    """``text`` with the submission's full path written as its file name (no machine paths)."""
+    full = str(notebook)
+    return text.replace(full, Path(full).name) if full else text
 
 
 def _failure_report(failure: dict, *, due, hidden_dir, assignment, exercises) -> dict:
@@ -213,7 +219,8 @@ def _failure_report(failure: dict, *, due, hidden_dir, assignment, exercises) ->
         "max_total": round(sum(e["max_points"] for e in exercises), 2) if exercises else None,
         "exercises": rows,
         "graded": False,
-        "reason": full_message(f"not graded: {failure['error']}"),
+        "error": failure["error"],
+        "reason": _short_paths(full_message(failure["error"]), failure["notebook"]),
         "grader_version": grader_version(assignment, hidden_dir) if assignment else None,
     }
     if due is not None:
@@ -270,8 +277,6 @@ def class_reports(
     if due is not None:
         parse_due(due)
     out = [{**complete_report(r, due=due, hidden_dir=hidden_dir), "graded": True} for r in reports]
-    for r in out:
-        r.setdefault("reason", "")
     kinds = {r["assignment"] for r in reports}
     common = assignment or (kinds.pop() if len(kinds) == 1 else None)
     exercises = _exercises_of(common, reports, hidden_dir)
@@ -304,7 +309,7 @@ def gradebook_table(class_rows: list[dict]) -> tuple[list[str], list[list]]:
     for rep in class_rows:
         points = {r["name"]: _num(r["points"]) for r in rep["exercises"]}
         flag = rep.get("late")
-        comment = rep.get("reason") or ""
+        comment = f"not graded: {rep['reason']}" if not rep["graded"] else ""
         if not comment and rep.get("errors"):
             cells = ", ".join(str(e.get("cell")) for e in rep["errors"])
             comment = f"errors in cells {cells} (see the feedback file)"
@@ -412,7 +417,8 @@ def feedback_html(report: dict) -> str:
         "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>",
     ]
     if not report.get("graded", True):
-        parts.append(f"<p><strong>{e(full_message(report.get('reason')))}</strong></p>")
+        reason = full_message(report.get("reason"))
+        parts.append(f"<p><strong>Not graded: {e(reason)}</strong></p>")
     parts.append("<table><tr><th>#</th><th>Exercise</th><th>Points</th><th>Message</th></tr>")
     for r in sorted(report["exercises"], key=lambda r: r["number"]):
         pts, mx = float(r["points"]), float(r["max_points"])
