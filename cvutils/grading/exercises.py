@@ -608,7 +608,7 @@ def nbgrader_checksum(cell) -> str:
     grade, solution = bool(meta.get("grade")), bool(meta.get("solution"))
     locked = False if solution else (True if grade else bool(meta.get("locked")))
     md5 = hashlib.md5(usedforsecurity=False)
-    for part in (cell.source, cell.cell_type, str(grade), str(solution), str(locked)):
+    for part in (cell["source"], cell["cell_type"], str(grade), str(solution), str(locked)):
         md5.update(part.encode("utf-8"))
     md5.update(meta["grade_id"].encode("utf-8"))
     if grade:
