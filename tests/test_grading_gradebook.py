@@ -270,6 +270,7 @@ def test_student_versions_keep_nbgraders_locked_cells_and_checksums(path):
         assert a.source == b.source, f"check cell {ex.check_cell} changed"
         meta = b.metadata["nbgrader"]
         assert meta["locked"] and meta["checksum"] == grading.nbgrader_checksum(b)
+        assert b.metadata["editable"] is b.metadata["deletable"] is False
         assert student.cells[ex.cell].metadata["nbgrader"]["checksum"]
     try:
         from nbgrader.utils import compute_checksum

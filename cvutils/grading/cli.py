@@ -1,10 +1,17 @@
 """Command line of the grading loop: annotate, student, grade.
 
+``grade`` prints a table per submission (messages on one line) and, for a folder, one line per
+student; it writes the class gradebook (``--gradebook``, default ``FOLDER/gradebook.csv``: one
+row per student, `cvutils.grading.gradebook`), a feedback page per student (``--feedback DIR``,
+default ``FOLDER/feedback``) and, with ``--due``, the late flag. A single file writes them only
+when asked. ``--report`` writes the JSON report (with student, timestamp, grader version).
+
 Exit status of ``grade``: 0 when grading worked, whatever the score; 2 when the submission
 could not be graded at all (not a notebook, not JSON, another assignment) or an argument is
-unusable (a ``--report`` or ``--gradebook`` path that is a directory, a file that cannot be
-written): then one ``error:`` line on stderr, never a traceback; for a folder, 1 when some
-files could not be graded (the gradebook lists the others).
+unusable (a ``--report`` or ``--gradebook`` path that is a directory, a ``--feedback`` path
+that is a file, a ``--due`` that is not ISO 8601, a file that cannot be written): then one
+``error:`` line on stderr, never a traceback; for a folder, 1 when some files could not be
+graded (the gradebook lists them with the reason).
 
 Taught in notebooks/00_setup_and_tour.ipynb; for instructors: README, "For instructors".
 """

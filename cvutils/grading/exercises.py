@@ -674,6 +674,8 @@ def student_notebook(nb, path: Any = None):
         meta = _nbgrader(cell)
         if cell.cell_type == "code" and "grade_id" in meta:
             meta["checksum"] = nbgrader_checksum(cell)
+            if _is_locked(cell):  # as in nbgrader's release: Jupyter keeps them as they are
+                cell.metadata["editable"] = cell.metadata["deletable"] = False
     out.metadata["cvutils"] = {
         "assignment": (nb.metadata.get("cvutils") or {}).get("assignment", Path(str(path)).stem),
         "version": "student",
