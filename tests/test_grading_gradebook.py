@@ -352,3 +352,27 @@ def test_keep_going_lets_run_all_finish_a_blank_student_version(tmp_path):
         assert out.name == "stderr" and out.text.startswith(f"{ex.name}: not implemented yet")
     assert "not implemented yet" in nb.cells[-1].outputs[0].text  # the wrapped lesson cell
     assert grading.keep_going("double") is False  # not in a kernel here: nothing installed
+
+
+def test_keep_going_shows_a_real_error_once_the_exercise_is_written(tmp_path):
+    """A written exercise's bug is a traceback, even while another exercise is unsolved."""
+    from nbclient import NotebookClient
+
+    src = tmp_path / "99_tiny.ipynb"
+    nbformat.write(_notebook(SOLUTIONS), src)
+    grading.annotate(src)
+    nb, exercises = grading.student_notebook(grading.read_notebook(src), src)
+    double = exercises[0]
+    check = nb.cells[double.check_cell].source
+    nb.cells += [
+        _cell("def double(x):\n    return x + 'a'"),  # written, with a bug
+        _cell(check),
+        _cell("print(triple(np.ones(1)))"),  # still the stub
+    ]
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True).execute()
+    [first] = nb.cells[double.check_cell].outputs
+    assert first.name == "stderr" and "not implemented yet" in first.text
+    [again] = nb.cells[-2].outputs
+    assert again.output_type == "error" and again.ename in ("TypeError", "UFuncTypeError")
+    [stub] = nb.cells[-1].outputs
+    assert stub.name == "stderr" and stub.text.startswith("triple: not implemented yet")

@@ -619,8 +619,12 @@ def nbgrader_checksum(cell) -> str:
     return md5.hexdigest()
 
 
-def _keep_going_lines(names: list[str]) -> str:
-    listed = ", ".join(f'"{n}"' for n in names)  # identifiers: nothing to escape
+def _keep_going_lines(names: list[str], needs: dict[str, list[str]]) -> str:
+    quoted = lambda items: ", ".join(f'"{n}"' for n in items)  # noqa: E731 (identifiers)
+    listed = quoted(names)
+    if needs:
+        pairs = ", ".join(f'"{k}": [{quoted(v)}]' for k, v in needs.items())
+        listed += f", needs={{{pairs}}}"
     return (
         "\n\n# Student version: a cell that stops at an unsolved exercise prints one line\n"
         '# ("not implemented yet") instead of a traceback, so Run all goes to the end.\n'
@@ -662,7 +666,13 @@ def student_notebook(nb, path: Any = None):
             cell.source = _wrap(cell.source, needs[i])
     setup = next((i for i, c in enumerate(out.cells) if c.cell_type == "code"), None)
     if exercises and setup is not None:
-        lines = _keep_going_lines([ex.name for ex in exercises])
+        extra = {}  # what a check cell needs beyond the exercises it names
+        for ex in exercises:
+            named = set(_uses(out.cells[ex.check_cell].source, [e.name for e in exercises]))
+            more = [n for n in needs.get(ex.check_cell, []) if n not in named]
+            if more:
+                extra[ex.name] = more
+        lines = _keep_going_lines([ex.name for ex in exercises], extra)
         if _nbgrader(out.cells[setup]) or setup in {ex.cell for ex in exercises}:
             from nbformat.v4 import new_code_cell
 
@@ -731,8 +741,11 @@ def until_implemented(*names: str):
     what = ", ".join(names) or "this exercise"
     try:
         yield
-    except NotImplementedError:
+    except NotImplementedError as err:
         _UNSOLVED.update(names)
+        code, raiser = _raiser(err.__traceback__)
+        if raiser in names:
+            _STUBS[raiser] = code
         print(
             f"{what}: not implemented yet (write it in its exercise cell, then run this cell again)"
         )
@@ -748,13 +761,34 @@ def until_implemented(*names: str):
         _UNSOLVED.difference_update(names)
 
 
+def _raiser(tb):
+    """The code object and function name of the innermost frame of traceback ``tb``."""
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return (tb.tb_frame.f_code, tb.tb_frame.f_code.co_name) if tb is not None else (None, "")
+
+
+_STUBS: dict[str, Any] = {}  # exercise -> the code object seen raising NotImplementedError
+
+
 class _KeepGoing:
     """The IPython hooks behind `keep_going` (one instance per kernel)."""
 
-    def __init__(self, names: tuple[str, ...]):
+    def __init__(self, shell, names: tuple[str, ...], needs: dict[str, list[str]]):
+        self.shell = shell
         self.names = set(names)
+        self.needs = needs
         self.source = ""
         self.quiet = False  # the running cell's error was printed as one line
+
+    def unsolved(self, names) -> list[str]:
+        """Those of ``names`` whose function is still the one seen raising NotImplementedError."""
+        out = []
+        for n in sorted(set(names) & self.names):
+            code = getattr(self.shell.user_ns.get(n), "__code__", None)
+            if (n in _STUBS and code is _STUBS[n]) or (n not in _STUBS and n in _UNSOLVED):
+                out.append(n)
+        return out
 
     def pre_run_cell(self, info=None) -> None:
         self.source = getattr(info, "raw_cell", "") or ""
@@ -772,25 +806,26 @@ class _KeepGoing:
 
         used = _uses(self.source, sorted(self.names)) if self.source else []
         if issubclass(etype, NotImplementedError):
-            frame = tb
-            while frame is not None and frame.tb_next is not None:
-                frame = frame.tb_next
-            raiser = frame.tb_frame.f_code.co_name if frame is not None else ""
+            code, raiser = _raiser(tb)
+            if raiser in self.names:
+                _STUBS[raiser] = code
             what = [raiser] if raiser in self.names else used
             _UNSOLVED.update(what)
+            detail = f" ({value})" if str(value) else ""
             line = (
-                f"{', '.join(what) or 'this exercise'}: not implemented yet "
+                f"{', '.join(what) or 'this exercise'}: not implemented yet{detail} "
                 "(write it in its exercise cell, then run this cell again)"
             )
-        elif used and _UNSOLVED & self.names:
-            unsolved = ", ".join(sorted(_UNSOLVED & self.names))
+        else:
+            needed = set(used).union(*(self.needs.get(n, ()) for n in used))
+            unsolved = self.unsolved(needed)
+            if not unsolved:
+                shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+                return None
             line = (
-                f"{unsolved}: not implemented yet; this cell may need it "
+                f"{', '.join(unsolved)}: not implemented yet; this cell needs it "
                 f"({type(value).__name__}: {str(value)[:80] or 'no message'})"
             )
-        else:
-            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
-            return None
         print(line, file=sys.stderr)  # stderr: nbgrader scores a test cell with it 0
         self.quiet = True
         return None
@@ -799,7 +834,7 @@ class _KeepGoing:
 _KEEP_GOING: list[_KeepGoing] = []
 
 
-def keep_going(*names: str) -> bool:
+def keep_going(*names: str, needs: dict | None = None) -> bool:
     """In this IPython kernel, a cell that stops at an unsolved exercise prints one line.
 
     Called by the setup cell of a student version with its exercise ids. Afterwards a cell
@@ -807,13 +842,18 @@ def keep_going(*names: str) -> bool:
     way while one of ``names`` is unsolved and the cell refers to one of them, prints
     "<exercise>: not implemented yet ..." on stderr instead of a traceback and counts as
     run, so "Run all" goes to the end of an unfinished notebook; any other error shows its
-    traceback as usual. This is what `until_implemented` does for the lesson's cells, for the
+    traceback as usual (an exercise counts as unsolved while its function is the stub that
+    raised; redefining it ends that). This is what `until_implemented` does for the lesson's
+    cells, for the
     cells whose source must stay as it is (nbgrader's locked check cells). Under nbgrader
     (``NBGRADER_EXECUTION`` set by ``nbgrader autograde`` and ``validate``) it does nothing, so
     nbgrader sees the errors; the line on stderr would score the test cell 0 there anyway.
 
     Args:
         names: the exercise ids (function names) of the notebook.
+        needs: ``{exercise: [exercises]}``: a cell that refers to the key also needs the values
+            (the check cell of ``rmsprop_step`` reads what a cell computed with
+            ``momentum_step``); `student_notebook` derives it with `dependencies`.
 
     Returns:
         True when installed; False outside an IPython kernel or under nbgrader.
@@ -822,6 +862,12 @@ def keep_going(*names: str) -> bool:
     """
     for i, n in enumerate(names):
         check_str(f"names[{i}]", n)
+    needs = {} if needs is None else needs
+    if not isinstance(needs, dict) or not all(
+        isinstance(k, str) and isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)
+        for k, v in needs.items()
+    ):
+        fail("needs", "a dict of exercise name -> list of exercise names", describe(needs))
     if os.environ.get("NBGRADER_EXECUTION"):
         return False
     try:
@@ -836,7 +882,7 @@ def keep_going(*names: str) -> bool:
             with contextlib.suppress(ValueError):
                 shell.events.unregister(event, getattr(old, event))
     _KEEP_GOING.clear()
-    hooks = _KeepGoing(names)
+    hooks = _KeepGoing(shell, names, {k: list(v) for k, v in needs.items()})
     _KEEP_GOING.append(hooks)
     shell.events.register("pre_run_cell", hooks.pre_run_cell)
     shell.events.register("post_run_cell", hooks.post_run_cell)
