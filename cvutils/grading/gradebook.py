@@ -398,7 +398,7 @@ def feedback_html(report: dict) -> str:
         ("Student", e(str(report["student"]))),
         ("File", e(Path(str(report["notebook"])).name)),
         ("Assignment", e(str(report["assignment"] or "unknown"))),
-        ("Submitted", e(str(report.get("timestamp") or "unknown")) + " (UTC)"),
+        ("Submitted", e(str(report.get("timestamp") or "unknown"))),
     ]
     if report.get("due"):
         status = '<span class="late">late</span>' if flag else "on time"
