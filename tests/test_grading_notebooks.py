@@ -16,10 +16,12 @@ tests/test_run_notebooks.py already executes once each):
   implemented yet"; (3) a function that delegates to each `forbidden` name scores zero;
   (4) the student version runs to the end, shown statically: it differs from the solution
   notebook (which test_run_notebooks.py executes) only in its exercise cells (whose stubs (2)
-  defines without error) and in the cells wrapped in `until_implemented` (which stop quietly
-  at the first unimplemented call); so it suffices that no later cell reads a name that a
-  wrapped cell binds at or after its first reference to an exercise (such a name would be
-  unbound, or stale, in the student version). The analysis is syntactic (names, not values):
+  defines without error), in the cells wrapped in `until_implemented` (which stop quietly
+  at the first unimplemented call) and in its setup cell's last line, `keep_going`, which
+  stops the check cells quietly (nbgrader locks them: they keep their source); so it
+  suffices that no later cell reads a name that a wrapped (or check) cell binds at or after
+  its first reference to an exercise (such a name would be unbound, or stale, in the student
+  version). The analysis is syntactic (names, not values):
   it may refuse a safe notebook, which is then fixed by moving the assignment before the
   exercise call, but a student version it accepts cannot fail on such a name.
 """
@@ -242,10 +244,21 @@ def test_student_version_runs_to_the_end(path):
     needs = grading.dependencies(src, exercises)
     names = {e.name for e in exercises}
     first = min(e.cell for e in exercises)
+    checks = {e.check_cell for e in exercises}
+    setup = next(i for i, c in enumerate(src.cells) if c.cell_type == "code")
+    keep_going = f"keep_going({', '.join(repr(e.name) for e in exercises)})".replace("'", '"')
+    assert student.cells[setup].source.startswith(src.cells[setup].source)
+    assert student.cells[setup].source.splitlines()[-1].startswith(keep_going[:-1])
     for i, (a, b) in enumerate(zip(src.cells, student.cells, strict=True)):
-        if a.cell_type != "code" or i in {e.cell for e in exercises}:
+        if a.cell_type != "code" or i in {e.cell for e in exercises} or i == setup:
             continue
-        if i in needs:  # stops quietly at the first unsolved exercise it needs
+        if i in checks:  # nbgrader's locked cells keep their source; keep_going stops them
+            assert a.source == b.source, f"cell {i}"
+            assert grading.python_source(a.source) and set(needs[i]) & names
+            assert {e.name for e in exercises if e.check_cell == i} <= set(
+                grading.exercises._uses(a.source, sorted(names))
+            ), f"check cell {i} does not call its exercise"
+        elif i in needs:  # stops quietly at the first unsolved exercise it needs
             wrapped = f"with until_implemented({', '.join(repr(n) for n in needs[i])}):"
             assert wrapped in b.source, f"cell {i}"
             compile(grading.python_source(b.source), f"cell {i}", "exec")

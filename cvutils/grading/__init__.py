@@ -6,6 +6,7 @@ Command line (``python -m cvutils.grading --help``)::
     python -m cvutils.grading student notebooks --out build/student
     python -m cvutils.grading grade SUBMISSION.ipynb [--report report.json]
     python -m cvutils.grading grade SUBMISSIONS/ [--gradebook gradebook.csv]
+        [--due 2026-12-07T23:59] [--feedback DIR]
 
 Taught in notebooks/00_setup_and_tour.ipynb (how exercises and checks work); graded
 notebooks: notebooks/04_convolution_step_by_step.ipynb, notebooks/06_training_convnets_well.ipynb.
@@ -18,7 +19,6 @@ from cvutils.grading.autograde import (
     grade,
     grade_folder,
     grade_namespace,
-    write_gradebook,
 )
 from cvutils.grading.cli import main
 from cvutils.grading.exercises import (
@@ -33,6 +33,8 @@ from cvutils.grading.exercises import (
     exercise_notebooks,
     find_exercises,
     is_annotated,
+    keep_going,
+    nbgrader_checksum,
     python_source,
     read_notebook,
     solution_lines,
@@ -40,6 +42,13 @@ from cvutils.grading.exercises import (
     student_notebook,
     student_version,
     until_implemented,
+)
+from cvutils.grading.gradebook import (
+    class_reports,
+    one_line,
+    submission_info,
+    write_feedback,
+    write_gradebook,
 )
 from cvutils.grading.public import (
     CheckFailed,
@@ -63,6 +72,7 @@ __all__ = [
     "cell_metadata",
     "check",
     "check_outputs",
+    "class_reports",
     "compare",
     "dependencies",
     "exercise_namespace",
@@ -73,14 +83,19 @@ __all__ = [
     "grade_folder",
     "grade_namespace",
     "is_annotated",
+    "keep_going",
     "layer_difference",
     "main",
+    "nbgrader_checksum",
+    "one_line",
     "python_source",
     "read_notebook",
     "solution_lines",
     "strip_solutions",
     "student_notebook",
     "student_version",
+    "submission_info",
     "until_implemented",
+    "write_feedback",
     "write_gradebook",
 ]

@@ -1,10 +1,17 @@
 """Command line of the grading loop: annotate, student, grade.
 
+``grade`` prints a table per submission (messages on one line) and, for a folder, one line per
+student; it writes the class gradebook (``--gradebook``, default ``FOLDER/gradebook.csv``: one
+row per student, `cvutils.grading.gradebook`), a feedback page per student (``--feedback DIR``,
+default ``FOLDER/feedback``) and, with ``--due``, the late flag. A single file writes them only
+when asked. ``--report`` writes the JSON report (with student, timestamp, grader version).
+
 Exit status of ``grade``: 0 when grading worked, whatever the score; 2 when the submission
 could not be graded at all (not a notebook, not JSON, another assignment) or an argument is
-unusable (a ``--report`` or ``--gradebook`` path that is a directory, a file that cannot be
-written): then one ``error:`` line on stderr, never a traceback; for a folder, 1 when some
-files could not be graded (the gradebook lists the others).
+unusable (a ``--report`` or ``--gradebook`` path that is a directory, a ``--feedback`` path
+that is a file, a ``--due`` that is not ISO 8601, a file that cannot be written): then one
+``error:`` line on stderr, never a traceback; for a folder, 1 when some files could not be
+graded (the gradebook lists them with the reason).
 
 Taught in notebooks/00_setup_and_tour.ipynb; for instructors: README, "For instructors".
 """
@@ -18,7 +25,8 @@ import sys
 from pathlib import Path
 
 from cvutils.checks import check_path
-from cvutils.grading.autograde import format_report, grade, grade_folder, write_gradebook
+from cvutils.grading import gradebook
+from cvutils.grading.autograde import format_report, grade, grade_folder
 from cvutils.grading.exercises import (
     NotebookError,
     annotate,
@@ -39,6 +47,12 @@ def _write_json(obj, dst: str, protect: list[Path]) -> None:
     path.write_text(json.dumps(obj, indent=1) + "\n", encoding="utf-8")
 
 
+def _one_line(report: dict) -> dict:
+    """A copy of ``report`` whose messages fit one table row."""
+    rows = [{**r, "message": gradebook.one_line(r["message"])} for r in report["exercises"]]
+    return {**report, "exercises": rows}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -55,7 +69,21 @@ def main(argv: list[str] | None = None) -> int:
     g = sub.add_parser("grade", help="grade a submission or a folder of submissions")
     g.add_argument("path", help="a submitted .ipynb, or a folder of them")
     g.add_argument("--report", help="write the JSON report here")
-    g.add_argument("--gradebook", help="CSV gradebook for a folder (default: FOLDER/gradebook.csv)")
+    g.add_argument(
+        "--gradebook",
+        help="CSV gradebook, one row per student (default for a folder: FOLDER/gradebook.csv)",
+    )
+    g.add_argument(
+        "--due",
+        help="due date, ISO 8601 (2026-12-07T23:59, local time unless an offset is given): "
+        "the gradebook's late column",
+    )
+    g.add_argument(
+        "--feedback",
+        metavar="DIR",
+        help="write one HTML feedback file per student here (default for a folder: "
+        "FOLDER/feedback)",
+    )
     g.add_argument("--assignment", help="the assignment every submission must be")
     g.add_argument("--hidden", help="a folder of hidden tests (default: the package's)")
     g.add_argument("--cell-timeout", type=float, default=300, help="seconds per cell (300)")
@@ -103,30 +131,58 @@ def main(argv: list[str] | None = None) -> int:
             run_all=not args.until_last_exercise,
         )
         path = Path(args.path)
-        # the output paths are checked before grading (which can take minutes)
+        # the output paths and the due date are checked before grading (which can take minutes)
         for option, value in (("--report", args.report), ("--gradebook", args.gradebook)):
             if value is not None:
                 check_path(option, value, kind="file")
+        if args.feedback is not None:
+            check_path("--feedback", args.feedback, kind="dir")
+        if args.due is not None:
+            gradebook.parse_due(args.due)
+        extra = dict(due=args.due, hidden_dir=args.hidden, assignment=args.assignment)
         if path.is_dir():
             reports, failures = grade_folder(path, **kwargs)
             protect = sorted(path.glob("*.ipynb"))
-            for rep in reports:
-                print(format_report(rep))
-            print(f"\n{path}: one row per file")
-            for rep in reports:
-                print(f"  {Path(rep['notebook']).name:40s} {rep['total']:g}/{rep['max_total']:g}")
-            for f in failures:
-                print(f"  {Path(f['notebook']).name:40s} NOT GRADED: {f['error']}")
+            rows = gradebook.class_reports(reports, failures, **extra)
+            for rep in rows:
+                if rep["graded"]:
+                    print(format_report(_one_line(rep)))
+            print(f"\n{path}: one row per student")
+            for rep in rows:
+                who = f"{rep['student']} ({Path(rep['notebook']).name})"
+                late = " LATE" if rep.get("late") else ""
+                if rep["graded"]:
+                    print(f"  {who:48s} {rep['total']:g}/{rep['max_total']:g}{late}")
+                else:
+                    print(f"  {who:48s} NOT GRADED: {gradebook.one_line(rep['reason'])}")
+            seen: dict[str, int] = {}
+            for rep in rows:
+                seen[rep["student"]] = seen.get(rep["student"], 0) + 1
+            for student, n in seen.items():
+                if n > 1:
+                    print(f"warning: student {student!r} has {n} submissions (one row each)")
             book = Path(args.gradebook) if args.gradebook else path / "gradebook.csv"
-            write_gradebook(reports, failures, book)
+            gradebook.write_gradebook(reports, failures, book, **extra)
             print(f"gradebook: {book}")
+            folder = Path(args.feedback) if args.feedback else path / "feedback"
+            gradebook.write_feedback(rows, folder)
+            print(f"feedback: {folder} ({_plural(len(rows), 'file')})")
             if args.report:
-                _write_json({"submissions": reports, "not_graded": failures}, args.report, protect)
+                graded = [r for r in rows if r["graded"]]
+                not_graded = [r for r in rows if not r["graded"]]
+                _write_json({"submissions": graded, "not_graded": not_graded}, args.report, protect)
             return 1 if failures else 0
         report = grade(path, **kwargs)
-        print(format_report(report))
+        rows = gradebook.class_reports([report], [], **extra)
+        print(format_report(_one_line(rows[0])))
+        if args.gradebook:
+            gradebook.write_gradebook([report], [], args.gradebook, **extra)
+            print(f"gradebook: {args.gradebook}")
+        if args.feedback:
+            written = gradebook.write_feedback(rows, args.feedback)
+            print(f"feedback: {written[0]}")
         if args.report:
-            _write_json(report, args.report, [path])
+            _write_json(rows[0], args.report, [path])
         return 0
     except (NotebookError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

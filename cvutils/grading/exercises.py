@@ -380,15 +380,19 @@ def _annotate(nb, path) -> list[Exercise]:
 
 def is_annotated(nb, path: Any = None) -> list[str]:
     """The problems that keep ``nb`` from being fully annotated (empty list: it is)."""
+
+    def _meta(cell):  # a student version also carries nbgrader's checksums
+        return {k: v for k, v in _nbgrader(cell).items() if k != "checksum"}
+
     problems = []
     for ex in find_exercises(nb, path):
         cell = nb.cells[ex.cell]
         sol, chk = cell_metadata(ex)
         if not HEADER.search(cell.source):
             problems.append(f"cell {ex.cell}: no header line {ex.header!r}")
-        if _nbgrader(cell) != sol:
+        if _meta(cell) != sol:
             problems.append(f"cell {ex.cell}: nbgrader metadata {_nbgrader(cell)} != {sol}")
-        if _nbgrader(nb.cells[ex.check_cell]) != chk:
+        if _meta(nb.cells[ex.check_cell]) != chk:
             problems.append(
                 f"cell {ex.check_cell}: nbgrader metadata "
                 f"{_nbgrader(nb.cells[ex.check_cell])} != {chk}"
@@ -578,6 +582,58 @@ def _wrap(source: str, names: list[str]) -> str:
     )
 
 
+def _is_locked(cell) -> bool:
+    """Whether nbgrader checksums ``cell``'s source (a test or read-only cell): keep it as is."""
+    meta = _nbgrader(cell)
+    return not meta.get("solution") and bool(meta.get("grade") or meta.get("locked"))
+
+
+def nbgrader_checksum(cell) -> str:
+    """The checksum nbgrader 0.9 computes for a cell (``nbgrader.utils.compute_checksum``).
+
+    MD5 of the source, the cell type, the grade/solution/locked flags (as nbgrader reads them),
+    the ``grade_id`` and, for a grade cell, its points as a float.
+    """
+    import hashlib
+
+    if not (
+        isinstance(cell, dict)
+        and isinstance(cell.get("source"), str)
+        and isinstance(cell.get("cell_type"), str)
+        and isinstance(cell.get("metadata", {}), dict)
+    ):
+        fail("cell", "a notebook cell (nbformat.NotebookNode)", describe(cell), kind=True)
+    meta = _nbgrader(cell)
+    if not isinstance(meta, dict) or not isinstance(meta.get("grade_id"), str):
+        fail("cell", "a cell with nbgrader metadata (a grade_id)", describe(meta))
+    grade, solution = bool(meta.get("grade")), bool(meta.get("solution"))
+    locked = False if solution else (True if grade else bool(meta.get("locked")))
+    md5 = hashlib.md5(usedforsecurity=False)
+    for part in (cell["source"], cell["cell_type"], str(grade), str(solution), str(locked)):
+        md5.update(part.encode("utf-8"))
+    md5.update(meta["grade_id"].encode("utf-8"))
+    if grade:
+        points = meta.get("points")
+        if not isinstance(points, int | float) or isinstance(points, bool):
+            fail("cell", "a grade cell with numeric nbgrader points", describe(points))
+        md5.update(str(float(points)).encode("utf-8"))
+    return md5.hexdigest()
+
+
+def _keep_going_lines(names: list[str], needs: dict[str, list[str]]) -> str:
+    quoted = lambda items: ", ".join(f'"{n}"' for n in items)  # noqa: E731 (identifiers)
+    listed = quoted(names)
+    if needs:
+        pairs = ", ".join(f'"{k}": [{quoted(v)}]' for k, v in needs.items())
+        listed += f", needs={{{pairs}}}"
+    return (
+        "\n\n# Student version: a cell that stops at an unsolved exercise prints one line\n"
+        '# ("not implemented yet") instead of a traceback, so Run all goes to the end.\n'
+        "from cvutils.grading import keep_going\n\n"
+        f"keep_going({listed})\n"
+    )
+
+
 def student_notebook(nb, path: Any = None):
     """Returns the student version of ``nb`` (a copy) and its exercises.
 
@@ -585,7 +641,10 @@ def student_notebook(nb, path: Any = None):
     lines kept); outputs and execution counts are stripped; every later cell that depends on
     an exercise (`dependencies`: it calls the function, or reads what such a cell computes)
     runs inside `until_implemented`, so an unsolved exercise prints "not implemented yet" and
-    the notebook still runs to the end.
+    the notebook still runs to the end. The check cells are the exception: nbgrader locks
+    them and checksums their source, so they keep it byte for byte (and carry nbgrader's
+    checksum); the setup cell (the first code cell) calls `keep_going`, which gives them the
+    same one-line "not implemented yet" in a learner's kernel.
 
     Raises:
         NotebookError: see `find_exercises`, or if a solution line survived.
@@ -604,8 +663,30 @@ def student_notebook(nb, path: Any = None):
         cell.outputs = []
         cell.execution_count = None
         cell.metadata.pop("execution", None)
-        if i in needs:
+        if i in needs and not _is_locked(cell):
             cell.source = _wrap(cell.source, needs[i])
+    setup = next((i for i, c in enumerate(out.cells) if c.cell_type == "code"), None)
+    if exercises and setup is not None:
+        extra = {}  # what a check cell needs beyond the exercises it names
+        for ex in exercises:
+            named = set(_uses(out.cells[ex.check_cell].source, [e.name for e in exercises]))
+            more = [n for n in needs.get(ex.check_cell, []) if n not in named]
+            if more:
+                extra[ex.name] = more
+        lines = _keep_going_lines([ex.name for ex in exercises], extra)
+        if _nbgrader(out.cells[setup]) or setup in {ex.cell for ex in exercises}:
+            from nbformat.v4 import new_code_cell
+
+            out.cells.insert(setup, new_code_cell(lines.strip()))
+            exercises = find_exercises(out, path)
+        else:
+            out.cells[setup].source = out.cells[setup].source.rstrip() + lines.rstrip()
+    for cell in out.cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type == "code" and "grade_id" in meta:
+            meta["checksum"] = nbgrader_checksum(cell)
+            if _is_locked(cell):  # as in nbgrader's release: Jupyter keeps them as they are
+                cell.metadata["editable"] = cell.metadata["deletable"] = False
     out.metadata["cvutils"] = {
         "assignment": (nb.metadata.get("cvutils") or {}).get("assignment", Path(str(path)).stem),
         "version": "student",
@@ -661,8 +742,11 @@ def until_implemented(*names: str):
     what = ", ".join(names) or "this exercise"
     try:
         yield
-    except NotImplementedError:
+    except NotImplementedError as err:
         _UNSOLVED.update(names)
+        code, raiser = _raiser(err.__traceback__)
+        if raiser in names:
+            _STUBS[raiser] = code
         print(
             f"{what}: not implemented yet (write it in its exercise cell, then run this cell again)"
         )
@@ -676,6 +760,136 @@ def until_implemented(*names: str):
         )
     else:
         _UNSOLVED.difference_update(names)
+
+
+def _raiser(tb):
+    """The code object and function name of the innermost frame of traceback ``tb``."""
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return (tb.tb_frame.f_code, tb.tb_frame.f_code.co_name) if tb is not None else (None, "")
+
+
+_STUBS: dict[str, Any] = {}  # exercise -> the code object seen raising NotImplementedError
+
+
+class _KeepGoing:
+    """The IPython hooks behind `keep_going` (one instance per kernel)."""
+
+    def __init__(self, shell, names: tuple[str, ...], needs: dict[str, list[str]]):
+        self.shell = shell
+        self.names = set(names)
+        self.needs = needs
+        self.source = ""
+        self.quiet = False  # the running cell's error was printed as one line
+
+    def unsolved(self, names) -> list[str]:
+        """Those of ``names`` whose function is still the one seen raising NotImplementedError."""
+        out = []
+        for n in sorted(set(names) & self.names):
+            code = getattr(self.shell.user_ns.get(n), "__code__", None)
+            if (n in _STUBS and code is _STUBS[n]) or (n not in _STUBS and n in _UNSOLVED):
+                out.append(n)
+        return out
+
+    def pre_run_cell(self, info=None) -> None:
+        self.source = getattr(info, "raw_cell", "") or ""
+        self.quiet = False
+
+    def post_run_cell(self, result=None) -> None:
+        if result is not None and self.quiet:
+            result.error_in_exec = None  # the cell ends "ok": Run all goes on
+        elif result is not None and result.success:
+            _UNSOLVED.difference_update(_uses(self.source, sorted(self.names)))
+        self.quiet = False
+
+    def handler(self, shell, etype, value, tb, tb_offset=None):
+        import sys
+
+        used = _uses(self.source, sorted(self.names)) if self.source else []
+        if issubclass(etype, NotImplementedError):
+            code, raiser = _raiser(tb)
+            if raiser in self.names:
+                _STUBS[raiser] = code
+            what = [raiser] if raiser in self.names else used
+            _UNSOLVED.update(what)
+            detail = f" ({value})" if str(value) else ""
+            line = (
+                f"{', '.join(what) or 'this exercise'}: not implemented yet{detail} "
+                "(write it in its exercise cell, then run this cell again)"
+            )
+        else:
+            needed = set(used).union(*(self.needs.get(n, ()) for n in used))
+            unsolved = self.unsolved(needed)
+            if not unsolved:
+                shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+                return None
+            line = (
+                f"{', '.join(unsolved)}: not implemented yet; this cell needs it "
+                f"({type(value).__name__}: {str(value)[:80] or 'no message'})"
+            )
+        print(line, file=sys.stderr)  # stderr: nbgrader scores a test cell with it 0
+        self.quiet = True
+        return None
+
+
+_KEEP_GOING: list[_KeepGoing] = []
+
+
+def keep_going(*names: str, needs: dict | None = None) -> bool:
+    """In this IPython kernel, a cell that stops at an unsolved exercise prints one line.
+
+    Called by the setup cell of a student version with its exercise ids. Afterwards a cell
+    that raises `NotImplementedError` (an unsolved exercise's stub), or that fails in any
+    way while one of ``names`` is unsolved and the cell refers to one of them, prints
+    "<exercise>: not implemented yet ..." on stderr instead of a traceback and counts as
+    run, so "Run all" goes to the end of an unfinished notebook; any other error shows its
+    traceback as usual (an exercise counts as unsolved while its function is the stub that
+    raised; redefining it ends that). This is what `until_implemented` does for the lesson's
+    cells, for the
+    cells whose source must stay as it is (nbgrader's locked check cells). Under nbgrader
+    (``NBGRADER_EXECUTION`` set by ``nbgrader autograde`` and ``validate``) it does nothing, so
+    nbgrader sees the errors; the line on stderr would score the test cell 0 there anyway.
+
+    Args:
+        names: the exercise ids (function names) of the notebook.
+        needs: ``{exercise: [exercises]}``: a cell that refers to the key also needs the values
+            (the check cell of ``rmsprop_step`` reads what a cell computed with
+            ``momentum_step``); `student_notebook` derives it with `dependencies`.
+
+    Returns:
+        True when installed; False outside an IPython kernel or under nbgrader.
+
+    Taught in notebooks/00_setup_and_tour.ipynb (for instructors: README, "For instructors").
+    """
+    for i, n in enumerate(names):
+        check_str(f"names[{i}]", n)
+    needs = {} if needs is None else needs
+    if not isinstance(needs, dict) or not all(
+        isinstance(k, str) and isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)
+        for k, v in needs.items()
+    ):
+        fail("needs", "a dict of exercise name -> list of exercise names", describe(needs))
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    for old in _KEEP_GOING:  # running the setup cell again replaces the hooks
+        for event in ("pre_run_cell", "post_run_cell"):
+            with contextlib.suppress(ValueError):
+                shell.events.unregister(event, getattr(old, event))
+    _KEEP_GOING.clear()
+    hooks = _KeepGoing(shell, names, {k: list(v) for k, v in needs.items()})
+    _KEEP_GOING.append(hooks)
+    shell.events.register("pre_run_cell", hooks.pre_run_cell)
+    shell.events.register("post_run_cell", hooks.post_run_cell)
+    shell.set_custom_exc((Exception,), hooks.handler)
+    hooks.quiet = False
+    return True
 
 
 def exercise_notebooks(paths: list[Any]) -> list[Path]:

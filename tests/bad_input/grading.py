@@ -207,7 +207,52 @@ def _():
         reports=[_tiny_report()],
         failures=[{"notebook": "x.ipynb", "error": "not a notebook"}],
         dst=TMP / "gradebook.csv",
+        due="2026-12-07T23:59",
+        hidden_dir=_tiny_hidden(),
+        assignment="99_tiny",
     )
+
+
+@spec("grading.class_reports")
+def _():
+    return _mod("grading").class_reports, dict(
+        reports=[_tiny_report()],
+        failures=[{"notebook": "x.ipynb", "error": "not a notebook"}],
+        due="2026-12-07T23:59",
+        hidden_dir=_tiny_hidden(),
+        assignment="99_tiny",
+    )
+
+
+@spec("grading.write_feedback")
+def _():
+    rows = _mod("grading").class_reports([_tiny_report()], [], hidden_dir=_tiny_hidden())
+    return _mod("grading").write_feedback, dict(class_rows=rows, folder=TMP / "feedback")
+
+
+@spec("grading.one_line")  # any message is text; only the limit can be wrong
+def _():
+    return _mod("grading").one_line, dict(message="NotImplementedError: ", limit=80)
+
+
+@spec("grading.submission_info")
+def _():
+    return _mod("grading").submission_info, dict(path=_tiny_nb_file("info"))
+
+
+@spec("grading.keep_going", aliases={"first": ["names[0]"], "second": ["names[1]"]})
+def _():
+    # *names; outside an IPython kernel it installs nothing and returns False
+    def install(first, second):
+        return _mod("grading").keep_going(first, second)
+
+    return install, dict(first="f", second="g")
+
+
+@spec("grading.nbgrader_checksum")
+def _():
+    nb, _ = _mod("grading").student_notebook(_tiny_nb(), "99_tiny.ipynb")
+    return _mod("grading").nbgrader_checksum, dict(cell=nb.cells[2])
 
 
 # grade and grade_folder execute the notebook in a kernel (seconds per accepted call): only
