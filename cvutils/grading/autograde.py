@@ -990,18 +990,76 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def grade_folder(folder: Any, **kwargs) -> tuple[list[dict], list[dict]]:
+def _grade_one(path: str, kwargs: dict) -> tuple[str, Any]:
+    """One submission of a folder (in a worker process): ("report", report) or ("error", msg)."""
+    try:
+        return "report", grade(path, **kwargs)
+    except NotebookError as err:
+        return "error", str(err)
+
+
+def _prepare_folder(paths, kwargs: dict) -> tuple[dict, dict]:
+    """Each file's assignment, and each assignment prepared, before any submission runs."""
+    assignments, prepared, failures = {}, {}, {}
+    hidden_dir = kwargs.get("hidden_dir")
+    for path in paths:
+        try:
+            nb = read_notebook(path)
+            exercises = find_exercises(nb, path)
+            name = _assignment(nb, path, exercises, kwargs.get("assignment"), hidden_dir)
+        except NotebookError as err:
+            failures[path] = str(err)
+            continue
+        assignments[path] = name
+        if name not in prepared:
+            prepared[name] = prepare(name, hidden_dir)
+    return {p: prepared[a] for p, a in assignments.items()}, failures
+
+
+def grade_folder(folder: Any, *, workers: int = 1, **kwargs) -> tuple[list[dict], list[dict]]:
     """Grades every ``.ipynb`` of ``folder``; returns (reports, failures).
 
+    The hidden tests of every assignment in the folder are prepared (loaded, run, hashed)
+    before the first submission runs. ``workers`` > 1 grades that many submissions at a time,
+    each in its own process and kernel (the default memory limit is shared among them).
     A failure is ``{"notebook", "error"}`` for a file that could not be graded at all.
+    Other keyword arguments are those of `grade`.
     """
+    from cvutils.checks import check_int
+
     folder = check_path("folder", folder, must_exist=True, kind="dir")
+    workers = check_int("workers", workers, 1, 256)
+    if kwargs.get("memory_limit") is None:
+        kwargs["memory_limit"] = default_memory_limit(workers)
+    paths = sorted(folder.glob("*.ipynb"))
+    prepared, refused = _prepare_folder(paths, kwargs)
+    outcomes = {p: ("error", e) for p, e in refused.items()}
+    todo = [p for p in paths if p in prepared]
+    if workers == 1 or len(todo) <= 1:
+        for p in todo:
+            outcomes[p] = _grade_one(str(p), {**kwargs, "prepared": prepared[p]})
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")  # no fork of a process with TensorFlow
+        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context) as pool:
+            futures = {
+                p: pool.submit(_grade_one, str(p), {**kwargs, "prepared": prepared[p]})
+                for p in todo
+            }
+            for p, future in futures.items():
+                try:
+                    outcomes[p] = future.result()
+                except Exception as err:  # a worker that died: its file is not graded
+                    outcomes[p] = ("error", f"the grading process failed ({err!r})")
     reports, failures = [], []
-    for path in sorted(folder.glob("*.ipynb")):
-        try:
-            reports.append(grade(path, **kwargs))
-        except NotebookError as err:
-            failures.append({"notebook": str(path), "error": str(err)})
+    for p in paths:
+        kind, value = outcomes[p]
+        if kind == "report":
+            reports.append(value)
+        else:
+            failures.append({"notebook": str(p), "error": value})
     return reports, failures
 
 

@@ -62,7 +62,27 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument(
         "--exercise-timeout",
         type=float,
-        help="seconds per exercise cell, check cell and hidden tests (default: --cell-timeout)",
+        help="seconds per exercise cell, check cell and hidden tests (default: FACTOR x the "
+        "reference's time on the hidden cases + MARGIN)",
+    )
+    g.add_argument("--timeout-factor", type=float, default=10.0, help="FACTOR of that rule (10)")
+    g.add_argument(
+        "--timeout-margin", type=float, default=30.0, help="MARGIN of that rule, seconds (30)"
+    )
+    g.add_argument(
+        "--chained",
+        action="store_true",
+        help="grade each exercise with the learner's own versions of the exercises it calls "
+        "(default: those are the references, so a wrong one costs only its own points)",
+    )
+    g.add_argument(
+        "--memory-limit",
+        type=float,
+        help="GiB of address space per kernel (default: 3/4 of the memory / workers; "
+        "0: none, e.g. with CUDA)",
+    )
+    g.add_argument(
+        "--workers", type=int, default=1, help="submissions of a folder graded at a time (1)"
     )
     g.add_argument("--total-timeout", type=float, default=1800, help="seconds in all (1800)")
     g.add_argument(
@@ -101,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             exercise_timeout=args.exercise_timeout,
             total_timeout=args.total_timeout,
             run_all=not args.until_last_exercise,
+            chained=args.chained,
+            timeout_factor=args.timeout_factor,
+            timeout_margin=args.timeout_margin,
+            memory_limit=None if args.memory_limit is None else args.memory_limit * 2**30,
         )
         path = Path(args.path)
         # the output paths are checked before grading (which can take minutes)
@@ -108,10 +132,12 @@ def main(argv: list[str] | None = None) -> int:
             if value is not None:
                 check_path(option, value, kind="file")
         if path.is_dir():
-            reports, failures = grade_folder(path, **kwargs)
+            reports, failures = grade_folder(path, workers=args.workers, **kwargs)
             protect = sorted(path.glob("*.ipynb"))
             for rep in reports:
                 print(format_report(rep))
+                for problem in rep.get("integrity", []):
+                    print(f"  INTEGRITY: {problem}")
             print(f"\n{path}: one row per file")
             for rep in reports:
                 print(f"  {Path(rep['notebook']).name:40s} {rep['total']:g}/{rep['max_total']:g}")
@@ -125,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if failures else 0
         report = grade(path, **kwargs)
         print(format_report(report))
+        for problem in report.get("integrity", []):
+            print(f"  INTEGRITY: {problem}")
         if args.report:
             _write_json(report, args.report, [path])
         return 0
