@@ -5,7 +5,8 @@ prove the mechanisms: a kernel death rebuilt by replaying the check cells, fair 
 credit, the timeout rule, the memory and file-size limits, a hidden-test file rewritten by
 one submission of a folder, parallel workers. One folder of two submissions built from the
 course's notebooks 13 and 18 (graded once, by two workers, shared by the tests below it)
-proves the delegation routes, copies and fair credit on real exercises.
+proves the delegation routes, copies and fair credit on real exercises (about a minute on
+2 cores: marked slow, run with ``-m slow``).
 """
 
 import json
@@ -291,7 +292,8 @@ def _mallory13():
 
 def _eve18():
     """Notebook 18: gram_matrix returns 2 A A^T; total_cost calls the hidden module's
-    reference; the content cell rewrites (its copy of) the hidden tests."""
+    reference; the content cell rewrites (its copy of) the hidden tests of notebook 13, which
+    mallory13, graded beside it, is graded with."""
     nb = nbformat.read(ROOT / "notebooks" / "18_neural_style_transfer.ipynb", as_version=4)
     _replace_solution(nb, "gram_matrix", "GA = 2 * tf.matmul(A, tf.transpose(A))")
     _replace_solution(
@@ -309,7 +311,7 @@ def _eve18():
         import pathlib
         import cvutils.grading.hidden
         _here = pathlib.Path(cvutils.grading.hidden.__file__)
-        _here.with_name("18_neural_style_transfer.py").write_text("TESTS = []\\n")
+        _here.with_name("13_yolo_building_blocks.py").write_text("TESTS = []\\n")
         """,
     )
     return nb
@@ -322,9 +324,12 @@ def course_folder(tmp_path_factory):
     nbformat.write(_mallory13(), folder / "mallory13.ipynb")
     reports, failures = grading.grade_folder(folder, workers=2, run_all=False)
     assert failures == []
+    for report in reports:
+        print(grading.format_report(report))
     return {Path(r["notebook"]).stem: r for r in reports}
 
 
+@pytest.mark.slow
 def test_delegation_and_copies_score_zero_and_only_there(course_folder):
     report = course_folder["mallory13"]
     messages = _messages(report)
@@ -344,6 +349,7 @@ def test_delegation_and_copies_score_zero_and_only_there(course_folder):
     assert report["integrity"] == []
 
 
+@pytest.mark.slow
 def test_a_wrong_gram_matrix_costs_its_own_point_and_hidden_references_score_zero(course_folder):
     report = course_folder["eve18"]
     messages = _messages(report)
@@ -356,4 +362,4 @@ def test_a_wrong_gram_matrix_costs_its_own_point_and_hidden_references_score_zer
     }, messages
     assert "through gram_matrix" in messages["compute_layer_style_cost"]
     assert messages["total_cost"].startswith("delegation: total_cost calls the hidden tests'")
-    assert any("18_neural_style_transfer.py" in p for p in report["integrity"]), report
+    assert any("13_yolo_building_blocks.py" in p for p in report["integrity"]), report

@@ -5,7 +5,7 @@ Command line (``python -m cvutils.grading --help``)::
     python -m cvutils.grading annotate notebooks/04_convolution_step_by_step.ipynb
     python -m cvutils.grading student notebooks --out build/student
     python -m cvutils.grading grade SUBMISSION.ipynb [--report report.json]
-    python -m cvutils.grading grade SUBMISSIONS/ [--gradebook gradebook.csv]
+    python -m cvutils.grading grade SUBMISSIONS/ [--gradebook gradebook.csv] [--workers 4]
 
 Taught in notebooks/00_setup_and_tour.ipynb (how exercises and checks work); graded
 notebooks: notebooks/04_convolution_step_by_step.ipynb, notebooks/06_training_convnets_well.ipynb.
@@ -18,6 +18,7 @@ from cvutils.grading.autograde import (
     grade,
     grade_folder,
     grade_namespace,
+    prepare,
     write_gradebook,
 )
 from cvutils.grading.cli import main
@@ -75,6 +76,7 @@ __all__ = [
     "is_annotated",
     "layer_difference",
     "main",
+    "prepare",
     "python_source",
     "read_notebook",
     "solution_lines",

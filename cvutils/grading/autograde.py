@@ -2,32 +2,36 @@
 
 How a submission is graded (`grade`):
 
-1. It is read and validated (a file that is not a notebook is refused, naming it) and its
-   assignment is found: the notebook's ``cvutils.assignment`` metadata, else its file name,
-   else the exercise ids it holds. Points come from the hidden tests, never the submission.
-2. Its cells run in order in a fresh kernel, in a temporary folder (the submission's folder
-   and file are never written), each with a per-cell timeout and all under a total timeout.
-3. Right after an exercise's check cell, that exercise is graded in the same kernel: the
-   learner's function is taken from the notebook's namespace, its code is searched for the
-   package's own implementation of the exercise (delegation), and it is called on the hidden
-   cases; what it returns is compared in the grader's process with the reference, so a
-   learner's patched ``check`` or ``np.testing`` cannot fake a pass.
-4. An infinite loop is interrupted at the cell timeout (the kernel is restarted if it does not
-   stop); a dead kernel (``os._exit``, ``exit()``, a segfault) is restarted and the cells run
-   so far are replayed without the one that killed it. Either costs only the exercise whose
-   cell it was; only the total timeout can cost the exercises not graded yet.
+1. Before any submission runs (`prepare`, once per assignment for a folder), the hidden tests
+   are read (their text), their references run and timed, the fingerprints of the
+   references' code taken, and every file of the package and of the hidden tests kept.
+2. The submission is read and validated (a file that is not a notebook is refused, naming
+   it) and its assignment found: the notebook's ``cvutils.assignment`` metadata, else its
+   file name, else the exercise ids it holds. Points come from the hidden tests.
+3. Its cells run in order in a fresh kernel, in a private temporary folder that holds the
+   kernel's own copy of the package (written from the grader's snapshot), under limits on
+   address space, CPU time and file size (`_harness.cvutils_bootstrap`), each cell with a
+   timeout, all under a total timeout.
+4. Right after an exercise's check cell, that exercise is graded in the same kernel
+   (`_harness.cvutils_hidden_run`): the other exercises are replaced by the references, the
+   package's own implementations of the exercise are locked, the learner's function is
+   searched for delegation and copies and called on the hidden cases under a call recorder;
+   what it returns is compared in the grader's process with the references.
+5. A check cell that fails is run once more with the other exercises replaced by the
+   references: if it passes then, the failure was upstream (named in the message) and the
+   hidden tests decide. A loop is interrupted at the exercise's timeout (10 x the reference's
+   time + 30 s by default); a dead kernel is restarted and the cells run so far replayed (a
+   check cell that died or hung is replayed with the references, so the state the next
+   cells need is there). Either costs only the exercise whose cell it was.
+6. After the submission, the grader checks that nothing outside its folder changed (hidden
+   tests rewritten are put back) and names what did in the report's ``integrity``.
 
-Score of an exercise: 0 if its public check cell failed (error, timeout, dead kernel), if its
-function is missing, or if it delegates; else ``points * passed / cases`` over the hidden
-cases.
+Score of an exercise: 0 if its function is missing, delegates or is a copy of a reference,
+or if its public check failed (error, timeout, dead kernel) with the references in place of
+the other exercises too; else ``points * passed / cases`` over the hidden cases. With
+``chained=True`` the learner's own versions of the other exercises are used throughout.
 
-Limits of delegation detection: the function's bytecode is searched for the reference
-reached through a global name, a module attribute (``conv.conv_forward``,
-``cvutils.conv.conv_forward``) or an alias, also through the notebook's own helper functions,
-default arguments and closures; and while the hidden cases run, any call into the
-reference's code is recorded (which catches ``getattr``/``importlib`` tricks). Code that
-copies the reference's source text, or that attacks the grader inside its own kernel, is
-beyond what a grader running in the learner's kernel can see.
+What is detected and what is not: README, "For instructors".
 
 Graded notebooks: every notebook with exercises (how exercises work:
 notebooks/00_setup_and_tour.ipynb).
@@ -445,15 +449,15 @@ def _score_result(test: PreparedTest, result, arrays, prefix: str) -> tuple[floa
         raise TypeError("the result is not a dict with a list of cases")
     if result.get("error"):
         return 0.0, str(result["error"])
-    if result.get("delegation"):
-        what = str(result["delegation"])
-        what = what if what.startswith("the ") else f"the package's own {what}"
-        return 0.0, f"delegation: {test.name} calls {what}; the exercise is to write it yourself"
     if result.get("copy"):
         return 0.0, (
             f"copy: {test.name} runs a copy of {result['copy']} (the same bytecode); "
             f"the exercise is to write it yourself"
         )
+    if result.get("delegation"):
+        what = str(result["delegation"])
+        what = what if what.startswith("the ") else f"the package's own {what}"
+        return 0.0, f"delegation: {test.name} calls {what}; the exercise is to write it yourself"
     if result.get("tampered"):
         return 0.0, f"tampering: {result['tampered']}"
     passed, first = 0, None
@@ -764,7 +768,14 @@ class _Grading:
                 self.results[self.check_cells[i].name].seconds = round(time.monotonic() - t0, 2)
 
     def failed_upstream(self, name: str) -> list[str]:
-        return [n for n in self.upstream.get(name, []) if not self.results[n].passed]
+        """The exercises ``name`` calls, directly or through others, that did not pass."""
+        seen, todo = [], list(self.upstream.get(name, []))
+        while todo:
+            n = todo.pop(0)
+            if n != name and n not in seen:
+                seen.append(n)
+                todo.extend(self.upstream.get(n, []))
+        return [n for n in seen if not self.results[n].passed]
 
     def grade_exercise(self, ex, i: int, status: str, detail: str, limit: float) -> None:
         """Scores exercise ``ex`` after its check cell ``i`` ran with ``status``."""
@@ -779,11 +790,12 @@ class _Grading:
             request, _ = _request(test, self.prepared, tmp, tag="-check")
             again, _ = self.session.run_with_references(i, request, min(limit, self.left()), False)
             upstream = self.failed_upstream(ex.name)
-            if again == "ok" and upstream:
+            if again == "ok":
                 self.session.history.append((i, str(request)))
+                names = ", ".join(upstream) or "the exercises it calls"
                 prefix = (
-                    f"public check failed through {', '.join(upstream)} (wrong upstream; graded "
-                    f"with the reference {', '.join(upstream)}); "
+                    f"public check failed through {names} (wrong upstream; passes with the "
+                    f"references in their place); "
                 )
                 status = "ok"
             elif again == "dead":
