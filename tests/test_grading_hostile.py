@@ -363,3 +363,60 @@ def test_a_wrong_gram_matrix_costs_its_own_point_and_hidden_references_score_zer
     assert "through gram_matrix" in messages["compute_layer_style_cost"]
     assert messages["total_cost"].startswith("delegation: total_cost calls the hidden tests'")
     assert any("13_yolo_building_blocks.py" in p for p in report["integrity"]), report
+
+
+# The same routes in this process (grade_namespace: no kernel, a second each), so that
+# `make test` runs them without the slow marker.
+
+NB13 = ROOT / "notebooks" / "13_yolo_building_blocks.ipynb"
+SIGNATURE = "def yolo_filter_boxes(boxes, box_confidence, box_class_probs, threshold=0.6):\n"
+ARGS = "(boxes, box_confidence, box_class_probs, threshold)"
+ROUTES = {
+    "attribute": f"import cvutils.yolo as y\n{SIGNATURE}    return y.yolo_filter_boxes{ARGS}\n",
+    "getattr, profilers off": (
+        "import sys, threading\n"
+        "sys.setprofile = sys.settrace = threading.setprofile = lambda *a, **k: None\n"
+        f"{SIGNATURE}    import cvutils.yolo as y\n"
+        f"    return getattr(y, 'yolo_' + 'filter_boxes'){ARGS}\n"
+    ),
+    "saved before grading": (
+        "import importlib\n_SAVED = importlib.import_module('cvutils.yolo').yolo_filter_boxes\n"
+        f"{SIGNATURE}    return globals()['_SAV' + 'ED']{ARGS}\n"
+    ),
+    "the hidden module's reference": (
+        f"{SIGNATURE}    from cvutils.grading import hidden\n"
+        "    tests = hidden.load('13_yolo_building_blocks')\n"
+        f"    return tests['yolo_filter_boxes'].reference{ARGS}\n"
+    ),
+    "a copy": (
+        "import inspect\nimport cvutils.yolo\n_ns = dict(vars(cvutils.yolo))\n"
+        "exec(inspect.getsource(cvutils.yolo.yolo_filter_boxes), _ns)\n"
+        "yolo_filter_boxes = _ns['yolo_filter_boxes']\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_every_delegation_route_scores_zero_and_costs_no_other_exercise(route):
+    import sys
+    import threading
+
+    from cvutils.grading import _harness
+
+    _harness.grader_state()  # the real switches, kept before a submission replaces them
+    kept = sys.setprofile, sys.settrace, threading.setprofile
+    namespace = grading.exercise_namespace(NB13)
+    try:
+        exec(ROUTES[route], namespace)
+    finally:
+        sys.setprofile, sys.settrace, threading.setprofile = kept
+    report = grading.grade_namespace(namespace, NB13.stem)
+    messages = _messages(report)
+    assert _scores(report) == {
+        "iou": 1,
+        "yolo_filter_boxes": 0,
+        "yolo_non_max_suppression": 2,
+        "yolo_eval": 2,  # it calls the delegating yolo_filter_boxes: not its fault
+    }, messages
+    kind = "copy" if route == "a copy" else "delegation"
+    assert messages["yolo_filter_boxes"].startswith(f"{kind}: yolo_filter_boxes"), messages

@@ -180,20 +180,39 @@ def grader_state():
 
 
 def code_fingerprint(code):
-    """A hash of what a code object *does*: its bytecode, names and constants, recursively.
+    """A hash of what a code object *does*: its instructions, names and constants, recursively.
 
-    File, line numbers, the function's name and its local variables' names are left out, so
-    a copy of a function (``inspect.getsource`` + ``exec``, renamed, variables renamed) has
-    the reference's fingerprint; the same in every process of the same Python.
+    File, line numbers, the function's name and its local variables' names are left out, and
+    ``LOAD_METHOD`` reads as ``LOAD_ATTR`` (the compiler picks either for ``module.f(x)``,
+    depending on where the module was imported), so a copy of a function
+    (``inspect.getsource`` + ``exec``, renamed, variables renamed) has the reference's
+    fingerprint; the same in every process of the same Python.
     """
+    import dis
     import hashlib
     import types
 
-    consts = tuple(
-        code_fingerprint(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts
-    )
-    text = repr((code.co_code, code.co_names, code.co_argcount, code.co_kwonlyargcount, consts))
+    instructions = [i for i in dis.get_instructions(code) if i.opname != "CACHE"]
+    index = {i.offset: k for k, i in enumerate(instructions)}
+    items = []
+    for i in instructions:
+        op = "LOAD_ATTR" if i.opname == "LOAD_METHOD" else i.opname
+        if isinstance(i.argval, types.CodeType):
+            arg = code_fingerprint(i.argval)
+        elif i.opcode in dis.hasjrel or i.opcode in dis.hasjabs:
+            arg = index.get(i.argval, i.argval)
+        elif i.opcode in dis.haslocal or i.opcode in dis.hasfree:
+            arg = i.arg
+        else:
+            arg = repr(i.argval)
+        items.append((op, arg))
+    text = repr((items, code.co_argcount, code.co_kwonlyargcount))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def prefilter_key(code):
+    """A cheap key that a code object and its copies share (compared before fingerprints)."""
+    return (code.co_argcount, tuple(sorted(set(code.co_names))))
 
 
 def instruction_count(code):
@@ -423,7 +442,7 @@ class Recorder:
 
     A call counts when its code has the fingerprint of a forbidden package function or of a
     hidden-test function (``suspects``: fingerprint -> (what it is, the tail of its file's
-    path, the length of its bytecode, its instruction count)) and no
+    path, its `prefilter_key`, its instruction count)) and no
     frame between it and the grader is one of the grader's own (``exempt`` code objects:
     the upstream references and, chained, the other exercises). Installed with the real
     `sys.setprofile` kept by `cvutils_bootstrap`, in this thread and in new threads.
@@ -432,7 +451,7 @@ class Recorder:
     def __init__(self, suspects, exempt, stop_code, state):
         self.suspects, self.exempt, self.stop_code = suspects, exempt, stop_code
         self.state = state
-        self.sizes = {s[2] for s in suspects.values()}
+        self.keys = {s[2] for s in suspects.values()}
         self.known = {}  # id(code) -> suspect entry or None
         self.keep = []  # the code objects of `known`, alive while recording
         self.found = []  # (kind, what, where)
@@ -451,7 +470,7 @@ class Recorder:
         entry = self.known.get(id(code), 0)
         if entry == 0:
             entry = None
-            if len(code.co_code) in self.sizes:
+            if prefilter_key(code) in self.keys:
                 entry = self.suspects.get(code_fingerprint(code))
             self.known[id(code)] = entry
             self.keep.append(code)

@@ -93,7 +93,7 @@ class PreparedTest:
     cases: list
     references: list
     reference_seconds: float
-    suspects: dict  # code fingerprint -> (what, file tail, bytecode length, instructions)
+    suspects: dict  # code fingerprint -> (what, file tail, prefilter key, instructions)
     upstream: tuple  # (dotted name or None, fingerprint or None) standing in for it
 
 
@@ -123,6 +123,7 @@ def _suspects(test, module_functions) -> dict:
         code_fingerprint,
         function_codes,
         instruction_count,
+        prefilter_key,
         resolve,
     )
 
@@ -130,11 +131,11 @@ def _suspects(test, module_functions) -> dict:
     for dotted in test.forbidden:
         obj = resolve(dotted)
         for code in function_codes(obj) if obj is not None else []:
-            entry = (f"the package's own {dotted}", _tail(code.co_filename), len(code.co_code))
+            entry = (f"the package's own {dotted}", _tail(code.co_filename), prefilter_key(code))
             out[code_fingerprint(code)] = (*entry, instruction_count(code))
     for fn in module_functions:
         code = fn.__code__
-        entry = (f"the hidden tests' {fn.__name__}", _tail(code.co_filename), len(code.co_code))
+        entry = (f"the hidden tests' {fn.__name__}", _tail(code.co_filename), prefilter_key(code))
         out.setdefault(code_fingerprint(code), (*entry, instruction_count(code)))
     return out
 
