@@ -170,6 +170,14 @@ def test_a_loop_costs_the_timeout_rule_and_limits_stop_memory_and_huge_files(tmp
     )
 
 
+def test_a_slow_correct_solution_is_accepted_within_the_bound(tmp_path, hidden):
+    """0.5 s a call: 4 hidden cases take 2 s, within 10 x the reference's time + a 4 s margin."""
+    body = "import time\ntime.sleep(0.5)\nreturn 2 * x"
+    path = _write(tmp_path, [SETUP, *_exercise("double", body, DOUBLE_CHECK, 1)], "slow.ipynb")
+    report = grading.grade(path, hidden_dir=hidden, timeout_margin=4)
+    assert _scores(report) == {"double": 1, "quad": 0}, _messages(report)
+
+
 def test_a_submission_that_rewrites_the_hidden_tests_changes_nothing_for_the_next(
     tmp_path, hidden, capsys
 ):

@@ -604,7 +604,13 @@ def grade_namespace(namespace: dict, assignment: str, *, hidden_dir: Any = None)
 
 def default_memory_limit(workers: int = 1) -> int:
     """Bytes of address space a kernel may use: 3/4 of the memory, shared by ``workers``,
-    at least 4 GiB (TensorFlow alone reserves about 2.5 GiB of address space)."""
+    at least 4 GiB (TensorFlow alone reserves about 2.5 GiB of address space); 0 (no limit)
+    where an NVIDIA GPU is visible, since CUDA reserves far more address space than memory."""
+    import shutil
+
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "0").strip() not in ("", "-1")
+    if visible and shutil.which("nvidia-smi"):
+        return 0
     try:
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):

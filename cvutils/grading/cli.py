@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument(
         "--memory-limit",
         type=float,
-        help="GiB of address space per kernel (default: 3/4 of the memory / workers; "
-        "0: none, e.g. with CUDA)",
+        help="GiB of address space per kernel (default: 3/4 of the memory / workers, none "
+        "with an NVIDIA GPU; 0: none)",
     )
     g.add_argument(
         "--workers", type=int, default=1, help="submissions of a folder graded at a time (1)"
