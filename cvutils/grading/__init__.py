@@ -6,7 +6,7 @@ Command line (``python -m cvutils.grading --help``)::
     python -m cvutils.grading student notebooks --out build/student
     python -m cvutils.grading grade SUBMISSION.ipynb [--report report.json]
     python -m cvutils.grading grade SUBMISSIONS/ [--gradebook gradebook.csv]
-        [--due 2026-12-07T23:59] [--feedback DIR]
+        [--due 2026-12-07T23:59] [--feedback DIR] [--workers 4]
 
 Taught in notebooks/00_setup_and_tour.ipynb (how exercises and checks work); graded
 notebooks: notebooks/04_convolution_step_by_step.ipynb, notebooks/06_training_convnets_well.ipynb.
@@ -19,6 +19,7 @@ from cvutils.grading.autograde import (
     grade,
     grade_folder,
     grade_namespace,
+    prepare,
 )
 from cvutils.grading.cli import main
 from cvutils.grading.exercises import (
@@ -88,6 +89,7 @@ __all__ = [
     "main",
     "nbgrader_checksum",
     "one_line",
+    "prepare",
     "python_source",
     "read_notebook",
     "solution_lines",

@@ -2,32 +2,36 @@
 
 How a submission is graded (`grade`):
 
-1. It is read and validated (a file that is not a notebook is refused, naming it) and its
-   assignment is found: the notebook's ``cvutils.assignment`` metadata, else its file name,
-   else the exercise ids it holds. Points come from the hidden tests, never the submission.
-2. Its cells run in order in a fresh kernel, in a temporary folder (the submission's folder
-   and file are never written), each with a per-cell timeout and all under a total timeout.
-3. Right after an exercise's check cell, that exercise is graded in the same kernel: the
-   learner's function is taken from the notebook's namespace, its code is searched for the
-   package's own implementation of the exercise (delegation), and it is called on the hidden
-   cases; what it returns is compared in the grader's process with the reference, so a
-   learner's patched ``check`` or ``np.testing`` cannot fake a pass.
-4. An infinite loop is interrupted at the cell timeout (the kernel is restarted if it does not
-   stop); a dead kernel (``os._exit``, ``exit()``, a segfault) is restarted and the cells run
-   so far are replayed without the one that killed it. Either costs only the exercise whose
-   cell it was; only the total timeout can cost the exercises not graded yet.
+1. Before any submission runs (`prepare`, once per assignment for a folder), the hidden tests
+   are read (their text), their references run and timed, the fingerprints of the
+   references' code taken, and every file of the package and of the hidden tests kept.
+2. The submission is read and validated (a file that is not a notebook is refused, naming
+   it) and its assignment found: the notebook's ``cvutils.assignment`` metadata, else its
+   file name, else the exercise ids it holds. Points come from the hidden tests.
+3. Its cells run in order in a fresh kernel, in a private temporary folder that holds the
+   kernel's own copy of the package (written from the grader's snapshot), under limits on
+   address space, CPU time and file size (`_harness.cvutils_bootstrap`), each cell with a
+   timeout, all under a total timeout.
+4. Right after an exercise's check cell, that exercise is graded in the same kernel
+   (`_harness.cvutils_hidden_run`): the other exercises are replaced by the references, the
+   package's own implementations of the exercise are locked, the learner's function is
+   searched for delegation and copies and called on the hidden cases under a call recorder;
+   what it returns is compared in the grader's process with the references.
+5. A check cell that fails is run once more with the other exercises replaced by the
+   references: if it passes then, the failure was upstream (named in the message) and the
+   hidden tests decide. A loop is interrupted at the exercise's timeout (10 x the reference's
+   time + 30 s by default); a dead kernel is restarted and the cells run so far replayed (a
+   check cell that died or hung is replayed with the references, so the state the next
+   cells need is there). Either costs only the exercise whose cell it was.
+6. After the submission, the grader checks that nothing outside its folder changed (hidden
+   tests rewritten are put back) and names what did in the report's ``integrity``.
 
-Score of an exercise: 0 if its public check cell failed (error, timeout, dead kernel), if its
-function is missing, or if it delegates; else ``points * passed / cases`` over the hidden
-cases.
+Score of an exercise: 0 if its function is missing, delegates or is a copy of a reference,
+or if its public check failed (error, timeout, dead kernel) with the references in place of
+the other exercises too; else ``points * passed / cases`` over the hidden cases. With
+``chained=True`` the learner's own versions of the other exercises are used throughout.
 
-Limits of delegation detection: the function's bytecode is searched for the reference
-reached through a global name, a module attribute (``conv.conv_forward``,
-``cvutils.conv.conv_forward``) or an alias, also through the notebook's own helper functions,
-default arguments and closures; and while the hidden cases run, any call into the
-reference's code is recorded (which catches ``getattr``/``importlib`` tricks). Code that
-copies the reference's source text, or that attacks the grader inside its own kernel, is
-beyond what a grader running in the learner's kernel can see.
+What is detected and what is not: README, "For instructors".
 
 Graded notebooks: every notebook with exercises (how exercises work:
 notebooks/00_setup_and_tour.ipynb).
@@ -55,6 +59,10 @@ from cvutils.grading.exercises import NotebookError, find_exercises, read_notebo
 from cvutils.grading.public import compare
 
 HARNESS = (Path(__file__).resolve().parent / "_harness.py").read_text(encoding="utf-8")
+PACKAGE = Path(__file__).resolve().parent.parent  # the installed cvutils folder
+TIMEOUT_FACTOR = 10.0  # default per-exercise timeout: this many times the reference's time ...
+TIMEOUT_MARGIN = 30.0  # ... plus this many seconds (kernel start-up of TensorFlow, a first call)
+FILE_SIZE_LIMIT = 1 << 30  # bytes one file of a submission may reach
 
 
 @dataclass
@@ -71,10 +79,142 @@ class ExerciseResult:
     seconds: float
 
 
+@dataclass
+class PreparedTest:
+    """What the grader needs of one hidden test, computed before any submission runs."""
+
+    name: str
+    points: float
+    kind: str
+    forbidden: tuple
+    select: int | None
+    atol: float
+    rtol: float
+    cases: list
+    references: list
+    reference_seconds: float
+    suspects: dict  # code fingerprint -> (what, file tail, prefilter key, instructions)
+    upstream: tuple  # (dotted name or None, fingerprint or None) standing in for it
+
+
+@dataclass
+class Prepared:
+    """An assignment's hidden tests, references and hashes, ready before any submission runs.
+
+    Plain data (picklable), so that worker processes grade with the same tests whatever a
+    submission does to the files meanwhile.
+    """
+
+    assignment: str
+    source: str
+    path: str
+    tests: dict
+    snapshot: dict  # path -> bytes of every file of the package and of the hidden tests
+
+
+def _tail(path: str) -> str:
+    parts = Path(path).parts
+    return "/".join(parts[-2:]) if len(parts) >= 2 else str(path)
+
+
+def _suspects(test, module_functions) -> dict:
+    """Fingerprints of the package's forbidden functions and of the hidden tests' functions."""
+    from cvutils.grading._harness import (
+        code_fingerprint,
+        function_codes,
+        instruction_count,
+        prefilter_key,
+        resolve,
+    )
+
+    out = {}
+    for dotted in test.forbidden:
+        obj = resolve(dotted)
+        for code in function_codes(obj) if obj is not None else []:
+            entry = (f"the package's own {dotted}", _tail(code.co_filename), prefilter_key(code))
+            out[code_fingerprint(code)] = (*entry, instruction_count(code))
+    for fn in module_functions:
+        code = fn.__code__
+        entry = (f"the hidden tests' {fn.__name__}", _tail(code.co_filename), prefilter_key(code))
+        out.setdefault(code_fingerprint(code), (*entry, instruction_count(code)))
+    return out
+
+
+def _upstream(test) -> tuple:
+    from cvutils.grading._harness import code_fingerprint, resolve
+
+    dotted = test.upstream
+    if dotted is None:
+        dotted = next((d for d in test.forbidden if d.rsplit(".", 1)[-1] == test.name), "")
+    fn = resolve(dotted) if dotted else None
+    if fn is None or isinstance(fn, type) or not hasattr(fn, "__code__"):
+        return (None, None)
+    return (dotted, code_fingerprint(fn.__code__))
+
+
+def _package_files(folders) -> dict:
+    files = {}
+    for folder in folders:
+        for p in sorted(Path(folder).rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                files[str(p)] = p.read_bytes()
+    return files
+
+
+def prepare(assignment: str, hidden_dir: Any = None) -> Prepared:
+    """Loads, runs and hashes what ``assignment`` is graded against, before any submission.
+
+    The hidden tests are read once (their text), their references computed and timed in this
+    process, the fingerprints of every reference's code taken, and every file of the package
+    and of the hidden tests kept: `grade` verifies after each submission that none changed
+    (and puts back any that did, naming the submission).
+    """
+    import types
+
+    check_str("assignment", assignment)
+    if hidden_dir is not None:
+        hidden_dir = check_path("hidden_dir", hidden_dir, must_exist=True, kind="dir")
+    path, source = hidden_tests.read_source(assignment, hidden_dir)
+    snapshot = _package_files([PACKAGE] + ([hidden_dir] if hidden_dir is not None else []))
+    tests = hidden_tests.load_source(assignment, source, path)
+    module = next(iter(tests.values())).reference.__globals__ if tests else {}
+    module_functions = [
+        fn
+        for fn in module.values()
+        if isinstance(fn, types.FunctionType) and fn.__code__.co_filename == str(path)
+    ]
+    prepared = {}
+    for name, test in tests.items():
+        cases = list(test.cases())
+        t0 = time.perf_counter()
+        references = [test.reference(*copy.deepcopy(a), **copy.deepcopy(k)) for _, a, k in cases]
+        seconds = time.perf_counter() - t0
+        prepared[name] = PreparedTest(
+            name=name,
+            points=float(test.points),
+            kind=test.kind,
+            forbidden=tuple(test.forbidden),
+            select=test.select,
+            atol=test.atol,
+            rtol=test.rtol,
+            cases=cases,
+            references=references,
+            reference_seconds=seconds,
+            suspects=_suspects(test, module_functions),
+            upstream=_upstream(test),
+        )
+    return Prepared(assignment, source, str(path), prepared, snapshot)
+
+
+def exercise_limit(test: PreparedTest, factor: float, margin: float) -> float:
+    """The default timeout of an exercise: ``factor`` x its reference's time + ``margin`` s."""
+    return factor * test.reference_seconds + margin
+
+
 class _Session:
     """One kernel running one notebook, restarted (and replayed) when it dies or hangs."""
 
-    def __init__(self, nb, cwd: str, kernel_name: str):
+    def __init__(self, nb, cwd: str, kernel_name: str, limits: dict | None = None):
         from nbformat.v4 import new_code_cell
 
         # nbclient writes each executed cell back into nb.cells[index]: run a private copy,
@@ -83,8 +223,11 @@ class _Session:
         self.nb.cells.append(new_code_cell(""))
         self.scratch = len(self.nb.cells) - 1
         self.cwd, self.kernel_name = cwd, kernel_name
+        self.limits = limits or {}
         self.client = None
-        self.history: list[int] = []  # cells that ran without killing or hanging the kernel
+        # cells that ran without killing or hanging the kernel, each with the request whose
+        # references stood in for the exercises while it ran (None: the learner's own)
+        self.history: list[tuple[int, str | None]] = []
         self.restarts = 0
         self._reply = None
 
@@ -101,8 +244,19 @@ class _Session:
         )
         self.client.on_cell_executed = self._on_executed
         self.client.km = self.client.create_kernel_manager()
-        self.client.start_new_kernel(stderr=subprocess.DEVNULL)
+        tmp = Path(self.cwd) / "tmp"
+        tmp.mkdir(exist_ok=True)
+        # the kernel's temporary files go into its own folder; the private copy of the
+        # package in cwd comes first on its path (before PYTHONPATH and site-packages)
+        env = {**os.environ, "TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)}
+        self.client.start_new_kernel(stderr=subprocess.DEVNULL, env=env)
         self.client.start_new_kernel_client()
+        self.run_source(
+            f"exec(compile({HARNESS!r}, '<cvutils-grader>', 'exec'), __cvutils_grader := {{}})\n"
+            f"__cvutils_grader['cvutils_bootstrap']({self.limits!r})\n"
+            "del __cvutils_grader",
+            120,
+        )
 
     def _on_executed(self, cell, cell_index, execute_reply):
         self._reply = execute_reply
@@ -121,6 +275,15 @@ class _Session:
 
         self.nb.cells[self.scratch] = new_code_cell(source)
         return self.run(self.scratch, timeout, store_history=False)
+
+    def harness(self, call: str, timeout: float) -> tuple[str, str]:
+        """Runs ``call`` (an expression on ``h``, the harness's functions) in the kernel."""
+        return self.run_source(
+            f"exec(compile({HARNESS!r}, '<cvutils-grader>', 'exec'), __cvutils_grader := {{}})\n"
+            f"(lambda h: {call})(__cvutils_grader)\n"
+            "del __cvutils_grader",
+            timeout,
+        )
 
     def run(self, index: int, timeout: float, store_history: bool = True) -> tuple[str, str]:
         """Executes cell ``index``; returns ``(status, detail)``, status ok/error/timeout/dead."""
@@ -141,6 +304,21 @@ class _Session:
         if not self.alive():
             return "dead", "the kernel exited"
         return "ok", ""
+
+    def run_with_references(
+        self, index: int, request: Path, timeout: float, include_self: bool
+    ) -> tuple[str, str]:
+        """Runs cell ``index`` with the exercises bound to the references of ``request``."""
+        flag = "True" if include_self else "False"
+        status, detail = self.harness(
+            f"h['cvutils_bind_references']({str(request)!r}, globals(), {flag})", 120
+        )
+        if status != "ok":
+            return status, f"binding the references failed ({detail})"
+        status, detail = self.run(index, timeout)
+        if status not in ("dead",):
+            self.harness("h['cvutils_unbind_references'](globals())", 60)
+        return status, detail
 
     def alive(self) -> bool:
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -174,8 +352,11 @@ class _Session:
         self.stop()
         self.restarts += 1
         self.start()
-        for i in list(self.history):
-            status, _ = self.run(i, 120)
+        for i, request in list(self.history):
+            if request is None:
+                status, _ = self.run(i, 120)
+            else:
+                status, _ = self.run_with_references(i, Path(request), 120, True)
             if status in ("timeout", "dead"):
                 raise RuntimeError(f"replaying cell {i} after a restart failed ({status})")
 
@@ -219,28 +400,35 @@ def _decode(node: dict, arrays) -> Any:
     return node.get("v", "?")
 
 
-def _request(test, tmp: Path) -> tuple[list, list, Path, Path]:
-    """Writes the pickled request of ``test``; returns (cases, references, request, out)."""
-    cases = list(test.cases())
-    references = [test.reference(*copy.deepcopy(a), **copy.deepcopy(k)) for _, a, k in cases]
-    out = tmp / f"{test.name}-result"
-    request = tmp / f"{test.name}-request.pkl"
+def _request(
+    test: PreparedTest, prepared: Prepared, tmp: Path, chained: bool = False, tag: str = ""
+) -> tuple[Path, Path]:
+    """Writes the pickled request of ``test`` into ``tmp``; returns (request, out)."""
+    out = tmp / f"{test.name}{tag}-result"
+    request = tmp / f"{test.name}{tag}-request.pkl"
+    others = {n: t.upstream for n, t in prepared.tests.items() if n != test.name}
     with open(request, "wb") as fh:
         pickle.dump(
             {
                 "name": test.name,
-                "cases": cases,
+                "cases": test.cases,
                 "forbidden": list(test.forbidden),
                 "out": str(out),
                 "kind": test.kind,
+                "suspects": test.suspects,
+                "chained": chained,
+                "exercises": list(prepared.tests),
+                "upstream": others,
+                "self_upstream": {test.name: test.upstream},
+                "hidden_source": prepared.source,
             },
             fh,
         )
-    return cases, references, request, out
+    return request, out
 
 
 def _score(
-    test, cases, references, out: Path, detail: str = "", prefix: str = "public check and "
+    test: PreparedTest, out: Path, detail: str = "", prefix: str = "public check and "
 ) -> tuple[float, str]:
     """Reads what the harness wrote to ``out`` and compares it with the references."""
     try:
@@ -250,25 +438,31 @@ def _score(
     except (OSError, ValueError) as err:
         return 0.0, f"hidden tests could not run ({detail or err})"
     try:
-        return _score_result(test, cases, references, result, arrays, prefix)
+        return _score_result(test, result, arrays, prefix)
     except (KeyError, TypeError, IndexError, ValueError, AttributeError) as err:
         # the result file is written inside the submission's kernel: a malformed one (a
         # tampered harness, a missing key) scores 0 with a message, never a crash
         return 0.0, f"hidden tests: malformed result from the kernel ({type(err).__name__}: {err})"
 
 
-def _score_result(test, cases, references, result, arrays, prefix: str) -> tuple[float, str]:
+def _score_result(test: PreparedTest, result, arrays, prefix: str) -> tuple[float, str]:
     if not isinstance(result, dict) or not isinstance(result.get("cases", []), list):
         raise TypeError("the result is not a dict with a list of cases")
     if result.get("error"):
         return 0.0, str(result["error"])
-    if result.get("delegation"):
+    if result.get("copy"):
         return 0.0, (
-            f"delegation: {test.name} calls the package's own {result['delegation']}; "
+            f"copy: {test.name} runs a copy of {result['copy']} (the same bytecode); "
             f"the exercise is to write it yourself"
         )
+    if result.get("delegation"):
+        what = str(result["delegation"])
+        what = what if what.startswith("the ") else f"the package's own {what}"
+        return 0.0, f"delegation: {test.name} calls {what}; the exercise is to write it yourself"
+    if result.get("tampered"):
+        return 0.0, f"tampering: {result['tampered']}"
     passed, first = 0, None
-    for (label, _, _), case, ref in zip(cases, result["cases"], references, strict=False):
+    for (label, _, _), case, ref in zip(test.cases, result["cases"], test.references, strict=False):
         if case["status"] == "not implemented":
             msg = "not implemented yet"
         elif case["status"] != "ok":
@@ -283,27 +477,32 @@ def _score_result(test, cases, references, result, arrays, prefix: str) -> tuple
             passed += 1
         elif first is None:
             first = msg
-    n = len(cases)
+    n = len(test.cases)
     if passed == n:
         return 1.0, f"{prefix}{n}/{n} hidden tests passed"
     return passed / n, f"{passed}/{n} hidden tests passed; {first}"
 
 
-def _hidden(session: _Session, test, tmp: Path, timeout: float) -> tuple[float, str]:
+def _hidden(
+    session: _Session,
+    test: PreparedTest,
+    prepared: Prepared,
+    tmp: Path,
+    timeout: float,
+    chained: bool,
+    prefix: str = "public check and ",
+) -> tuple[float, str]:
     """Runs ``test`` in the session's kernel; returns (fraction passed, message)."""
-    cases, references, request, out = _request(test, tmp)
-    source = (
-        f"exec(compile({HARNESS!r}, '<cvutils-grader>', 'exec'), __cvutils_grader := {{}})\n"
-        f"__cvutils_grader['cvutils_hidden_run']({str(request)!r}, globals())\n"
-        f"del __cvutils_grader"
+    request, out = _request(test, prepared, tmp, chained)
+    status, detail = session.harness(
+        f"h['cvutils_hidden_run']({str(request)!r}, globals())", timeout
     )
-    status, detail = session.run_source(source, timeout)
     if status == "dead":
         session.restart()
         return 0.0, f"hidden tests: the kernel died while running {test.name} ({detail})"
     if status == "timeout":
         return 0.0, f"hidden tests: {test.name} {detail}"
-    return _score(test, cases, references, out, detail)
+    return _score(test, out, detail, prefix)
 
 
 def exercise_namespace(path: Any, *, student: bool = False) -> dict:
@@ -354,9 +553,10 @@ def exercise_namespace(path: Any, *, student: bool = False) -> dict:
 def grade_namespace(namespace: dict, assignment: str, *, hidden_dir: Any = None) -> dict:
     """Runs the hidden tests of ``assignment`` on the functions of ``namespace``, in this process.
 
-    The same cases, delegation detection and comparison as `grade`, without a kernel, a
-    public check or a timeout: for trusted code (an instructor's solutions, the CI proof that
-    hidden tests and solutions agree), never for a submission.
+    The same cases, delegation and copy detection, references in place of the other
+    exercises and comparison as `grade`, without a kernel, a public check or a timeout: for
+    trusted code (an instructor's solutions, the CI proof that hidden tests and solutions
+    agree), never for a submission.
 
     Args:
         namespace: a dict of the exercises' functions, e.g. from `exercise_namespace`.
@@ -375,18 +575,23 @@ def grade_namespace(namespace: dict, assignment: str, *, hidden_dir: Any = None)
     check_str("assignment", assignment)
     if hidden_dir is not None:
         hidden_dir = check_path("hidden_dir", hidden_dir, must_exist=True, kind="dir")
-    tests = hidden_tests.load(assignment, hidden_dir)
+    prepared = prepare(assignment, hidden_dir)
     rows = []
     with tempfile.TemporaryDirectory(prefix="cvutils-grade-") as tmp:
-        for number, (name, test) in enumerate(tests.items(), start=1):
+        for number, (name, test) in enumerate(prepared.tests.items(), start=1):
             t0 = time.monotonic()
-            cases, references, request, out = _request(test, Path(tmp))
+            request, out = _request(test, prepared, Path(tmp))
             cvutils_hidden_run(str(request), namespace)
-            frac, message = _score(test, cases, references, out, prefix="")
-            points = round(float(test.points) * frac, 2)
-            seconds = round(time.monotonic() - t0, 2)
+            frac, message = _score(test, out, prefix="")
             row = ExerciseResult(
-                name, name, number, points, float(test.points), frac == 1.0, message, seconds
+                id=name,
+                name=name,
+                number=number,
+                points=round(test.points * frac, 2),
+                max_points=test.points,
+                passed=frac == 1.0,
+                message=message,
+                seconds=round(time.monotonic() - t0, 2),
             )
             rows.append(asdict(row))
     return {
@@ -395,6 +600,245 @@ def grade_namespace(namespace: dict, assignment: str, *, hidden_dir: Any = None)
         "max_total": round(sum(r["max_points"] for r in rows), 2),
         "exercises": rows,
     }
+
+
+def default_memory_limit(workers: int = 1) -> int:
+    """Bytes of address space a kernel may use: 3/4 of the memory, shared by ``workers``,
+    at least 4 GiB (TensorFlow alone reserves about 2.5 GiB of address space); 0 (no limit)
+    where an NVIDIA GPU is visible, since CUDA reserves far more address space than memory."""
+    import shutil
+
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "0").strip() not in ("", "-1")
+    if visible and shutil.which("nvidia-smi"):
+        return 0
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        physical = 16 << 30
+    return int(max(4 << 30, 0.75 * physical / max(1, workers)))
+
+
+class _Sandbox:
+    """The private folder a submission runs in, and the checks that nothing outside changed.
+
+    ``base`` (made by the grader, private) holds ``work``, the kernel's working folder, with
+    a copy of the package written from the grader's snapshot (the kernel imports it first,
+    so a submission that rewrites "its" package or hidden tests changes only its own copy)
+    and ``work/tmp`` (its TMPDIR).
+    """
+
+    def __init__(self, base: Path, prepared: Prepared, folder: Path):
+        self.base, self.prepared, self.folder = base, prepared, folder
+        self.work = base / "work"
+        self.work.mkdir()
+        self.copy = {}
+        for name, data in prepared.snapshot.items():
+            p = Path(name)
+            if PACKAGE in p.parents:
+                dst = self.work / PACKAGE.name / p.relative_to(PACKAGE)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.write_bytes(data)
+                self.copy[dst] = data
+        data_dir = PACKAGE.parent / "data"
+        if data_dir.is_dir():
+            (self.work / "data").symlink_to(data_dir, target_is_directory=True)
+        self.folder_before = self._listing(folder)
+        self.hidden_dirs = {Path(prepared.path).parent, PACKAGE / "grading" / "hidden"}
+        self.start = time.time() - 1
+
+    @staticmethod
+    def _listing(folder: Path) -> dict:
+        try:
+            return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()}
+        except OSError:
+            return {}
+
+    def check(self) -> list[str]:
+        """What the submission changed outside its own folder (put back where it could be)."""
+        problems = []
+        for dst, data in self.copy.items():
+            if not dst.is_file() or dst.read_bytes() != data:
+                rel = dst.relative_to(self.work)
+                problems.append(f"it changed the grader's files (its copy of {rel})")
+        for name, data in self.prepared.snapshot.items():
+            p = Path(name)
+            try:
+                same = p.is_file() and p.read_bytes() == data
+                written = not p.is_file() or p.stat().st_mtime >= self.start
+            except OSError:
+                same, written = False, True
+            if same or not written:  # an edit made before this submission ran is not its
+                continue
+            if p.suffix == ".py" and p.parent in self.hidden_dirs:
+                # hidden tests: put back (the next grading session reads them from disk)
+                try:
+                    p.write_bytes(data)
+                    problems.append(f"it changed the hidden tests {p} (put back)")
+                except OSError as err:
+                    problems.append(f"it changed the hidden tests {p} (not put back: {err})")
+            else:  # the submissions' kernels use the grader's copy: reported, not undone
+                problems.append(f"{p} changed while it ran")
+        for entry in sorted(self.base.iterdir()):
+            if entry.name != "work":
+                problems.append(f"it wrote {entry.name} outside its folder")
+        after = self._listing(self.folder)
+        for name in sorted(set(after) - set(self.folder_before)):
+            problems.append(f"it wrote {name} into the submissions' folder {self.folder}")
+        for name in sorted(set(after) & set(self.folder_before)):
+            if after[name] != self.folder_before[name] and name.endswith(".ipynb"):
+                problems.append(f"it changed {name} in the submissions' folder {self.folder}")
+        return problems
+
+
+def _called_exercises(source: str, names) -> list[str]:
+    """The other exercises an exercise cell names (its upstream), in order of appearance."""
+    import ast
+
+    from cvutils.grading.exercises import python_source
+
+    try:
+        tree = ast.parse(python_source(source))
+    except SyntaxError:
+        return []
+    seen = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in names and node.id not in seen:
+            seen.append(node.id)
+    return seen
+
+
+class _Grading:
+    """The state of grading one submission, and its steps (see `grade`)."""
+
+    def __init__(self, nb, path, exercises, prepared, options):
+        self.nb, self.path, self.prepared, self.o = nb, path, prepared, options
+        self.tests = prepared.tests
+        self.by_name = {ex.name: ex for ex in exercises}
+        self.results: dict[str, ExerciseResult] = {}
+        for number, (name, test) in enumerate(self.tests.items(), start=1):
+            ex = self.by_name.get(name)
+            self.results[name] = ExerciseResult(
+                id=name,
+                name=name,
+                number=ex.number if ex else number,
+                points=0.0,
+                max_points=test.points,
+                passed=False,
+                message="not graded" if ex else f"missing: no exercise cell for {name!r} in {path}",
+                seconds=0.0,
+            )
+        self.check_cells = {ex.check_cell: ex for ex in exercises if ex.name in self.tests}
+        self.exercise_cells = {ex.cell: ex for ex in exercises if ex.name in self.tests}
+        self.upstream = {
+            ex.name: [
+                n
+                for n in _called_exercises(nb.cells[ex.cell].source, set(self.tests))
+                if n != ex.name
+            ]
+            for ex in exercises
+        }
+        self.errors: list[dict] = []
+        self.cell_status: dict[int, tuple[str, str]] = {}
+        self.session = None
+        self.tmp = None
+
+    def limit(self, name: str) -> float:
+        if self.o["exercise_timeout"] is not None:
+            return self.o["exercise_timeout"]
+        return exercise_limit(self.tests[name], self.o["timeout_factor"], self.o["timeout_margin"])
+
+    def left(self) -> float:
+        return self.o["deadline"] - time.monotonic()
+
+    def run_cells(self, end: int) -> None:
+        """Runs cells ``0..end-1`` in order, grading each exercise right after its check."""
+        for i in range(end):
+            cell = self.nb.cells[i]
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            if self.left() <= 1:
+                self.errors.append({"cell": i, "error": f"total time limit {self.o['total']:g} s"})
+                break
+            t0 = time.monotonic()
+            ex = self.check_cells.get(i) or self.exercise_cells.get(i)
+            limit = self.limit(ex.name) if ex else self.o["cell_timeout"]
+            status, detail = self.session.run(i, min(limit, self.left()))
+            self.cell_status[i] = (status, detail)
+            if status != "ok":
+                self.errors.append({"cell": i, "error": detail})
+            if status == "dead":
+                self.session.restart()
+            elif status != "timeout" and i not in self.check_cells:
+                self.session.history.append((i, None))
+            if i in self.check_cells:
+                self.grade_exercise(self.check_cells[i], i, status, detail, limit)
+                self.results[self.check_cells[i].name].seconds = round(time.monotonic() - t0, 2)
+
+    def failed_upstream(self, name: str) -> list[str]:
+        """The exercises ``name`` calls, directly or through others, that did not pass."""
+        seen, todo = [], list(self.upstream.get(name, []))
+        while todo:
+            n = todo.pop(0)
+            if n != name and n not in seen:
+                seen.append(n)
+                todo.extend(self.upstream.get(n, []))
+        return [n for n in seen if not self.results[n].passed]
+
+    def grade_exercise(self, ex, i: int, status: str, detail: str, limit: float) -> None:
+        """Scores exercise ``ex`` after its check cell ``i`` ran with ``status``."""
+        r, test = self.results[ex.name], self.tests[ex.name]
+        tmp, chained = Path(self.tmp), self.o["chained"]
+        sol_status = self.cell_status.get(ex.cell, ("ok", ""))
+        prefix = "public check and "
+        if status == "ok":
+            self.session.history.append((i, None))
+        elif status == "error" and not chained:
+            # the check may have failed through another exercise: once more with references
+            request, _ = _request(test, self.prepared, tmp, tag="-check")
+            again, _ = self.session.run_with_references(i, request, min(limit, self.left()), False)
+            upstream = self.failed_upstream(ex.name)
+            if again == "ok":
+                self.session.history.append((i, str(request)))
+                names = ", ".join(upstream) or "the exercises it calls"
+                prefix = (
+                    f"public check failed through {names} (wrong upstream; passes with the "
+                    f"references in their place); "
+                )
+                status = "ok"
+            elif again == "dead":
+                self.session.restart()
+        elif status in ("dead", "timeout"):
+            # rebuild the state the next cells need: the check once more, with this exercise
+            # (and the others) replaced by the references
+            request, _ = _request(test, self.prepared, tmp, tag="-replay")
+            t0 = time.monotonic()
+            cap = min(self.o["cell_timeout"], self.left())
+            again, _ = self.session.run_with_references(i, request, cap, True)
+            if again == "dead":
+                self.session.restart()
+            elif again == "ok":
+                self.session.history.append((i, str(request)))
+            if status == "timeout" and again == "ok" and time.monotonic() - t0 > 0.5 * limit:
+                # the check is slow even with the reference: the limit, not the code, ran out
+                prefix = (
+                    f"public check slower than its {limit:.0f} s limit with the reference too; "
+                )
+                status = "ok"
+        if status != "ok":
+            r.message = f"public check failed: {detail}"
+            if chained and self.failed_upstream(ex.name):
+                r.message += f" (it calls {', '.join(self.failed_upstream(ex.name))}, which failed)"
+            return
+        if sol_status[0] in ("timeout", "dead"):
+            r.message = f"exercise cell {ex.cell}: {sol_status[1]}"
+            return
+        frac, r.message = _hidden(
+            self.session, test, self.prepared, tmp, min(limit, self.left()), chained, prefix
+        )
+        if frac < 1 and chained and self.failed_upstream(ex.name):
+            r.message += f" (it calls {', '.join(self.failed_upstream(ex.name))}, which failed)"
+        r.points = round(r.max_points * frac, 2)
+        r.passed = frac == 1.0
 
 
 def grade(
@@ -407,6 +851,13 @@ def grade(
     total_timeout: float = 1800,
     run_all: bool = True,
     kernel_name: str = "python3",
+    chained: bool = False,
+    timeout_factor: float = TIMEOUT_FACTOR,
+    timeout_margin: float = TIMEOUT_MARGIN,
+    memory_limit: float | None = None,
+    cpu_limit: float | None = None,
+    file_size_limit: float | None = FILE_SIZE_LIMIT,
+    prepared: Prepared | None = None,
 ) -> dict:
     """Grades one submission and returns its report (see the module docstring for how).
 
@@ -415,17 +866,30 @@ def grade(
         assignment: the assignment it must be (default: from its metadata or name).
         hidden_dir: a folder of hidden tests (default: those shipped in `cvutils.grading.hidden`).
         cell_timeout: seconds one cell of the lesson may run (imports, training).
-        exercise_timeout: seconds an exercise cell, its check cell or its hidden tests may run
-            (default: ``cell_timeout``); an infinite loop there costs this much.
+        exercise_timeout: seconds an exercise cell, its check cell or its hidden tests may run;
+            default ``timeout_factor`` x the reference's time on the hidden cases +
+            ``timeout_margin`` (an infinite loop costs that much).
         total_timeout: seconds the whole submission may run.
         run_all: also run the cells after the last exercise (they do not change the score but
             their errors are reported); False stops after the last check cell.
         kernel_name: the Jupyter kernel to run it in.
+        chained: grade each exercise with the learner's own versions of the exercises it
+            calls (a wrong ``gram_matrix`` then also costs the exercises that use it); by
+            default they are the references while its public check is retried and its hidden
+            tests run.
+        timeout_factor, timeout_margin: the default per-exercise timeout's rule.
+        memory_limit: bytes of address space the kernel may use (default
+            `default_memory_limit`; 0: no limit, e.g. for CUDA, which reserves far more).
+        cpu_limit: CPU seconds the kernel may use (default ``total_timeout`` x the CPUs; 0:
+            no limit).
+        file_size_limit: bytes one file the kernel writes may reach (0: no limit).
+        prepared: `prepare`'s result for this assignment (a folder prepares it once).
 
     Returns:
         ``{"notebook", "assignment", "total", "max_total", "exercises": [{"id", "name",
         "number", "points", "max_points", "passed", "message", "seconds"}], "errors":
-        [{"cell", "error"}], "kernel_restarts", "seconds"}``.
+        [{"cell", "error"}], "integrity": [what it changed outside its folder],
+        "kernel_restarts", "seconds"}``.
 
     Raises:
         NotebookError: the file is not a notebook (not JSON, not nbformat 4), has malformed
@@ -435,103 +899,76 @@ def grade(
     if assignment is not None:
         check_str("assignment", assignment)
     cell_timeout = check_real("cell_timeout", cell_timeout, low=0, low_open=True)
-    if exercise_timeout is None:
-        exercise_timeout = cell_timeout
-    exercise_timeout = check_real("exercise_timeout", exercise_timeout, low=0, low_open=True)
+    if exercise_timeout is not None:
+        exercise_timeout = check_real("exercise_timeout", exercise_timeout, low=0, low_open=True)
     total_timeout = check_real("total_timeout", total_timeout, low=0, low_open=True)
+    timeout_factor = check_real("timeout_factor", timeout_factor, low=0)
+    timeout_margin = check_real("timeout_margin", timeout_margin, low=0, low_open=True)
     check_bool("run_all", run_all)
+    check_bool("chained", chained)
     check_str("kernel_name", kernel_name)
+    limits = {
+        "memory": default_memory_limit() if memory_limit is None else memory_limit,
+        "cpu": total_timeout * (os.cpu_count() or 1) if cpu_limit is None else cpu_limit,
+        "file_size": file_size_limit or 0,
+    }
+    for key, value in limits.items():
+        limits[key] = int(check_real(f"{key}_limit", value, low=0))
     if hidden_dir is not None:
         hidden_dir = check_path("hidden_dir", hidden_dir, must_exist=True, kind="dir")
+    if prepared is not None and not isinstance(prepared, Prepared):
+        fail("prepared", "a result of prepare", describe(prepared), kind=True)
     start = time.monotonic()
     nb = read_notebook(path)
     exercises = find_exercises(nb, path)
     assignment = _assignment(nb, path, exercises, assignment, hidden_dir)
-    tests = hidden_tests.load(assignment, hidden_dir)
-    by_name = {ex.name: ex for ex in exercises}
-    results: dict[str, ExerciseResult] = {}
-    for number, (name, test) in enumerate(tests.items(), start=1):
-        ex = by_name.get(name)
-        results[name] = ExerciseResult(
-            name,
-            name,
-            ex.number if ex else number,
-            0.0,
-            float(test.points),
-            False,
-            "not graded" if ex else f"missing: no exercise cell for {name!r} in {path}",
-            0.0,
-        )
-    extra = sorted(set(by_name) - set(tests))
-    check_cells = {ex.check_cell: ex for ex in exercises if ex.name in tests}
-    exercise_cells = set(check_cells) | {ex.cell for ex in exercises}
-    last = max([ex.check_cell for ex in check_cells.values()], default=-1)
+    if prepared is None or prepared.assignment != assignment:
+        prepared = prepare(assignment, hidden_dir)
+    options = {
+        "cell_timeout": cell_timeout,
+        "exercise_timeout": exercise_timeout,
+        "total": total_timeout,
+        "deadline": start + total_timeout,
+        "chained": chained,
+        "timeout_factor": timeout_factor,
+        "timeout_margin": timeout_margin,
+    }
+    g = _Grading(nb, path, exercises, prepared, options)
+    extra = sorted(set(g.by_name) - set(prepared.tests))
+    last = max(g.check_cells, default=-1)
     end = len(nb.cells) if run_all else last + 1
-    deadline = start + total_timeout
-    errors: list[dict] = []
-    cell_status: dict[int, tuple[str, str]] = {}
-    session = _Session(nb, "", kernel_name)
-    restarts = 0
-    with tempfile.TemporaryDirectory(prefix="cvutils-grade-") as tmp:
-        session.cwd = tmp
+    with tempfile.TemporaryDirectory(prefix="cvutils-grade-") as base:
+        sandbox = _Sandbox(Path(base), prepared, path.parent)
+        g.tmp = str(sandbox.work / "tmp")
+        Path(g.tmp).mkdir()
+        g.session = _Session(nb, str(sandbox.work), kernel_name, limits)
         try:
-            session.start()
-            for i in range(end):
-                cell = nb.cells[i]
-                if cell.cell_type != "code" or not cell.source.strip():
-                    continue
-                left = deadline - time.monotonic()
-                if left <= 1:
-                    errors.append({"cell": i, "error": f"total time limit {total_timeout:g} s"})
-                    break
-                t0 = time.monotonic()
-                limit = exercise_timeout if i in exercise_cells else cell_timeout
-                status, detail = session.run(i, min(limit, left))
-                cell_status[i] = (status, detail)
-                if status != "ok":
-                    errors.append({"cell": i, "error": detail})
-                if status == "dead":
-                    session.restart()
-                elif status != "timeout":
-                    session.history.append(i)
-                if i in check_cells:
-                    ex = check_cells[i]
-                    r = results[ex.name]
-                    sol_status = cell_status.get(ex.cell, ("ok", ""))
-                    if status != "ok":
-                        r.message = f"public check failed: {detail}"
-                    elif sol_status[0] in ("timeout", "dead"):
-                        r.message = f"exercise cell {ex.cell}: {sol_status[1]}"
-                    else:
-                        left = deadline - time.monotonic()
-                        frac, r.message = _hidden(
-                            session, tests[ex.name], Path(tmp), min(exercise_timeout, left)
-                        )
-                        r.points = round(r.max_points * frac, 2)
-                        r.passed = frac == 1.0
-                    r.seconds = round(time.monotonic() - t0, 2)
-            for r in results.values():
+            g.session.start()
+            g.run_cells(end)
+            for r in g.results.values():
                 if r.message == "not graded":
                     r.message = "not graded: the total time limit ran out before it"
         except RuntimeError as err:  # a replay that could not be done
-            for r in results.values():
+            for r in g.results.values():
                 if r.message == "not graded":
                     r.message = f"not graded: {err}"
         finally:
-            restarts = session.restarts
-            session.stop()
+            restarts = g.session.restarts
+            g.session.stop()
+        integrity = sandbox.check()
     for name in extra:
-        errors.append(
-            {"cell": by_name[name].cell, "error": f"exercise {name!r} has no hidden tests"}
+        g.errors.append(
+            {"cell": g.by_name[name].cell, "error": f"exercise {name!r} has no hidden tests"}
         )
-    rows = sorted(results.values(), key=lambda r: r.number)
+    rows = sorted(g.results.values(), key=lambda r: r.number)
     return {
         "notebook": str(path),
         "assignment": assignment,
         "total": round(sum(r.points for r in rows), 2),
         "max_total": round(sum(r.max_points for r in rows), 2),
         "exercises": [asdict(r) for r in rows],
-        "errors": errors,
+        "errors": g.errors,
+        "integrity": integrity,
         "kernel_restarts": restarts,
         "seconds": round(time.monotonic() - start, 1),
     }
@@ -579,18 +1016,76 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def grade_folder(folder: Any, **kwargs) -> tuple[list[dict], list[dict]]:
+def _grade_one(path: str, kwargs: dict) -> tuple[str, Any]:
+    """One submission of a folder (in a worker process): ("report", report) or ("error", msg)."""
+    try:
+        return "report", grade(path, **kwargs)
+    except NotebookError as err:
+        return "error", str(err)
+
+
+def _prepare_folder(paths, kwargs: dict) -> tuple[dict, dict]:
+    """Each file's assignment, and each assignment prepared, before any submission runs."""
+    assignments, prepared, failures = {}, {}, {}
+    hidden_dir = kwargs.get("hidden_dir")
+    for path in paths:
+        try:
+            nb = read_notebook(path)
+            exercises = find_exercises(nb, path)
+            name = _assignment(nb, path, exercises, kwargs.get("assignment"), hidden_dir)
+        except NotebookError as err:
+            failures[path] = str(err)
+            continue
+        assignments[path] = name
+        if name not in prepared:
+            prepared[name] = prepare(name, hidden_dir)
+    return {p: prepared[a] for p, a in assignments.items()}, failures
+
+
+def grade_folder(folder: Any, *, workers: int = 1, **kwargs) -> tuple[list[dict], list[dict]]:
     """Grades every ``.ipynb`` of ``folder``; returns (reports, failures).
 
+    The hidden tests of every assignment in the folder are prepared (loaded, run, hashed)
+    before the first submission runs. ``workers`` > 1 grades that many submissions at a time,
+    each in its own process and kernel (the default memory limit is shared among them).
     A failure is ``{"notebook", "error"}`` for a file that could not be graded at all.
+    Other keyword arguments are those of `grade`.
     """
+    from cvutils.checks import check_int
+
     folder = check_path("folder", folder, must_exist=True, kind="dir")
+    workers = check_int("workers", workers, 1, 256)
+    if kwargs.get("memory_limit") is None:
+        kwargs["memory_limit"] = default_memory_limit(workers)
+    paths = sorted(folder.glob("*.ipynb"))
+    prepared, refused = _prepare_folder(paths, kwargs)
+    outcomes = {p: ("error", e) for p, e in refused.items()}
+    todo = [p for p in paths if p in prepared]
+    if workers == 1 or len(todo) <= 1:
+        for p in todo:
+            outcomes[p] = _grade_one(str(p), {**kwargs, "prepared": prepared[p]})
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")  # no fork of a process with TensorFlow
+        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context) as pool:
+            futures = {
+                p: pool.submit(_grade_one, str(p), {**kwargs, "prepared": prepared[p]})
+                for p in todo
+            }
+            for p, future in futures.items():
+                try:
+                    outcomes[p] = future.result()
+                except Exception as err:  # a worker that died: its file is not graded
+                    outcomes[p] = ("error", f"the grading process failed ({err!r})")
     reports, failures = [], []
-    for path in sorted(folder.glob("*.ipynb")):
-        try:
-            reports.append(grade(path, **kwargs))
-        except NotebookError as err:
-            failures.append({"notebook": str(path), "error": str(err)})
+    for p in paths:
+        kind, value = outcomes[p]
+        if kind == "report":
+            reports.append(value)
+        else:
+            failures.append({"notebook": str(p), "error": value})
     return reports, failures
 
 

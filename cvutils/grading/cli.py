@@ -90,7 +90,27 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument(
         "--exercise-timeout",
         type=float,
-        help="seconds per exercise cell, check cell and hidden tests (default: --cell-timeout)",
+        help="seconds per exercise cell, check cell and hidden tests (default: FACTOR x the "
+        "reference's time on the hidden cases + MARGIN)",
+    )
+    g.add_argument("--timeout-factor", type=float, default=10.0, help="FACTOR of that rule (10)")
+    g.add_argument(
+        "--timeout-margin", type=float, default=30.0, help="MARGIN of that rule, seconds (30)"
+    )
+    g.add_argument(
+        "--chained",
+        action="store_true",
+        help="grade each exercise with the learner's own versions of the exercises it calls "
+        "(default: those are the references, so a wrong one costs only its own points)",
+    )
+    g.add_argument(
+        "--memory-limit",
+        type=float,
+        help="GiB of address space per kernel (default: 3/4 of the memory / workers, none "
+        "with an NVIDIA GPU; 0: none)",
+    )
+    g.add_argument(
+        "--workers", type=int, default=1, help="submissions of a folder graded at a time (1)"
     )
     g.add_argument("--total-timeout", type=float, default=1800, help="seconds in all (1800)")
     g.add_argument(
@@ -129,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
             exercise_timeout=args.exercise_timeout,
             total_timeout=args.total_timeout,
             run_all=not args.until_last_exercise,
+            chained=args.chained,
+            timeout_factor=args.timeout_factor,
+            timeout_margin=args.timeout_margin,
+            memory_limit=None if args.memory_limit is None else args.memory_limit * 2**30,
         )
         path = Path(args.path)
         # the output paths and the due date are checked before grading (which can take minutes)
@@ -141,12 +165,14 @@ def main(argv: list[str] | None = None) -> int:
             gradebook.parse_due(args.due)
         extra = dict(due=args.due, hidden_dir=args.hidden, assignment=args.assignment)
         if path.is_dir():
-            reports, failures = grade_folder(path, **kwargs)
+            reports, failures = grade_folder(path, workers=args.workers, **kwargs)
             protect = sorted(path.glob("*.ipynb"))
             rows = gradebook.class_reports(reports, failures, **extra)
             for rep in rows:
                 if rep["graded"]:
                     print(format_report(_one_line(rep)))
+                    for problem in rep.get("integrity", []):
+                        print(f"  INTEGRITY: {gradebook.one_line(problem)}")
             print(f"\n{path}: one row per student")
             for rep in rows:
                 who = f"{rep['student']} ({Path(rep['notebook']).name})"
@@ -175,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         report = grade(path, **kwargs)
         rows = gradebook.class_reports([report], [], **extra)
         print(format_report(_one_line(rows[0])))
+        for problem in report.get("integrity", []):
+            print(f"  INTEGRITY: {gradebook.one_line(problem)}")
         if args.gradebook:
             gradebook.write_gradebook([report], [], args.gradebook, **extra)
             print(f"gradebook: {args.gradebook}")

@@ -267,6 +267,11 @@ _GRADE_SKIP = (
     "total_timeout",
     "run_all",
     "kernel_name",
+    "timeout_factor",
+    "timeout_margin",
+    "memory_limit",
+    "cpu_limit",
+    "file_size_limit",
 )
 
 
@@ -283,7 +288,14 @@ def _():
         total_timeout=120.0,
         run_all=False,
         kernel_name="python3",
+        chained=False,
+        prepared=None,
     )
+
+
+@spec("grading.prepare", aliases={"hidden_dir": ["hidden tests"]})
+def _():
+    return _mod("grading").prepare, dict(assignment="99_tiny", hidden_dir=_tiny_hidden())
 
 
 @spec("grading.grade_folder", costly=True)

@@ -12,7 +12,7 @@ the README's "For instructors" section; a test keeps the two equal).
 
 from __future__ import annotations
 
-import importlib.util
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +57,11 @@ class HiddenTest:
             after its weights are set from a seed by position (`_harness.seeded_outputs`), so
             a wrong activation or layer order fails. The reference returns the same summary or
             output (see `cvutils.grading._harness`).
+        upstream: what stands in for this exercise while the *other* exercises are graded
+            (so that a learner's wrong answer here costs only this exercise): the dotted name
+            of a drop-in implementation (same signature and return types as the exercise);
+            None (default) picks the entry of ``forbidden`` named like the exercise, if any;
+            ``""`` (or no such entry) uses ``reference``.
     """
 
     name: str
@@ -68,6 +73,7 @@ class HiddenTest:
     atol: float = 1e-8
     rtol: float = 1e-6
     kind: str = "function"
+    upstream: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -86,6 +92,16 @@ def load(assignment: str, directory: Any = None) -> dict[str, HiddenTest]:
     Raises:
         ValueError: no hidden tests for that assignment, or a malformed file.
     """
+    path, source = read_source(assignment, directory)
+    return load_source(assignment, source, path)
+
+
+def read_source(assignment: str, directory: Any = None) -> tuple[Path, str]:
+    """``(path, text)`` of the hidden-test file of ``assignment`` (read once, before grading).
+
+    Raises:
+        ValueError: no hidden tests for that assignment.
+    """
     check_str("assignment", assignment)
     folder = HERE if directory is None else check_path("directory", directory, kind="dir")
     path = folder / f"{assignment}.py"
@@ -94,9 +110,25 @@ def load(assignment: str, directory: Any = None) -> dict[str, HiddenTest]:
             f"assignment must be one with hidden tests {assignments(directory)}; "
             f"got {assignment!r} (no {path})."
         )
-    spec = importlib.util.spec_from_file_location(f"cvutils_hidden_{assignment}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    return path, path.read_text(encoding="utf-8")
+
+
+def load_source(
+    assignment: str, source: str, path: Any = "<hidden tests>"
+) -> dict[str, HiddenTest]:
+    """The hidden tests defined by ``source`` (the text of a hidden-test file), by exercise id.
+
+    The grader loads the tests from the text it read before any submission ran, so that a
+    submission that rewrites the file cannot change what the next one is graded with.
+
+    Raises:
+        ValueError: a malformed file.
+    """
+    check_str("assignment", assignment)
+    check_str("source", source)
+    module = types.ModuleType(f"cvutils_hidden_{assignment}")
+    module.__file__ = str(path)
+    exec(compile(source, str(path), "exec"), module.__dict__)
     tests = getattr(module, "TESTS", None)
     if not isinstance(tests, list) or not all(isinstance(t, HiddenTest) for t in tests):
         raise ValueError(f"{path} must define TESTS, a list of HiddenTest")
