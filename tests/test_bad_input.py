@@ -718,10 +718,11 @@ def test_a_malformed_hidden_test_result_scores_zero():
 
     from cvutils.grading import autograde
 
-    test = type("T", (), {"name": "double", "select": None, "atol": 0, "rtol": 0})()
+    fields = {"name": "double", "select": None, "atol": 0, "rtol": 0}
+    test = type("T", (), {**fields, "cases": [("case", (), {})], "references": [1.0]})()
     out = TMP / "malformed-result"
     np.savez(f"{out}.npz")
     for result in ({"cases": [{}]}, {"cases": [{"status": "ok"}]}, ["not", "a", "dict"]):
         Path(f"{out}.json").write_text(_json.dumps(result))
-        points, message = autograde._score(test, [("case", (), {})], [1.0], out)
+        points, message = autograde._score(test, out)
         assert points == 0.0 and "malformed result" in message, message
