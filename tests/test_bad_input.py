@@ -696,6 +696,12 @@ def _():
     return _mod("runtime").strategy, dict(devices=None)
 
 
+# A missed target is its documented answer (AssertionError), not a crash.
+@spec("runtime.target", verdicts=(AssertionError,))
+def _():
+    return _mod("runtime").target, dict(name="accuracy", value=0.9, at_least=0.5, at_most=1.0)
+
+
 for _key, _why in [
     ("runtime.gpus", "takes no argument"),
     (
@@ -703,6 +709,7 @@ for _key, _why in [
         "takes no argument (reads CVUTILS_MODE; its values are tested in test_runtime)",
     ),
     ("runtime.is_fast", "takes no argument"),
+    ("runtime.is_smoke", "takes no argument (reads CVUTILS_SMOKE; tested in test_runtime)"),
     ("runtime.device_name", "takes no argument"),
     ("runtime.environment_report", "takes no argument"),
     ("downloads.cache_dir", "takes no argument (reads CVUTILS_CACHE; tested in test_datasets)"),
