@@ -121,18 +121,22 @@ def is_smoke() -> bool:
 def target(name: str, value: Any, *, at_least: Any = None, at_most: Any = None) -> bool:
     """Checks a target of trained quality: asserts it, except in a smoke run, where it says so.
 
-    Use it for what training must reach (``target("test accuracy", acc, at_least=0.99)``);
-    keep plain ``assert`` for mechanics (shapes, ranges, agreement with a reference).
+    Use it for what training must reach (``target("test accuracy", acc, at_least=0.99)``) or a
+    comparison that training must win (``target("CNN beats k-NN", acc_cnn > acc_knn)``); keep
+    plain ``assert`` for mechanics (shapes, ranges, agreement with a reference).
 
     Examples:
         >>> target("accuracy", 0.97, at_least=0.9)
         True
+        >>> target("the deeper net fits better", 0.12 < 0.31)
+        True
 
     Args:
         name: what is measured, as the learner reads it (e.g. ``"test accuracy"``).
-        value: the measured number (a Python or NumPy real, or a 0-d NumPy array).
+        value: the measured number (a Python or NumPy real, or a 0-d NumPy array) with
+            ``at_least`` and/or ``at_most``; or a condition (a bool) with neither.
         at_least: the value must be ``>=`` this.
-        at_most: the value must be ``<=`` this. Give ``at_least``, ``at_most`` or both.
+        at_most: the value must be ``<=`` this.
 
     Returns:
         Whether the target is met (always True outside a smoke run, since a miss raises).
@@ -141,29 +145,32 @@ def target(name: str, value: Any, *, at_least: Any = None, at_most: Any = None) 
         AssertionError: outside a smoke run, when the target is missed; the message names
             the target, the value and the threshold.
         ValueError: for a non-string or empty ``name``, a value or threshold that is not a
-            finite real, or no threshold.
+            finite real, a number without a threshold or a condition with one.
     """
     name = check_str("name", name)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
-    value = check_real("value", value)
-    if at_least is None and at_most is None:
-        fail("at_least", "a threshold (give at_least=, at_most= or both)", "neither")
-    low = None if at_least is None else check_real("at_least", at_least)
-    high = None if at_most is None else check_real("at_most", at_most)
-    wanted = " and ".join(
-        f"{op} {bound:.4g}" for op, bound in ((">=", low), ("<=", high)) if bound is not None
-    )
-    met = (low is None or value >= low) and (high is None or value <= high)
+    if isinstance(value, bool | np.bool_):
+        if at_least is not None or at_most is not None:
+            fail("at_least", "None for a condition (a bool value)", repr((at_least, at_most)))
+        met, shown = bool(value), f"{name}: {'holds' if value else 'does not hold'}"
+    else:
+        value = check_real("value", value)
+        if at_least is None and at_most is None:
+            fail("at_least", "a threshold for a number (at_least=, at_most= or both)", "neither")
+        low = None if at_least is None else check_real("at_least", at_least)
+        high = None if at_most is None else check_real("at_most", at_most)
+        wanted = " and ".join(
+            f"{op} {bound:.4g}" for op, bound in ((">=", low), ("<=", high)) if bound is not None
+        )
+        met = (low is None or value >= low) and (high is None or value <= high)
+        shown = f"{name} = {value:.4g}, target {wanted}"
     if is_smoke():
         verdict = "met" if met else "missed"
-        print(
-            f"target not checked (smoke run): {name} = {value:.4g}, target {wanted} "
-            f"({verdict} with the smoke budget)"
-        )
-        return bool(met)
+        print(f"target not checked (smoke run): {shown} ({verdict} with the smoke budget)")
+        return met
     if not met:
-        raise AssertionError(f"target missed: {name} = {value:.4g}, target {wanted}")
+        raise AssertionError(f"target missed: {shown}")
     return True
 
 

@@ -373,3 +373,19 @@ def test_setup_names_a_smoke_run_in_its_line(monkeypatch, capsys):
     monkeypatch.setenv("CVUTILS_SMOKE", "0")
     info = runtime.setup(seed=0, mixed_precision=False)
     assert info.smoke is False and "smoke" not in capsys.readouterr().out
+
+
+def test_target_takes_a_condition(monkeypatch, capsys):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    monkeypatch.delenv("CVUTILS_SMOKE", raising=False)
+    assert runtime.target("CNN beats k-NN", np.float64(0.9) > 0.8) is True
+    with pytest.raises(AssertionError, match="CNN beats k-NN: does not hold"):
+        runtime.target("CNN beats k-NN", False)
+    with pytest.raises(ValueError, match="at_least"):
+        runtime.target("CNN beats k-NN", True, at_least=0.5)
+    monkeypatch.setenv("CVUTILS_SMOKE", "1")
+    assert runtime.target("CNN beats k-NN", np.bool_(False)) is False
+    assert capsys.readouterr().out == (
+        "target not checked (smoke run): CNN beats k-NN: does not hold "
+        "(missed with the smoke budget)\n"
+    )
