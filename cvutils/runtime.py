@@ -28,6 +28,8 @@ Taught in notebooks/00_setup_and_tour.ipynb.
 from __future__ import annotations
 
 import ast
+import math
+import numbers
 import os
 import platform
 import random
@@ -134,7 +136,8 @@ def target(name: str, value: Any, *, at_least: Any = None, at_most: Any = None) 
     Args:
         name: what is measured, as the learner reads it (e.g. ``"test accuracy"``).
         value: the measured number (a Python or NumPy real, or a 0-d NumPy array) with
-            ``at_least`` and/or ``at_most``; or a condition (a bool) with neither.
+            ``at_least`` and/or ``at_most`` (NaN, no measurement, misses every target); or
+            a condition (a bool) with neither.
         at_least: the value must be ``>=`` this.
         at_most: the value must be ``<=`` this.
 
@@ -144,8 +147,9 @@ def target(name: str, value: Any, *, at_least: Any = None, at_most: Any = None) 
     Raises:
         AssertionError: outside a smoke run, when the target is missed; the message names
             the target, the value and the threshold.
-        ValueError: for a non-string or empty ``name``, a value or threshold that is not a
-            finite real, a number without a threshold or a condition with one.
+        ValueError: for a non-string or empty ``name``, a value that is not a real or a bool,
+            a threshold that is not a finite real, a number without a threshold or a
+            condition with one.
     """
     name = check_str("name", name)
     if isinstance(value, np.ndarray) and value.ndim == 0:
@@ -155,7 +159,10 @@ def target(name: str, value: Any, *, at_least: Any = None, at_most: Any = None) 
             fail("at_least", "None for a condition (a bool value)", repr((at_least, at_most)))
         met, shown = bool(value), f"{name}: {'holds' if value else 'does not hold'}"
     else:
-        value = check_real("value", value)
+        if isinstance(value, numbers.Real) and math.isnan(value):
+            value = math.nan  # no measurement (e.g. the precision of no detections): a miss
+        else:
+            value = check_real("value", value)
         if at_least is None and at_most is None:
             fail("at_least", "a threshold for a number (at_least=, at_most= or both)", "neither")
         low = None if at_least is None else check_real("at_least", at_least)
@@ -163,7 +170,8 @@ def target(name: str, value: Any, *, at_least: Any = None, at_most: Any = None) 
         wanted = " and ".join(
             f"{op} {bound:.4g}" for op, bound in ((">=", low), ("<=", high)) if bound is not None
         )
-        met = (low is None or value >= low) and (high is None or value <= high)
+        met = not math.isnan(value) and (low is None or value >= low)
+        met = met and (high is None or value <= high)
         shown = f"{name} = {value:.4g}, target {wanted}"
     if is_smoke():
         verdict = "met" if met else "missed"

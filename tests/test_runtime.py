@@ -356,8 +356,8 @@ def test_target_refuses_what_it_cannot_compare(monkeypatch):
     monkeypatch.delenv("CVUTILS_SMOKE", raising=False)
     with pytest.raises(ValueError, match="at_least"):
         runtime.target("accuracy", 0.9)
-    with pytest.raises(ValueError, match="value"):
-        runtime.target("accuracy", float("nan"), at_least=0.5)
+    with pytest.raises(AssertionError, match="precision = nan, target >= 0.5"):
+        runtime.target("precision", float("nan"), at_least=0.5)  # no measurement is a miss
     with pytest.raises(TypeError, match="value"):
         runtime.target("accuracy", "0.9", at_least=0.5)
     with pytest.raises(TypeError, match="name"):
