@@ -83,7 +83,7 @@ BUDGETS: dict[str, str] = {
 
 #: The Keras application weight files the notebooks load in full mode (``--weights`` of
 #: ``tools/make_mirror.py``): 10 fine-tunes MobileNetV2, 17 explains VGG16, 18 uses VGG19.
-WEIGHTS = ("mobilenet_v2", "vgg16", "vgg19")
+WEIGHTS = ("mobilenet_v2-notop", "vgg16", "vgg19-notop")
 
 
 def number(path: str | os.PathLike) -> str:
