@@ -52,22 +52,23 @@ from run_notebooks import notebooks, run_one, write_atomic  # noqa: E402
 #: ``CVUTILS_BUDGET`` of each notebook in a smoke run: the full-mode budget with every size
 #: (epochs, steps, images, iterations) cut to the least that still executes each cell. Keys
 #: are the notebook's number; each value must fit that notebook's `runtime.budget` (a test
-#: checks every entry against the notebook). Image sizes stay as in full mode where a cell
+#: checks every entry against the notebook) and the mirror's sizes (MNIST: 200 training and
+#: 100 test digits). Image sizes stay as in full mode where a cell
 #: depends on them (pretrained networks' input sizes, the full-size models).
 BUDGETS: dict[str, str] = {
     "00": "epochs=1, n_train=200",
-    "01": "n_train=400, n_test=200, n_kernel=200, epochs=1, batch_size=64",
+    "01": "n_train=200, n_test=100, n_kernel=200, epochs=1, batch_size=64",
     "02": "size=128, epochs=2, steps_per_epoch=3",
-    "03": "face_epochs=2, digit_epochs=1, n_train=300, n_test=200",
+    "03": "face_epochs=2, digit_epochs=1, n_train=200, n_test=100",
     "04": "n_train=200, epochs=1",
-    "05": "happy_epochs=2, weak_epochs=1, epochs=1, n_train=400",
-    "06": "n_train=400, epochs=1, es_epochs=3, lr_coarse=3, lr_fine=2, n_patches=2000",
-    "07": "epochs=1, n_train=300",
+    "05": "happy_epochs=2, weak_epochs=1, epochs=1, n_train=200",
+    "06": "n_train=200, epochs=1, es_epochs=30, lr_coarse=3, lr_fine=2, n_patches=2000",
+    "07": "epochs=1, n_train=200",
     "08": (
         "per_class=20, batch=16, window=3, windows=2, warmup=3, shallow=8, deep=14, "
         "speedrun_epochs=1, speedrun_batch=64, speedrun_width=8"
     ),
-    "09": "n_train=300, epochs=1",
+    "09": "n_train=200, epochs=1",
     "10": "pretrain_epochs=1, steps=5, draws=2, tune_draws=2, head_epochs=1, fine_epochs=1",
     "11": "n_shape=200, n_mixed=200, n_test=100, epochs=1, n_landmark=200, landmark_epochs=1",
     "12": "epochs=1, n_train_collages=25, strides=(4, 5, 6)",
