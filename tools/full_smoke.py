@@ -65,8 +65,8 @@ BUDGETS: dict[str, str] = {
     "06": "n_train=200, epochs=1, es_epochs=30, lr_coarse=3, lr_fine=2, n_patches=2000",
     "07": "epochs=1, n_train=200",
     "08": (
-        "per_class=20, batch=16, window=3, windows=2, warmup=3, shallow=8, deep=14, "
-        "speedrun_epochs=1, speedrun_batch=64, speedrun_width=8"
+        "per_class=3, batch=16, window=2, windows=5, warmup=2, bn_momentum=0.5, shallow=8, "
+        "deep=14, speedrun_epochs=3, speedrun_batch=3, speedrun_width=8"
     ),
     "09": "n_train=200, epochs=1",
     "10": "pretrain_epochs=1, steps=5, draws=2, tune_draws=2, head_epochs=1, fine_epochs=1",
