@@ -73,7 +73,7 @@ BUDGETS: dict[str, str] = {
     "11": "n_shape=200, n_mixed=200, n_test=100, epochs=1, n_landmark=200, landmark_epochs=1",
     "12": "epochs=1, n_train_collages=25, strides=(4, 5, 6)",
     "13": "n_train=200, n_test=50, epochs=1, batch_size=32",
-    "14": "n_train=200, n_test=50, epochs=1, batch_size=32",
+    "14": "n_train=200, n_test=50, epochs=1, batch_size=32, voc_epochs=1",
     "15": "image_size=32, n_filters=8, n_train=200, n_test=50, epochs=1, pets_size=64, "
     "pets_epochs=1",
     "16": "steps=20, p=8, k=4, mnist_steps=20",
