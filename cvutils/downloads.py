@@ -130,7 +130,7 @@ def mirror_url() -> str | None:
     Raises:
         ValueError: ``CVUTILS_MIRROR`` is set but is not an ``http(s)://`` or ``file://`` URL.
 
-    Taught in notebooks/00_setup_and_tour.ipynb.
+    Described in data/README.md ("A local mirror for full mode without the network").
     """
     value = os.environ.get("CVUTILS_MIRROR", "").strip()
     if not value:

@@ -51,7 +51,7 @@ def test_reads_images_and_trimaps_in_list_order(local_pets, no_network):
     (x, m), (xt, mt), names, prov = datasets.load_oxford_pets(image_size=32, n_train=4)
     assert names == ["pet", "background", "border"]
     assert x.shape == (4, 32, 32, 3) and m.shape == (4, 32, 32)
-    assert xt.shape == (4, 32, 32, 3) and mt.shape == (4, 32, 32)
+    assert xt.shape == (8, 32, 32, 3) and mt.shape == (8, 32, 32)
     assert x.dtype == np.uint8 and m.dtype == np.uint8
     assert set(np.unique(m)) == {0, 1, 2}  # the files' 1, 2, 3 minus one; nearest: no blends
     first = make_mirror.PETS["trainval"][0][0]  # trainval.txt's first photo comes first

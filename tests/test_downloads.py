@@ -157,3 +157,54 @@ def test_datasets_keeps_the_download_names():
     assert datasets.download is downloads.download
     assert datasets.cache_dir is downloads.cache_dir
     assert datasets.RemoteFile is downloads.RemoteFile
+
+
+# ----------------------------------------------------------------------------- mirror mode
+
+
+def _mirror(tmp_path, files: dict[str, bytes], extra_lines: str = ""):
+    """A folder with ``files`` and a SHA256SUMS listing them; returns its file:// URL."""
+    folder = tmp_path / "mirror"
+    folder.mkdir(parents=True)
+    lines = []
+    for name, payload in files.items():
+        (folder / name).write_bytes(payload)
+        lines.append(f"{hashlib.sha256(payload).hexdigest()}  {name}\n")
+    (folder / downloads.MANIFEST).write_text("".join(lines) + extra_lines)
+    return folder.as_uri()
+
+
+def test_mirror_replaces_the_url_and_the_digest(tmp_path, cache, monkeypatch, no_network):
+    monkeypatch.setenv("CVUTILS_MIRROR", _mirror(tmp_path, {"real.bin": b"miniature"}))
+    real_digest = hashlib.sha256(b"the real file").hexdigest()
+    path = datasets.download("https://example.org/real.bin", real_digest)
+    assert path.read_bytes() == b"miniature"
+    assert path.parent.parent == cache and path.parent.name.startswith("mirror-")
+    md5 = "0" * 32  # a pinned MD5 is not used either
+    assert datasets.download("https://example.org/real.bin", None, md5=md5) == path
+
+
+def test_mirror_manifest_with_a_malformed_line_is_refused(tmp_path, cache, monkeypatch):
+    url = _mirror(tmp_path, {"a.bin": b"a"}, extra_lines="not a digest  b.bin\n")
+    monkeypatch.setenv("CVUTILS_MIRROR", url)
+    with pytest.raises(RuntimeError, match="line 2 is not '<sha256>  <filename>'"):
+        datasets.download("https://example.org/a.bin", GOOD)
+
+
+def test_another_mirror_gets_another_cache_folder(tmp_path, cache, monkeypatch):
+    monkeypatch.setenv("CVUTILS_MIRROR", _mirror(tmp_path / "one", {"a.bin": b"one"}))
+    first = datasets.download("https://example.org/a.bin", GOOD)
+    monkeypatch.setenv("CVUTILS_MIRROR", _mirror(tmp_path / "two", {"a.bin": b"two"}))
+    second = datasets.download("https://example.org/a.bin", GOOD)
+    assert first.parent != second.parent
+    assert (first.read_bytes(), second.read_bytes()) == (b"one", b"two")
+
+
+def test_trust_unpinned_fetches_without_a_digest_and_says_so(tmp_path, cache, capsys):
+    src, digest = _file(tmp_path, "w.h5", b"weights")
+    assert_refused(lambda: datasets.download(src.as_uri(), None), "sha256")  # unless asked
+    path = datasets.download(src.as_uri(), None, trust_unpinned=True)
+    assert path.read_bytes() == b"weights"
+    assert f"its sha256 is {digest}" in capsys.readouterr().out
+    bad = lambda: datasets.download(src.as_uri(), None, trust_unpinned="yes")  # noqa: E731
+    assert_refused(bad, "trust_unpinned")

@@ -5,14 +5,12 @@ formats, offline (``file://``, and once through a loopback HTTP server)."""
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import json
 import re
 import shutil
 import tarfile
 import threading
-from functools import partial
 from pathlib import Path
 from unittest import mock
 
@@ -120,10 +118,15 @@ def test_flowers_and_medmnist(full_mirror, no_network):
 
 def test_lfw_people(full_mirror, no_network):
     (images, labels), names, prov = datasets.load_lfw_people(min_faces_per_person=20)
-    assert names == ("Mirror Person A", "Mirror Person B")  # C has 3 photos: left out
-    assert images.shape == (41, 50, 37) and images.dtype == np.float32
+    people = [(p.replace("_", " "), n) for p, n in make_mirror.LFW_PEOPLE if n >= 20]
+    assert names == tuple(p for p, _ in people)  # Z has 3 photos: left out
+    assert images.shape == (sum(n for _, n in people), 50, 37) and images.dtype == np.float32
     assert 0.0 <= images.min() and images.max() <= 1.0
-    assert np.bincount(labels).tolist() == [21, 20]
+    assert np.bincount(labels).tolist() == [n for _, n in people]
+    # one face per person: photos of a person are closer to each other than to the others
+    centres = np.stack([images[labels == k].mean(0) for k in range(len(names))])
+    nearest = ((images[:, None] - centres[None]) ** 2).sum((2, 3)).argmin(1)
+    assert (nearest == labels).mean() > 0.9
     # the face was pasted into scikit-learn's central crop: it differs from the background
     assert images.std(axis=(1, 2)).min() > 0.02
     assert "local mirror" in prov.source
@@ -132,15 +135,17 @@ def test_lfw_people(full_mirror, no_network):
 def test_oxford_pets(full_mirror, no_network):
     (x, m), (xt, mt), classes, _ = datasets.load_oxford_pets(image_size=48)
     assert classes == ["pet", "background", "border"]
-    assert x.shape == (6, 48, 48, 3) and xt.shape == (4, 48, 48, 3) and mt.shape == (4, 48, 48)
-    assert set(np.unique(m)) == {0, 1, 2}
-    assert m[:, 0, 0].tolist() == [1] * 6  # background in the corners, as the trimaps
+    n, nt = len(make_mirror.PETS["trainval"]), len(make_mirror.PETS["test"])
+    assert x.shape == (n, 48, 48, 3) and xt.shape == (nt, 48, 48, 3) and mt.shape == (nt, 48, 48)
+    assert set(np.unique(m)) == {0, 1, 2} and nt >= 6  # notebook 15 shows 6 test photos
+    assert m[:, 0, 0].tolist() == [1] * n  # background in the corners, as the trimaps
 
 
 def test_voc2007_boxes_are_the_annotations_scaled(full_mirror, no_network):
     (x, boxes, classes), (xt, bt, ct), names, _ = datasets.load_voc2007(image_size=100)
     assert names == list(datasets.VOC_CLASSES) and len(names) == 20
-    assert x.shape == (6, 100, 100, 3) and xt.shape == (4, 100, 100, 3) and x.dtype == np.uint8
+    n, nt = len(make_mirror.VOC["trainval"]), len(make_mirror.VOC["test"])
+    assert x.shape == (n, 100, 100, 3) and xt.shape == (nt, 100, 100, 3) and x.dtype == np.uint8
     for split, got_boxes, got_classes in (("trainval", boxes, classes), ("test", bt, ct)):
         for image_id, b, c in zip(
             sorted(make_mirror.VOC[split]), got_boxes, got_classes, strict=True
@@ -257,23 +262,16 @@ def test_a_bad_mirror_variable_is_refused(monkeypatch):
 
 
 def test_served_over_a_loopback_http_server(mirror_dir, monkeypatch, cache):
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(mirror_dir))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        monkeypatch.setenv("CVUTILS_MODE", "full")
-        monkeypatch.setenv("CVUTILS_MIRROR", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    with make_mirror.serve(mirror_dir) as url:
+        assert url.startswith("http://127.0.0.1:")
+        monkeypatch.setenv("CVUTILS_MIRROR", url)
         (x, y), _, prov = datasets.load_mnist()
-        assert x.shape == (200, 28, 28) and "http://127.0.0.1:" in prov.source
-        names = datasets.imagenet_class_names()
-        assert names[0] == "mirror_class_000"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-    assert not thread.is_alive()
+        assert x.shape == (200, 28, 28) and url in prov.source
+        assert datasets.imagenet_class_names()[0] == "mirror_class_000"
+    assert not [t for t in threading.enumerate() if t.name == "mirror-http"]  # stopped
+    with pytest.raises(RuntimeError, match="no readable SHA256SUMS"):  # and closed
+        datasets.load_voc2007()
 
 
 # ----------------------------------------------------------------------------- pinned digests
@@ -328,3 +326,38 @@ def test_voc_xml_is_what_tfds_parses(mirror_dir):
     for obj in root.findall("object"):
         for field in ("name", "pose", "truncated", "difficult", "bndbox/xmin", "bndbox/ymax"):
             assert obj.find(field) is not None
+
+
+def test_fast_mode_reads_a_cached_real_archive_not_the_mirror(mirror_dir, monkeypatch, cache):
+    src = mirror_dir / "cifar-10-python.tar.gz"  # stands for the real archive, cached by hand
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    monkeypatch.setattr(
+        datasets, "CIFAR10_TAR", datasets.RemoteFile("https://e.org/c.tar.gz", digest, src.name)
+    )
+    cache.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src, cache / src.name)
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+    monkeypatch.setenv("CVUTILS_MIRROR", mirror_dir.as_uri())
+    with mock.patch("urllib.request.urlopen", side_effect=AssertionError("fetched")):
+        (x, _), _, prov = datasets.load_cifar10(n_train=3)
+    assert x.shape == (3, 32, 32, 3) and "mirror" not in prov.source
+    assert sorted(p.name for p in cache.iterdir()) == [src.name]
+
+
+# ----------------------------------------------------------------------------- the real sources
+
+
+@pytest.mark.network
+def test_official_imagenet_class_index(cache, monkeypatch):  # pragma: no cover - internet
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    monkeypatch.delenv("CVUTILS_MIRROR", raising=False)
+    names = datasets.imagenet_class_names()
+    assert names[0] == "tench" and names[281] == "tabby"
+
+
+@pytest.mark.network
+def test_official_voc2007_test_split(cache, monkeypatch):  # pragma: no cover - 450 MB
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    monkeypatch.delenv("CVUTILS_MIRROR", raising=False)
+    _, (x, boxes, classes), names, _ = datasets.load_voc2007(n_train=1)
+    assert x.shape == (4952, 128, 128, 3) and len(boxes) == len(classes) == 4952
