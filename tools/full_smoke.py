@@ -77,7 +77,7 @@ BUDGETS: dict[str, str] = {
     "15": "image_size=32, n_filters=8, n_train=200, n_test=50, epochs=1, pets_size=64, "
     "pets_epochs=1",
     "16": "steps=20, p=4, k=4, mnist_steps=20",
-    "17": "epochs=1, n_val=200, n_occlusion=4, n_saliency=8, n_attack=50, am_steps=5",
+    "17": "epochs=1, n_val=50, n_occlusion=20, n_saliency=20, n_attack=50, am_steps=5",
     "18": "size=64, iterations=3, recon_size=64, recon_iterations=3",
     "19": "epochs_1d=2, n_vol=200, epochs_3d=1, n_vid=100, epochs_vid=1, epochs_med=1",
 }
