@@ -78,7 +78,7 @@ BUDGETS: dict[str, str] = {
     "pets_epochs=1",
     "16": "steps=20, p=4, k=4, mnist_steps=20",
     "17": "epochs=1, n_val=50, n_occlusion=20, n_saliency=20, n_attack=50, am_steps=5",
-    "18": "size=64, iterations=3, recon_size=64, recon_iterations=3",
+    "18": "size=64, iterations=12, recon_size=64, recon_iterations=6",
     "19": "epochs_1d=2, n_vol=200, epochs_3d=1, n_vid=100, epochs_vid=1, epochs_med=1",
 }
 
