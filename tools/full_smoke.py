@@ -66,7 +66,9 @@ BUDGETS: dict[str, str] = {
         "deep=14, speedrun_epochs=3, speedrun_batch=3, speedrun_width=8"
     ),
     "09": "n_train=200, epochs=1",
-    "10": "pretrain_epochs=1, steps=5, draws=2, tune_draws=2, head_epochs=1, fine_epochs=1, probe_k=5",
+    "10": (
+        "pretrain_epochs=1, steps=5, draws=2, tune_draws=2, head_epochs=1, fine_epochs=1, probe_k=5"
+    ),
     "11": "n_shape=200, n_mixed=200, n_test=100, epochs=1, n_landmark=200, landmark_epochs=1",
     "12": "epochs=1, n_train_collages=25, strides=(4, 5, 6)",
     "13": "n_train=200, n_test=50, epochs=1, batch_size=32",
