@@ -138,9 +138,7 @@ def serve(folder: str | os.PathLike, use_file: bool = False) -> Iterator[str]:
 
 def build_mirror(folder: Path, weights=WEIGHTS) -> None:
     """Writes the miniature mirror into ``folder`` with ``tools/make_mirror.py``."""
-    command = [sys.executable, str(HERE / "make_mirror.py"), str(folder)]
-    for name in weights:
-        command += ["--weights", name]
+    command = [sys.executable, str(HERE / "make_mirror.py"), str(folder), "--weights", *weights]
     subprocess.run(command, check=True, cwd=ROOT)
 
 
