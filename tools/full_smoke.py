@@ -139,7 +139,10 @@ def serve(folder: str | os.PathLike, use_file: bool = False) -> Iterator[str]:
 def build_mirror(folder: Path, weights=WEIGHTS) -> None:
     """Writes the miniature mirror into ``folder`` with ``tools/make_mirror.py``."""
     command = [sys.executable, str(HERE / "make_mirror.py"), str(folder), "--weights", *weights]
-    subprocess.run(command, check=True, cwd=ROOT)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:  # its own lines name the folder to use it from: shown only on failure
+        print(done.stdout + done.stderr, file=sys.stderr)
+        raise SystemExit(f"tools/make_mirror.py failed (exit {done.returncode})")
 
 
 def select(paths, only) -> list[Path]:
