@@ -24,7 +24,7 @@ RUN_ARGS ?=
 export PYTHONHASHSEED ?= 0
 
 .PHONY: help setup lab lab-student test unit notebooks lint format run student grade clean \
-	bench gpu-check
+	bench gpu-check full-smoke
 
 help:
 	@echo "make lab      set up .venv (first time) and start JupyterLab on notebooks/"
@@ -35,6 +35,7 @@ help:
 	@echo "make grade NB=path/to/submission.ipynb   grade one submission (or NB=folder/ for all)"
 	@echo "make bench    time cvutils against TensorFlow (ratios, quiet and loaded) -> benchmarks/results.json"
 	@echo "make gpu-check  full-mode training of the notebooks that promise an accuracy -> RESULTS.md"
+	@echo "make full-smoke  every notebook in full mode on this CPU: tiny budgets, a local mirror of the data"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -113,6 +114,15 @@ bench: $(STAMP)
 GPU_CHECK_ARGS ?=
 gpu-check: $(STAMP)
 	$(BIN)/python tools/gpu_check.py $(GPU_CHECK_ARGS)
+
+# Full mode executed without a GPU (tools/full_smoke.py): every notebook with CVUTILS_MODE=full,
+# CVUTILS_SMOKE=1 (targets reported, not asserted), a tiny CVUTILS_BUDGET each, and the online
+# data sets and ImageNet weights served from a miniature mirror on 127.0.0.1 (built in a
+# temporary folder, with its own checksums). SMOKE_ARGS e.g. "--only 14 17" or "--workers 2".
+SMOKE_ARGS ?=
+full-smoke: export TF_ENABLE_ONEDNN_OPTS ?= 1
+full-smoke: $(STAMP)
+	$(BIN)/python tools/full_smoke.py $(SMOKE_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis

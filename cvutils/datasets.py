@@ -222,11 +222,16 @@ CIFAR10_CITATION = "Krizhevsky 2009, Learning Multiple Layers of Features from T
 
 
 def _fetched_from(url: str, path: Path) -> str:
-    """A provenance's source: ``url`` and the cache path, or the mirror standing in for it."""
+    """A provenance's source: ``url`` and the cached file, or the mirror standing in for it.
+
+    The cache is named, not its path: a provenance is printed in notebooks, whose outputs
+    never show a machine path.
+    """
+    cached = f"cached as {Path(path).name} in the data cache, datasets.cache_dir()"
     base = mirror_url()
     if base is not None and any(p.name.startswith("mirror-") for p in (path, *path.parents)):
-        return f"the local mirror {base} (CVUTILS_MIRROR) standing in for {url} (cached at {path})"
-    return f"{url} (cached at {path})"
+        return f"the local mirror {base} (CVUTILS_MIRROR) standing in for {url} ({cached})"
+    return f"{url} ({cached})"
 
 
 def _check_count(name: str, value: int | None, available: int) -> int:

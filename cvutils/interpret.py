@@ -54,6 +54,10 @@ __all__ = [
 ]
 
 _BATCH = 256
+#: At most this many input values go through one forward pass of `_predict`: 256 digits of
+#: 28x28, but 27 photos of 224x224x3 (VGG-16 keeps about 60 MB of activations per photo;
+#: 196 occluded photos in one batch peaked at 14 GB, more than many GPUs hold).
+_BATCH_VALUES = 2**22
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -97,9 +101,10 @@ def _images(name: str, x: Any, model: keras.Model, *, single: bool) -> np.ndarra
 
 
 def _predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    step = max(1, min(_BATCH, _BATCH_VALUES // max(1, int(np.prod(x.shape[1:])))))
     outs = [
-        keras.ops.convert_to_numpy(model(x[i : i + _BATCH], training=False))
-        for i in range(0, len(x), _BATCH)
+        keras.ops.convert_to_numpy(model(x[i : i + step], training=False))
+        for i in range(0, len(x), step)
     ]
     return np.concatenate(outs, axis=0)
 

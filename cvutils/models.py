@@ -38,6 +38,7 @@ Inspection: `layer_table`, `format_table` and `multiply_count` live in
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -867,10 +868,12 @@ def vgg19_features(
             (``block1_conv1`` ... ``block5_pool``), each at most once.
         input_shape: ``(n_H, n_W, 3)``, each side at least 32.
         weights: ``"imagenet"`` (downloaded once by Keras, which checks its hash; needs the
-            network the first time) or None: random weights, drawn with He-normal
-            initialisation (zero biases) from ``seed``, so that the activations keep their
-            scale through the 16 ReLU layers.
-        seed: the seed of the random weights (ignored with ``"imagenet"``).
+            network the first time), the path of Keras's ImageNet weight file of VGG-19
+            without its top (``str(datasets.imagenet_weights("vgg19", include_top=False))``:
+            fetched and checked by cvutils, from ``CVUTILS_MIRROR`` when set) or None: random
+            weights, drawn with He-normal initialisation (zero biases) from ``seed``, so that
+            the activations keep their scale through the 16 ReLU layers.
+        seed: the seed of the random weights (ignored with ImageNet weights).
 
     Returns:
         A non-trainable `keras.Model` named ``vgg19_features`` with one output per layer name.
@@ -891,7 +894,13 @@ def vgg19_features(
     if input_shape[-1] != 3:
         fail("input_shape", "(n_H, n_W, 3): VGG-19 takes RGB images", str(input_shape))
     if weights is not None:
-        check_choice("weights", weights, ("imagenet",))
+        if isinstance(weights, os.PathLike):
+            weights = os.fspath(weights)
+        expected = "None, 'imagenet' or the path of an existing weights file"
+        if not isinstance(weights, str):
+            fail("weights", expected, describe(weights), kind=True)
+        if weights != "imagenet" and not os.path.isfile(weights):
+            fail("weights", expected, repr(weights))
     seed = check_int("seed", seed, 0, 2**31 - 1)
     if isinstance(layer_names, str) or not isinstance(layer_names, Sequence):
         fail("layer_names", "a list of layer names", describe(layer_names), kind=True)

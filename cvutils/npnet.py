@@ -339,7 +339,8 @@ def train_epoch(
         y: (m,) integer labels.
         batch_size: examples per update, >= 1.
         lr: learning rate, > 0.
-        progress: show a tqdm progress bar with the running loss.
+        progress: show a progress line (`cvutils.runtime.progress`; nothing is left of it
+            in a notebook's saved outputs).
 
     Returns:
         (n_batches,) float64 array of the loss of each mini-batch, before its update.
@@ -359,17 +360,16 @@ def train_epoch(
     order = model.rng.permutation(len(x))
     starts = range(0, len(x), batch_size)
     if progress:
-        from tqdm.auto import tqdm
+        from cvutils.runtime import progress as progress_line
 
-        starts = tqdm(starts, desc="epoch", unit="batch")
+        # the project's progress line: nothing of it is left in a notebook's saved outputs
+        starts = progress_line(starts, desc="epoch")
     losses = []
     for start in starts:
         idx = order[start : start + batch_size]
         loss, grads = model.loss_and_grads(x[idx], y[idx])
         model.step(grads, lr)
         losses.append(loss)
-        if progress and len(losses) % 10 == 0:
-            starts.set_postfix(loss=f"{np.mean(losses[-10:]):.3f}")
     return np.asarray(losses, dtype=np.float64)
 
 

@@ -435,3 +435,29 @@ def test_accuracy_under_attack_refuses_bad_input(convnet, kwargs, name):
     args = dict(images=np.zeros((2, 12, 12, 3)), labels=[0, 1], epsilons=[0.1]) | kwargs
     with pytest.raises(ValueError, match=rf"^{name} must be .*; got "):
         accuracy_under_attack(convnet, **args)
+
+
+def test_occlusion_of_large_images_goes_through_the_model_in_small_batches():
+    from cvutils import interpret
+
+    class Recorder(keras.layers.Layer):
+        """Passes its input through and records the batch sizes it sees."""
+
+        def __init__(self):
+            super().__init__()
+            self.sizes = []
+
+        def call(self, x):
+            if x.shape[0] is not None:  # a real batch, not the symbolic build
+                self.sizes.append(int(x.shape[0]))
+            return x
+
+    recorder = Recorder()
+    inputs = keras.Input((224, 224, 3))
+    pooled = keras.layers.GlobalAveragePooling2D()(recorder(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(pooled))
+    image = np.random.default_rng(0).random((224, 224, 3)).astype("float32")
+    occ = interpret.occlusion_map(model, image, 0, patch=48, stride=16, anchor="center")
+    assert occ.shape == (14, 14)
+    per_batch = interpret._BATCH_VALUES // (224 * 224 * 3)
+    assert sum(recorder.sizes) == 196 and max(recorder.sizes) == per_batch < 196

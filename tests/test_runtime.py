@@ -299,3 +299,93 @@ def test_cvutils_seed_replaces_the_notebook_seed(monkeypatch):
     monkeypatch.setenv("CVUTILS_SEED", "seven")
     with pytest.raises(ValueError, match="CVUTILS_SEED"):
         runtime.setup(seed=0, verbose=False)
+
+
+@pytest.mark.parametrize("value", ["", "0", " 0 "])
+def test_smoke_is_off_unless_asked_for(monkeypatch, value):
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+    monkeypatch.setenv("CVUTILS_SMOKE", value)
+    assert runtime.is_smoke() is False
+
+
+def test_smoke_needs_full_mode_and_a_clear_value(monkeypatch):
+    monkeypatch.setenv("CVUTILS_SMOKE", "1")
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    assert runtime.is_smoke() is True
+    monkeypatch.setenv("CVUTILS_MODE", "fast")
+    with pytest.raises(ValueError, match="CVUTILS_SMOKE.*CVUTILS_MODE=full.*mode=fast"):
+        runtime.is_smoke()
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    for bad in ("yes", "true", "2"):
+        monkeypatch.setenv("CVUTILS_SMOKE", bad)
+        with pytest.raises(ValueError, match=f"CVUTILS_SMOKE.*{bad}"):
+            runtime.is_smoke()
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_target_is_an_assertion_outside_a_smoke_run(monkeypatch, capsys, mode):
+    monkeypatch.setenv("CVUTILS_MODE", mode)
+    monkeypatch.delenv("CVUTILS_SMOKE", raising=False)
+    assert runtime.target("accuracy", 0.95, at_least=0.9) is True
+    assert runtime.target("accuracy", np.float32(0.95), at_least=0.9, at_most=1) is True
+    assert runtime.target("error", np.array(0.1), at_most=0.1) is True
+    assert capsys.readouterr().out == ""  # a met target prints nothing
+    with pytest.raises(AssertionError, match=r"accuracy = 0\.85, target >= 0\.9"):
+        runtime.target("accuracy", 0.85, at_least=0.9)
+    with pytest.raises(AssertionError, match=r"error = 0\.2, target <= 0\.1"):
+        runtime.target("error", 0.2, at_most=0.1)
+    with pytest.raises(AssertionError, match=r"target >= 0 and <= 1"):
+        runtime.target("gap", 1.5, at_least=0, at_most=1)
+
+
+def test_target_in_a_smoke_run_says_it_was_not_checked(monkeypatch, capsys):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    monkeypatch.setenv("CVUTILS_SMOKE", "1")
+    assert runtime.target("test accuracy", 0.12, at_least=0.99) is False
+    assert runtime.target("attack accuracy", 0.3, at_most=0.6) is True
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "target not checked (smoke run): test accuracy = 0.12, target >= 0.99 "
+        "(missed with the smoke budget)",
+        "target not checked (smoke run): attack accuracy = 0.3, target <= 0.6 "
+        "(met with the smoke budget)",
+    ]
+
+
+def test_target_refuses_what_it_cannot_compare(monkeypatch):
+    monkeypatch.delenv("CVUTILS_SMOKE", raising=False)
+    with pytest.raises(ValueError, match="at_least"):
+        runtime.target("accuracy", 0.9)
+    with pytest.raises(AssertionError, match="precision = nan, target >= 0.5"):
+        runtime.target("precision", float("nan"), at_least=0.5)  # no measurement is a miss
+    with pytest.raises(TypeError, match="value"):
+        runtime.target("accuracy", "0.9", at_least=0.5)
+    with pytest.raises(TypeError, match="name"):
+        runtime.target(3, 0.9, at_least=0.5)
+
+
+def test_setup_names_a_smoke_run_in_its_line(monkeypatch, capsys):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    monkeypatch.setenv("CVUTILS_SMOKE", "1")
+    info = runtime.setup(seed=0, mixed_precision=False)
+    assert info.smoke is True
+    assert capsys.readouterr().out.rstrip().endswith("smoke run (targets not checked)")
+    monkeypatch.setenv("CVUTILS_SMOKE", "0")
+    info = runtime.setup(seed=0, mixed_precision=False)
+    assert info.smoke is False and "smoke" not in capsys.readouterr().out
+
+
+def test_target_takes_a_condition(monkeypatch, capsys):
+    monkeypatch.setenv("CVUTILS_MODE", "full")
+    monkeypatch.delenv("CVUTILS_SMOKE", raising=False)
+    assert runtime.target("CNN beats k-NN", np.float64(0.9) > 0.8) is True
+    with pytest.raises(AssertionError, match="CNN beats k-NN: does not hold"):
+        runtime.target("CNN beats k-NN", False)
+    with pytest.raises(ValueError, match="at_least"):
+        runtime.target("CNN beats k-NN", True, at_least=0.5)
+    monkeypatch.setenv("CVUTILS_SMOKE", "1")
+    assert runtime.target("CNN beats k-NN", np.bool_(False)) is False
+    assert capsys.readouterr().out == (
+        "target not checked (smoke run): CNN beats k-NN: does not hold "
+        "(missed with the smoke budget)\n"
+    )

@@ -160,3 +160,19 @@ def test_imagenet_weights_offline_fail_loudly(monkeypatch):
     monkeypatch.setattr(keras.src.applications.vgg19.file_utils, "get_file", offline)
     with pytest.raises(RuntimeError, match="ImageNet weights of VGG-19 could not be downloaded"):
         vgg19_features(["block1_conv1"], (32, 32, 3), weights="imagenet")
+
+
+def test_vgg19_features_loads_a_weights_file_by_its_path(tmp_path):
+    from cvutils import models
+
+    # Keras's layout of VGG-19 without its top, as datasets.imagenet_weights returns it
+    reference = keras.applications.VGG19(include_top=False, weights=None, input_shape=(32, 32, 3))
+    path = tmp_path / "vgg19_notop.weights.h5"
+    reference.save_weights(path)
+    model = models.vgg19_features(["block1_conv1"], (32, 32, 3), weights=str(path))
+    kernel, bias = model.get_layer("block1_conv1").get_weights()
+    want_kernel, want_bias = reference.get_layer("block1_conv1").get_weights()
+    np.testing.assert_array_equal(kernel, want_kernel[:, :, ::-1, :])  # Keras's BGR, as RGB
+    np.testing.assert_array_equal(bias, want_bias)
+    with pytest.raises(ValueError, match="weights"):
+        models.vgg19_features(["block1_conv1"], (32, 32, 3), weights=str(tmp_path / "missing.h5"))

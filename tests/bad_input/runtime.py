@@ -49,6 +49,7 @@ exempt(
     "runtime.mode", "takes no argument (reads CVUTILS_MODE; its values are tested in test_runtime)"
 )
 exempt("runtime.is_fast", "takes no argument")
+exempt("runtime.is_smoke", "takes no argument (reads CVUTILS_SMOKE; tested in test_runtime)")
 exempt("runtime.device_name", "takes no argument")
 exempt("runtime.environment_report", "takes no argument")
 exempt(
@@ -59,3 +60,9 @@ exempt(
     "runtime.Budget",
     "a frozen record the package builds and returns; learners read it, never build it",
 )
+
+
+# A missed target is its documented answer (AssertionError), not a crash.
+@spec("runtime.target", verdicts=(AssertionError,))
+def _():
+    return _mod("runtime").target, dict(name="accuracy", value=0.9, at_least=0.5, at_most=1.0)
