@@ -26,7 +26,18 @@ def test_workflow_runs_the_ci_script_on_a_clean_ubuntu_runner_with_a_pip_cache()
     flow = yaml.safe_load(WORKFLOW.read_text())
     triggers = flow.get("on", flow.get(True))  # YAML 1.1 reads a bare `on` as True
     assert "push" in triggers and "pull_request" in triggers
-    (job,) = flow["jobs"].values()
+    assert set(flow["jobs"]) == {"test", "full-smoke"}
+    for job in flow["jobs"].values():
+        _check_job(job)
+    assert _runs(flow["jobs"]["test"]) == ["bash .ci/run"]
+    assert _runs(flow["jobs"]["full-smoke"]) == ["make full-smoke"]
+
+
+def _runs(job) -> list[str]:
+    return [s["run"] for s in job["steps"] if "run" in s]
+
+
+def _check_job(job) -> None:
     assert job["runs-on"].startswith("ubuntu-")
     steps = job["steps"]
     uses = [s.get("uses", "") for s in steps]
@@ -34,5 +45,3 @@ def test_workflow_runs_the_ci_script_on_a_clean_ubuntu_runner_with_a_pip_cache()
     (python,) = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
     assert python["with"]["cache"] == "pip"
     assert python["with"]["python-version"] == "3.11"
-    runs = [s["run"] for s in steps if "run" in s]
-    assert runs == ["bash .ci/run"], runs
