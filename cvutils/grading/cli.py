@@ -53,8 +53,8 @@ def _one_line(report: dict) -> dict:
     return {**report, "exercises": rows}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Runs the command line; returns the exit status."""
+def _parser() -> argparse.ArgumentParser:
+    """The command line: annotate, student and grade."""
     parser = argparse.ArgumentParser(
         prog="python -m cvutils.grading",
         description="Graded exercises: annotate notebooks, write student versions, grade.",
@@ -118,100 +118,131 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="stop after the last check cell instead of running the whole notebook",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _annotate(args) -> int:
+    """``annotate``: derive header lines and nbgrader metadata (or only report, ``--check``)."""
+    bad = 0
+    for nb in args.notebooks:
+        if args.check:
+            from cvutils.grading.exercises import is_annotated, read_notebook
+
+            problems = is_annotated(read_notebook(nb), nb)
+            bad += bool(problems)
+            for p in problems:
+                print(f"{nb}: {p}")
+        else:
+            exercises = annotate(nb)
+            print(f"{nb}: {_plural(len(exercises), 'exercise')} annotated")
+    return 1 if bad else 0
+
+
+def _student(args) -> int:
+    """``student``: write the student versions of the notebooks with exercises."""
+    out = Path(args.out)
+    for src in exercise_notebooks(args.sources):
+        dst = out / src.name
+        n = student_version(src, dst)
+        print(f"{dst}: {_plural(n, 'exercise')}")
+    return 0
+
+
+def _grade_options(args) -> tuple[dict, dict]:
+    """The keyword arguments of `grade` and of the gradebook, checked before any grading."""
+    kwargs = dict(
+        assignment=args.assignment,
+        hidden_dir=args.hidden,
+        cell_timeout=args.cell_timeout,
+        exercise_timeout=args.exercise_timeout,
+        total_timeout=args.total_timeout,
+        run_all=not args.until_last_exercise,
+        chained=args.chained,
+        timeout_factor=args.timeout_factor,
+        timeout_margin=args.timeout_margin,
+        memory_limit=None if args.memory_limit is None else args.memory_limit * 2**30,
+    )
+    # the output paths and the due date are checked before grading (which can take minutes)
+    for option, value in (("--report", args.report), ("--gradebook", args.gradebook)):
+        if value is not None:
+            check_path(option, value, kind="file")
+    if args.feedback is not None:
+        check_path("--feedback", args.feedback, kind="dir")
+    if args.due is not None:
+        gradebook.parse_due(args.due)
+    extra = dict(due=args.due, hidden_dir=args.hidden, assignment=args.assignment)
+    return kwargs, extra
+
+
+def _grade_folder(args, path: Path, kwargs: dict, extra: dict) -> int:
+    """``grade FOLDER``: every submission, a table each, the gradebook and feedback files."""
+    reports, failures = grade_folder(path, workers=args.workers, **kwargs)
+    protect = sorted(path.glob("*.ipynb"))
+    rows = gradebook.class_reports(reports, failures, **extra)
+    for rep in rows:
+        if rep["graded"]:
+            print(format_report(_one_line(rep)))
+            for problem in rep.get("integrity", []):
+                print(f"  INTEGRITY: {gradebook.one_line(problem)}")
+    print(f"\n{path}: one row per student")
+    for rep in rows:
+        who = f"{rep['student']} ({Path(rep['notebook']).name})"
+        late = " LATE" if rep.get("late") else ""
+        if rep["graded"]:
+            print(f"  {who:48s} {rep['total']:g}/{rep['max_total']:g}{late}")
+        else:
+            print(f"  {who:48s} NOT GRADED: {gradebook.one_line(rep['reason'])}")
+    seen: dict[str, int] = {}
+    for rep in rows:
+        seen[rep["student"]] = seen.get(rep["student"], 0) + 1
+    for student, n in seen.items():
+        if n > 1:
+            print(f"warning: student {student!r} has {n} submissions (one row each)")
+    book = Path(args.gradebook) if args.gradebook else path / "gradebook.csv"
+    gradebook.write_gradebook(reports, failures, book, **extra)
+    print(f"gradebook: {book}")
+    folder = Path(args.feedback) if args.feedback else path / "feedback"
+    gradebook.write_feedback(rows, folder)
+    print(f"feedback: {folder} ({_plural(len(rows), 'file')})")
+    if args.report:
+        graded = [r for r in rows if r["graded"]]
+        not_graded = [r for r in rows if not r["graded"]]
+        _write_json({"submissions": graded, "not_graded": not_graded}, args.report, protect)
+    return 1 if failures else 0
+
+
+def _grade_file(args, path: Path, kwargs: dict, extra: dict) -> int:
+    """``grade FILE``: one submission's table (and its gradebook row or feedback on request)."""
+    report = grade(path, **kwargs)
+    rows = gradebook.class_reports([report], [], **extra)
+    print(format_report(_one_line(rows[0])))
+    for problem in report.get("integrity", []):
+        print(f"  INTEGRITY: {gradebook.one_line(problem)}")
+    if args.gradebook:
+        gradebook.write_gradebook([report], [], args.gradebook, **extra)
+        print(f"gradebook: {args.gradebook}")
+    if args.feedback:
+        written = gradebook.write_feedback(rows, args.feedback)
+        print(f"feedback: {written[0]}")
+    if args.report:
+        _write_json(rows[0], args.report, [path])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernels' TensorFlow start-up logs
     try:
         if args.command == "annotate":
-            bad = 0
-            for nb in args.notebooks:
-                if args.check:
-                    from cvutils.grading.exercises import is_annotated, read_notebook
-
-                    problems = is_annotated(read_notebook(nb), nb)
-                    bad += bool(problems)
-                    for p in problems:
-                        print(f"{nb}: {p}")
-                else:
-                    exercises = annotate(nb)
-                    print(f"{nb}: {_plural(len(exercises), 'exercise')} annotated")
-            return 1 if bad else 0
+            return _annotate(args)
         if args.command == "student":
-            out = Path(args.out)
-            for src in exercise_notebooks(args.sources):
-                dst = out / src.name
-                n = student_version(src, dst)
-                print(f"{dst}: {_plural(n, 'exercise')}")
-            return 0
-        kwargs = dict(
-            assignment=args.assignment,
-            hidden_dir=args.hidden,
-            cell_timeout=args.cell_timeout,
-            exercise_timeout=args.exercise_timeout,
-            total_timeout=args.total_timeout,
-            run_all=not args.until_last_exercise,
-            chained=args.chained,
-            timeout_factor=args.timeout_factor,
-            timeout_margin=args.timeout_margin,
-            memory_limit=None if args.memory_limit is None else args.memory_limit * 2**30,
-        )
+            return _student(args)
+        kwargs, extra = _grade_options(args)
         path = Path(args.path)
-        # the output paths and the due date are checked before grading (which can take minutes)
-        for option, value in (("--report", args.report), ("--gradebook", args.gradebook)):
-            if value is not None:
-                check_path(option, value, kind="file")
-        if args.feedback is not None:
-            check_path("--feedback", args.feedback, kind="dir")
-        if args.due is not None:
-            gradebook.parse_due(args.due)
-        extra = dict(due=args.due, hidden_dir=args.hidden, assignment=args.assignment)
         if path.is_dir():
-            reports, failures = grade_folder(path, workers=args.workers, **kwargs)
-            protect = sorted(path.glob("*.ipynb"))
-            rows = gradebook.class_reports(reports, failures, **extra)
-            for rep in rows:
-                if rep["graded"]:
-                    print(format_report(_one_line(rep)))
-                    for problem in rep.get("integrity", []):
-                        print(f"  INTEGRITY: {gradebook.one_line(problem)}")
-            print(f"\n{path}: one row per student")
-            for rep in rows:
-                who = f"{rep['student']} ({Path(rep['notebook']).name})"
-                late = " LATE" if rep.get("late") else ""
-                if rep["graded"]:
-                    print(f"  {who:48s} {rep['total']:g}/{rep['max_total']:g}{late}")
-                else:
-                    print(f"  {who:48s} NOT GRADED: {gradebook.one_line(rep['reason'])}")
-            seen: dict[str, int] = {}
-            for rep in rows:
-                seen[rep["student"]] = seen.get(rep["student"], 0) + 1
-            for student, n in seen.items():
-                if n > 1:
-                    print(f"warning: student {student!r} has {n} submissions (one row each)")
-            book = Path(args.gradebook) if args.gradebook else path / "gradebook.csv"
-            gradebook.write_gradebook(reports, failures, book, **extra)
-            print(f"gradebook: {book}")
-            folder = Path(args.feedback) if args.feedback else path / "feedback"
-            gradebook.write_feedback(rows, folder)
-            print(f"feedback: {folder} ({_plural(len(rows), 'file')})")
-            if args.report:
-                graded = [r for r in rows if r["graded"]]
-                not_graded = [r for r in rows if not r["graded"]]
-                _write_json({"submissions": graded, "not_graded": not_graded}, args.report, protect)
-            return 1 if failures else 0
-        report = grade(path, **kwargs)
-        rows = gradebook.class_reports([report], [], **extra)
-        print(format_report(_one_line(rows[0])))
-        for problem in report.get("integrity", []):
-            print(f"  INTEGRITY: {gradebook.one_line(problem)}")
-        if args.gradebook:
-            gradebook.write_gradebook([report], [], args.gradebook, **extra)
-            print(f"gradebook: {args.gradebook}")
-        if args.feedback:
-            written = gradebook.write_feedback(rows, args.feedback)
-            print(f"feedback: {written[0]}")
-        if args.report:
-            _write_json(rows[0], args.report, [path])
-        return 0
+            return _grade_folder(args, path, kwargs, extra)
+        return _grade_file(args, path, kwargs, extra)
     except (NotebookError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
