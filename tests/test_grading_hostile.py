@@ -170,6 +170,26 @@ def test_a_loop_costs_the_timeout_rule_and_limits_stop_memory_and_huge_files(tmp
     )
 
 
+def test_the_cpu_time_limit_stops_a_busy_kernel_before_the_timeout(tmp_path, hidden):
+    # the exercise timeout is minutes here, so only the kernel's CPU-time limit can stop the
+    # loop; the kernel dies, only that exercise loses its point, and quad (which needs the
+    # queries of double's check cell) is graded after the replay
+    path = _write(
+        tmp_path,
+        [
+            SETUP,
+            *_exercise("double", "while True:\n    pass", DOUBLE_CHECK, 1),
+            *_exercise("quad", "return 4 * x", QUAD_CHECK, 2),
+        ],
+        "busy.ipynb",
+    )
+    report = grading.grade(path, hidden_dir=hidden, cpu_limit=12, timeout_margin=240)
+    messages = _messages(report)
+    assert _scores(report) == {"double": 0, "quad": 1}, messages
+    assert "the kernel died" in messages["double"] and "CPU-time limit" in messages["double"]
+    assert report["exercises"][0]["seconds"] < 120, report["exercises"][0]
+
+
 def test_a_slow_correct_solution_is_accepted_within_the_bound(tmp_path, hidden):
     """0.5 s a call: 4 hidden cases take 2 s, within 10 x the reference's time + a 4 s margin."""
     body = "import time\ntime.sleep(0.5)\nreturn 2 * x"

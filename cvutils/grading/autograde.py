@@ -44,6 +44,7 @@ import csv
 import json
 import os
 import pickle
+import signal
 import subprocess
 import tempfile
 import time
@@ -258,6 +259,28 @@ class _Session:
             120,
         )
 
+    def _death(self) -> str:
+        """Why the kernel died, as far as its process says (a signal names a limit)."""
+        try:
+            code = self.client.km.provisioner.process.poll()
+        except AttributeError:  # another provisioner: no process to ask
+            code = None
+        if code is None or code == 0:
+            return "the kernel died"
+        if code > 0:
+            return f"the kernel died (it exited with status {code})"
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            return f"the kernel died (signal {-code})"
+        why = {
+            "SIGXCPU": "its CPU-time limit",
+            "SIGKILL": "killed: its CPU-time limit, or the machine ran out of memory",
+            "SIGXFSZ": "its file-size limit",
+            "SIGSEGV": "a crash in native code",
+        }.get(name)
+        return f"the kernel died ({name}: {why})" if why else f"the kernel died ({name})"
+
     def _on_executed(self, cell, cell_index, execute_reply):
         self._reply = execute_reply
 
@@ -297,7 +320,7 @@ class _Session:
             self._recover_from_timeout()
             return "timeout", f"timed out after {int(timeout)} s"
         except DeadKernelError:
-            return "dead", "the kernel died"
+            return "dead", self._death()
         content = (self._reply or {}).get("content", {})
         if content.get("status") == "error":
             return "error", f"{content.get('ename')}: {content.get('evalue')}"[:500]
