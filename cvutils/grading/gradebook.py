@@ -312,7 +312,8 @@ def gradebook_table(class_rows: list[dict]) -> tuple[list[str], list[list]]:
         comment = f"not graded: {rep['reason']}" if not rep["graded"] else ""
         if not comment and rep.get("errors"):
             cells = ", ".join(str(e.get("cell")) for e in rep["errors"])
-            comment = f"errors in cells {cells} (see the feedback file)"
+            noun = "an error in cell" if len(rep["errors"]) == 1 else "errors in cells"
+            comment = f"{noun} {cells} (see the feedback file)"
         rows.append(
             [
                 rep["student"],
