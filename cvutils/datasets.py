@@ -1086,33 +1086,16 @@ def load_lfw_people(min_faces_per_person=20, resize=0.4, data_home=None):
 
 
 # The loaders of annotated data sets and the pretrained weights live in their own modules
-# (which import this one); they are re-exported here on first use, so that
+# (which import this one); their public names are re-exported here on first use, so that
 # ``datasets.load_voc2007`` and the like keep working.
-_REEXPORTED = {
-    **dict.fromkeys(
-        (
-            "PETS_ANNOTATIONS_TGZ",
-            "PETS_CLASSES",
-            "PETS_IMAGES_TGZ",
-            "PETS_TFDS_NAME",
-            "VOC2007_TEST_TAR",
-            "VOC2007_TRAINVAL_TAR",
-            "VOC_CLASSES",
-            "load_oxford_pets",
-            "load_voc2007",
-        ),
-        "cvutils.annotated_datasets",
-    ),
-    **dict.fromkeys(
-        ("IMAGENET_CLASS_INDEX", "IMAGENET_WEIGHTS", "imagenet_class_names", "imagenet_weights"),
-        "cvutils.pretrained",
-    ),
-}
+_REEXPORTING = ("cvutils.annotated_datasets", "cvutils.pretrained")
 
 
 def __getattr__(name: str):
-    if name in _REEXPORTED:
-        import importlib
+    import importlib
 
-        return getattr(importlib.import_module(_REEXPORTED[name]), name)
+    for module_name in _REEXPORTING:
+        module = importlib.import_module(module_name)
+        if name in module.__all__:
+            return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
