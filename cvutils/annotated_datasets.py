@@ -39,13 +39,13 @@ __all__ = [
     "VOC2007_TEST_TAR",
     "VOC2007_TRAINVAL_TAR",
     "VOC_CLASSES",
-    "Detections",
+    "DetectionSplit",
     "load_oxford_pets",
     "load_voc2007",
 ]
 
 
-class Detections(NamedTuple):
+class DetectionSplit(NamedTuple):
     """One split of a detection data set: images and, per image, its boxes and classes.
 
     ``x`` of shape ``(N, S, S, 3)``; ``boxes`` a list of ``N`` arrays ``(k_i, 4)`` (xyxy in
@@ -398,7 +398,7 @@ def load_voc2007(image_size: int = 128, n_train: int | None = None, n_test: int 
     )
     return Loaded(
         prov,
-        train=Detections(x_tr, b_tr, c_tr),
-        test=Detections(x_te, b_te, c_te),
+        train=DetectionSplit(x_tr, b_tr, c_tr),
+        test=DetectionSplit(x_te, b_te, c_te),
         class_names=list(VOC_CLASSES),
     )

@@ -147,7 +147,7 @@ class Loaded(Sequence):
 
     Attributes:
         provenance: where the data came from (`Provenance`).
-        train, val, test: the splits (`Split`, or a detection split of
+        train, val, test: the splits (`Split`, or a `DetectionSplit` of
             `cvutils.annotated_datasets`), None where the set has no such split.
         examples: the whole set, for a loader that does not split it (`load_digits`).
         class_names: the names by class id, None for a loader that has none.

@@ -79,4 +79,6 @@ exempt(
     "annotated_datasets.load_oxford_pets",
     "downloads a data set: not swept offline (argument checks in test_datasets_oxford_pets)",
 )
-exempt("annotated_datasets.Detections", "a named tuple (x, boxes, classes) load_voc2007 returns")
+exempt(
+    "annotated_datasets.DetectionSplit", "a named tuple (x, boxes, classes) load_voc2007 returns"
+)
