@@ -504,10 +504,16 @@ def build_mirror(folder: str | Path, weights: Iterable[str] = (), seed: int = 0)
         (folder / filename).write_bytes(data)
     for name in weights:
         weights_h5(name, folder / weights_filename(name), seed)
-    digests = {}
-    for filename in sorted({*files, *(weights_filename(w) for w in weights)}):
-        digests[filename] = hashlib.sha256((folder / filename).read_bytes()).hexdigest()
-    manifest = "".join(f"{digest}  {filename}\n" for filename, digest in digests.items())
+    return write_manifest(folder, {*files, *(weights_filename(w) for w in weights)})
+
+
+def write_manifest(folder: str | Path, filenames: Iterable[str]) -> dict[str, str]:
+    """Writes ``folder/SHA256SUMS`` listing ``filenames``; returns ``{filename: sha256}``."""
+    folder = Path(folder)
+    digests = {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in sorted(filenames)
+    }
+    manifest = "".join(f"{digest}  {name}\n" for name, digest in digests.items())
     (folder / MANIFEST).write_text(manifest)
     return digests
 

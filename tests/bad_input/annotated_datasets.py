@@ -18,8 +18,6 @@ _MIRROR_WEIGHTS: set[str] = set()
 
 def _mini_mirror(weights: tuple[str, ...]) -> Path:
     """A mirror in TMP with VOC 2007 and ``weights``, written once per session."""
-    import hashlib
-
     from tools import make_mirror
 
     folder = TMP / "mirror"
@@ -30,9 +28,8 @@ def _mini_mirror(weights: tuple[str, ...]) -> Path:
     for name in set(weights) - _MIRROR_WEIGHTS:
         make_mirror.weights_h5(name, folder / make_mirror.weights_filename(name))
         _MIRROR_WEIGHTS.add(name)
-    listed = sorted(p.name for p in folder.iterdir() if p.name != "SHA256SUMS")
-    (folder / "SHA256SUMS").write_text(
-        "".join(f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in listed)
+    make_mirror.write_manifest(
+        folder, (p.name for p in folder.iterdir() if p.name != make_mirror.MANIFEST)
     )
     return folder
 
