@@ -19,15 +19,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cvutils import runtime
 from cvutils.checks import check_int, check_path
 from cvutils.datasets import (
     Loaded,
-    OfflineError,
     Provenance,
     Split,
     _download_or_offline,
     _fetched_from,
+    _refuse_in_fast_mode,
 )
 from cvutils.downloads import RemoteFile
 
@@ -193,12 +192,7 @@ def load_oxford_pets(
     n_test = None if n_test is None else check_int("n_test", n_test, 1, 10**6)
     if data_dir is not None:
         data_dir = check_path("data_dir", data_dir, kind="dir")
-    if runtime.is_fast():
-        raise OfflineError(
-            f"Fast mode never touches the network, and the Oxford-IIIT Pet archives are "
-            f"online: {_PETS_OFFLINE} Set CVUTILS_MODE=full on a machine with network to "
-            "load them."
-        )
+    _refuse_in_fast_mode("the Oxford-IIIT Pet data set", _PETS_OFFLINE)
     paths = [
         _download_or_offline(
             f.url, f.sha256, f.filename, _PETS_OFFLINE, directory=data_dir, timeout=600.0
@@ -371,11 +365,7 @@ def load_voc2007(image_size: int = 128, n_train: int | None = None, n_test: int 
     size = check_int("image_size", image_size, 16, 1024)
     n_train = None if n_train is None else check_int("n_train", n_train, 1, 10**6)
     n_test = None if n_test is None else check_int("n_test", n_test, 1, 10**6)
-    if runtime.is_fast():
-        raise OfflineError(
-            f"Fast mode never touches the network, and the Pascal VOC 2007 tars are online: "
-            f"{_VOC_OFFLINE} Set CVUTILS_MODE=full on a machine with network to load them."
-        )
+    _refuse_in_fast_mode("the Pascal VOC 2007 data set", _VOC_OFFLINE)
     splits, where = [], []
     for remote, image_set, n in (
         (VOC2007_TRAINVAL_TAR, "trainval", n_train),

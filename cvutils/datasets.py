@@ -653,10 +653,15 @@ def _refuse_network_in_fast_mode(url: str, offline: str) -> None:
     With ``CVUTILS_MIRROR`` set, `download` would fetch from the mirror instead of ``url``:
     fast mode refuses that too (fast mode never downloads, mirror or not).
     """
-    local = url.lower().startswith("file://") and mirror_url() is None
-    if runtime.is_fast() and not local:
+    if not (url.lower().startswith("file://") and mirror_url() is None):
+        _refuse_in_fast_mode(url, offline)
+
+
+def _refuse_in_fast_mode(what: str, offline: str) -> None:
+    """Raises `OfflineError` in fast mode, saying that ``what`` is online (and ``offline``)."""
+    if runtime.is_fast():
         raise OfflineError(
-            f"Fast mode never touches the network, and {url} is online: {offline} "
+            f"Fast mode never touches the network, and {what} is online: {offline} "
             "Set CVUTILS_MODE=full on a machine with network to load it."
         )
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cvutils import runtime
 from cvutils.checks import check_bool, check_choice
 from cvutils.datasets import (
-    OfflineError,
     _download_or_offline,
+    _refuse_in_fast_mode,
 )
 
 __all__ = ["IMAGENET_CLASS_INDEX", "IMAGENET_WEIGHTS", "imagenet_class_names", "imagenet_weights"]
@@ -68,15 +67,6 @@ _IMAGENET_OFFLINE = (
     "there are no offline ImageNet weights; in fast mode the notebooks use randomly "
     "initialised networks (weights=None) instead."
 )
-
-
-def _refuse_in_fast_mode(what: str, offline: str) -> None:
-    """Raises `OfflineError` in fast mode, saying that ``what`` is online."""
-    if runtime.is_fast():
-        raise OfflineError(
-            f"Fast mode never touches the network, and {what} is online: {offline} Set "
-            "CVUTILS_MODE=full on a machine with network to load it."
-        )
 
 
 def imagenet_weights(name: str, include_top: bool = True) -> Path:
